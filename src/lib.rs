@@ -1,0 +1,3 @@
+//! netrun: run tasks against fleets of network devices described by a nornir-style YAML inventory.
+
+pub mod template;

@@ -1,0 +1,86 @@
+//! The one minijinja environment of netrun: `--where` expressions, task files and lab outputs all
+//! render through [`environment`], so filters and strictness are the same everywhere.
+
+use std::path::PathBuf;
+
+use minijinja::{Environment, UndefinedBehavior};
+
+/// Builds the program's template environment; `templates_dir` backs `{% include %}` and task templates.
+pub fn environment(templates_dir: Option<PathBuf>) -> Environment<'static> {
+    let mut env = Environment::new();
+    // A typo in a variable name must be an error, never an empty string sent to a device.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.add_filter("regex_search", regex_search);
+    env.add_filter("regex_replace", regex_replace);
+    env.add_test("match", regex_test);
+    if let Some(dir) = templates_dir {
+        env.set_loader(move |name| {
+            // Template names come from task files; never let them escape the templates directory.
+            if name.split(['/', '\\']).any(|part| part == "..") {
+                return Ok(None);
+            }
+            match std::fs::read_to_string(dir.join(name)) {
+                Ok(text) => Ok(Some(text)),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(err) => Err(minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("cannot read template {}: {err}", dir.join(name).display()),
+                )),
+            }
+        });
+    }
+    env
+}
+
+fn compile(pattern: &str) -> Result<regex::Regex, minijinja::Error> {
+    regex::Regex::new(pattern).map_err(|err| {
+        minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!("invalid regular expression {pattern:?}: {err}"),
+        )
+    })
+}
+
+/// `text | regex_search(pattern)`: the first match (or its first group), or none.
+fn regex_search(text: &str, pattern: &str) -> Result<Option<String>, minijinja::Error> {
+    let re = compile(pattern)?;
+    Ok(re.captures(text).map(|caps| {
+        caps.get(1)
+            .or_else(|| caps.get(0))
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_default()
+    }))
+}
+
+/// `text | regex_replace(pattern, replacement)`.
+fn regex_replace(text: &str, pattern: &str, replacement: &str) -> Result<String, minijinja::Error> {
+    Ok(compile(pattern)?.replace_all(text, replacement).into_owned())
+}
+
+/// `value is match(pattern)`: whether the pattern matches anywhere in the text.
+fn regex_test(text: &str, pattern: &str) -> Result<bool, minijinja::Error> {
+    Ok(compile(pattern)?.is_match(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_undefined_is_an_error() {
+        let env = environment(None);
+        assert!(env.render_str("{{ nope }}", ()).is_err());
+    }
+
+    #[test]
+    fn regex_helpers() {
+        let env = environment(None);
+        let out = env
+            .render_str(
+                "{{ 'Version 15.2(4)' | regex_search('Version (\\\\S+)') }} {{ 'abc' is match('b') }}",
+                (),
+            )
+            .unwrap();
+        assert_eq!(out, "15.2(4) true");
+    }
+}
