@@ -81,6 +81,6 @@ mod tests {
                 (),
             )
             .unwrap();
-        assert_eq!(out, "15.2(4) true");
+        assert_eq!(out, "15.2(4) True");
     }
 }
