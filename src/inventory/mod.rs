@@ -1,0 +1,370 @@
+//! The inventory: nornir SimpleInventory files loaded, checked and resolved.
+//!
+//! Every value a host has (attributes, each `data` key, each `connection_options` field, each
+//! `extras` key) resolves the same way: the host, then its groups depth-first left to right
+//! (first occurrence wins), then defaults; the first layer that defines it wins, and an explicit
+//! `null` counts as defined. [`HostView`] is the one place that does this.
+
+mod file;
+mod resolve;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use crate::yaml::{self, EnvString, Port, Setting, StrictValue, YamlError};
+use file::{
+    ConnectionOptionsFile, DefaultsFile, GroupCheck, GroupFile, GroupSkeleton, HostFile,
+    with_group_check,
+};
+pub use resolve::{Attr, HostView, Resolved, Source, is_secret_key};
+
+/// Why an inventory could not be loaded. Nothing is half-loaded: any error stops the load.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    /// The directory or `hosts.yaml` is missing.
+    #[error("no hosts file at {}", path.display())]
+    MissingHosts {
+        /// The path looked for.
+        path: PathBuf,
+    },
+    /// A file exists but cannot be read.
+    #[error("cannot read {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// YAML syntax, unknown field, wrong type, duplicate key, undefined group, cycle, unset variable.
+    #[error(transparent)]
+    Yaml(#[from] YamlError),
+}
+
+/// One connection plugin's options on a host, group or defaults.
+#[derive(Clone, Debug, Default)]
+pub struct ConnectionOptions {
+    /// Overrides the host's hostname for this plugin.
+    pub hostname: Setting<EnvString>,
+    /// Overrides the host's port for this plugin.
+    pub port: Setting<Port>,
+    /// Overrides the host's username for this plugin.
+    pub username: Setting<EnvString>,
+    /// Overrides the host's password for this plugin.
+    pub password: Setting<EnvString>,
+    /// Overrides the host's platform for this plugin.
+    pub platform: Setting<EnvString>,
+    /// Plugin-specific settings, merged key by key across layers.
+    pub extras: IndexMap<String, StrictValue<true>>,
+}
+
+impl From<ConnectionOptionsFile> for ConnectionOptions {
+    fn from(file: ConnectionOptionsFile) -> Self {
+        ConnectionOptions {
+            hostname: file.hostname,
+            port: file.port,
+            username: file.username,
+            password: file.password,
+            platform: file.platform,
+            extras: file.extras.entries,
+        }
+    }
+}
+
+/// What one layer (a host, a group, or defaults) says.
+#[derive(Clone, Debug, Default)]
+pub struct Layer {
+    /// `hostname`.
+    pub hostname: Setting<EnvString>,
+    /// `port`.
+    pub port: Setting<Port>,
+    /// `username`.
+    pub username: Setting<EnvString>,
+    /// `password`.
+    pub password: Setting<EnvString>,
+    /// `platform`.
+    pub platform: Setting<String>,
+    /// `data`, in file order.
+    pub data: IndexMap<String, StrictValue<false>>,
+    /// `connection_options`, by plugin name.
+    pub connection_options: IndexMap<String, ConnectionOptions>,
+}
+
+fn options(map: file::ConnectionOptionsMap) -> IndexMap<String, ConnectionOptions> {
+    map.0.into_iter().map(|(k, v)| (k, v.into())).collect()
+}
+
+impl From<HostFile> for Layer {
+    fn from(file: HostFile) -> Self {
+        Layer {
+            hostname: file.hostname,
+            port: file.port,
+            username: file.username,
+            password: file.password,
+            platform: file.platform,
+            data: file.data.entries,
+            connection_options: options(file.connection_options),
+        }
+    }
+}
+
+impl From<DefaultsFile> for Layer {
+    fn from(file: DefaultsFile) -> Self {
+        Layer {
+            hostname: file.hostname,
+            port: file.port,
+            username: file.username,
+            password: file.password,
+            platform: file.platform,
+            data: file.data.entries,
+            connection_options: options(file.connection_options),
+        }
+    }
+}
+
+/// A host as written, with its resolved group order.
+#[derive(Debug)]
+pub struct Host {
+    /// The host's name (its key in `hosts.yaml`).
+    pub name: String,
+    /// The groups the host lists itself.
+    pub groups: Vec<String>,
+    /// What the host entry says.
+    pub layer: Layer,
+    /// Indices into [`Inventory::groups`], depth-first left to right, deduplicated.
+    order: Arc<[usize]>,
+}
+
+/// A group as written.
+#[derive(Debug)]
+pub struct Group {
+    /// The group's name.
+    pub name: String,
+    /// Its parent groups as listed.
+    pub groups: Vec<String>,
+    /// What the group entry says.
+    pub layer: Layer,
+}
+
+/// A loaded, checked inventory.
+#[derive(Debug)]
+pub struct Inventory {
+    /// The directory the files came from.
+    pub dir: PathBuf,
+    hosts: Vec<Host>,
+    by_name: HashMap<String, usize>,
+    groups: IndexMap<String, Group>,
+    defaults: Layer,
+}
+
+impl Inventory {
+    /// Loads `hosts.yaml` (required), `groups.yaml` and `defaults.yaml` (optional) from `dir`.
+    pub fn load(dir: &Path) -> Result<Inventory, InventoryError> {
+        let hosts_path = dir.join("hosts.yaml");
+        let hosts_text = match std::fs::read_to_string(&hosts_path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Err(InventoryError::MissingHosts { path: hosts_path });
+            }
+            Err(source) => {
+                return Err(InventoryError::Read {
+                    path: hosts_path,
+                    source,
+                });
+            }
+        };
+        let groups_path = dir.join("groups.yaml");
+        let groups_text = read_optional(&groups_path)?;
+        let defaults_path = dir.join("defaults.yaml");
+        let defaults_text = read_optional(&defaults_path)?;
+
+        let defaults: DefaultsFile = match &defaults_text {
+            Some(text) => {
+                yaml::parse::<Option<DefaultsFile>>(&defaults_path, text)?.unwrap_or_default()
+            }
+            None => DefaultsFile::default(),
+        };
+
+        let (groups, check) = match &groups_text {
+            Some(text) => {
+                let skeleton: yaml::Entries<GroupSkeleton> = yaml::parse(&groups_path, text)?;
+                let check = group_check(&skeleton.entries);
+                let parsed: yaml::Entries<GroupFile> =
+                    with_group_check(clone_check(&check), || yaml::parse(&groups_path, text))?;
+                (parsed.entries, check)
+            }
+            None => (IndexMap::new(), GroupCheck::default()),
+        };
+        let hosts: yaml::Entries<HostFile> =
+            with_group_check(check, || yaml::parse(&hosts_path, &hosts_text))?;
+
+        let groups: IndexMap<String, Group> = groups
+            .into_iter()
+            .map(|(name, GroupFile(file))| {
+                let parents = file.groups.0.clone();
+                let group = Group {
+                    name: name.clone(),
+                    groups: parents,
+                    layer: file.into(),
+                };
+                (name, group)
+            })
+            .collect();
+
+        let mut orders: HashMap<Vec<String>, Arc<[usize]>> = HashMap::new();
+        let mut by_name = HashMap::with_capacity(hosts.entries.len());
+        let hosts: Vec<Host> = hosts
+            .entries
+            .into_iter()
+            .enumerate()
+            .map(|(index, (name, file))| {
+                let direct = file.groups.0.clone();
+                let order = orders
+                    .entry(direct.clone())
+                    .or_insert_with(|| group_order(&groups, &direct).into())
+                    .clone();
+                by_name.insert(name.clone(), index);
+                Host {
+                    name,
+                    groups: direct,
+                    layer: file.into(),
+                    order,
+                }
+            })
+            .collect();
+
+        Ok(Inventory {
+            dir: dir.to_path_buf(),
+            hosts,
+            by_name,
+            groups,
+            defaults: defaults.into(),
+        })
+    }
+
+    /// Number of hosts.
+    pub fn len(&self) -> usize {
+        self.hosts.len()
+    }
+
+    /// Whether the inventory has no hosts.
+    pub fn is_empty(&self) -> bool {
+        self.hosts.is_empty()
+    }
+
+    /// The host at `index` (inventory order), resolved.
+    pub fn host(&self, index: usize) -> HostView<'_> {
+        HostView::new(self, index)
+    }
+
+    /// Every host in inventory order.
+    pub fn hosts(&self) -> impl ExactSizeIterator<Item = HostView<'_>> {
+        (0..self.hosts.len()).map(|index| HostView::new(self, index))
+    }
+
+    /// The index of the host called `name`.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).copied()
+    }
+
+    /// Host names in inventory order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.hosts.iter().map(|host| host.name.as_str())
+    }
+}
+
+fn read_optional(path: &Path) -> Result<Option<String>, InventoryError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(InventoryError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+fn clone_check(check: &GroupCheck) -> GroupCheck {
+    GroupCheck {
+        defined: check.defined.clone(),
+        cycle_edges: check.cycle_edges.clone(),
+    }
+}
+
+/// Finds the group names and every parent edge that closes a cycle.
+fn group_check(skeleton: &IndexMap<String, GroupSkeleton>) -> GroupCheck {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
+    }
+    fn visit(
+        name: &str,
+        skeleton: &IndexMap<String, GroupSkeleton>,
+        marks: &mut HashMap<String, Mark>,
+        path: &mut Vec<String>,
+        cycles: &mut HashMap<(String, String), String>,
+    ) {
+        marks.insert(name.to_string(), Mark::OnPath);
+        path.push(name.to_string());
+        if let Some(group) = skeleton.get(name) {
+            for parent in group.parents() {
+                match marks.get(parent).copied().unwrap_or(Mark::New) {
+                    Mark::OnPath => {
+                        let start = path.iter().position(|p| p == parent).unwrap_or(0);
+                        let mut ring: Vec<&str> =
+                            path[start..].iter().map(String::as_str).collect();
+                        ring.push(parent);
+                        cycles.insert((name.to_string(), parent.to_string()), ring.join(" → "));
+                    }
+                    Mark::New if skeleton.contains_key(parent) => {
+                        visit(parent, skeleton, marks, path, cycles)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        path.pop();
+        marks.insert(name.to_string(), Mark::Done);
+    }
+    let mut marks = HashMap::new();
+    let mut cycles = HashMap::new();
+    for name in skeleton.keys() {
+        if marks.get(name).copied().unwrap_or(Mark::New) == Mark::New {
+            visit(name, skeleton, &mut marks, &mut Vec::new(), &mut cycles);
+        }
+    }
+    GroupCheck {
+        defined: skeleton.keys().cloned().collect::<HashSet<_>>(),
+        cycle_edges: cycles,
+    }
+}
+
+/// Depth-first, left to right, first occurrence wins: [a,b], a→[1,2], b→[2,3], 1→[X] gives
+/// [a, 1, X, 2, b, 3]. Cycles were rejected while loading, but `seen` also guards against them.
+fn group_order(groups: &IndexMap<String, Group>, direct: &[String]) -> Vec<usize> {
+    fn visit(groups: &IndexMap<String, Group>, name: &str, seen: &mut Vec<usize>) {
+        let Some(index) = groups.get_index_of(name) else {
+            return;
+        };
+        if seen.contains(&index) {
+            return;
+        }
+        seen.push(index);
+        for parent in &groups[index].groups {
+            visit(groups, parent, seen);
+        }
+    }
+    let mut seen = Vec::new();
+    for name in direct {
+        visit(groups, name, &mut seen);
+    }
+    seen
+}
+
+#[cfg(test)]
+mod tests;

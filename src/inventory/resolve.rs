@@ -1,0 +1,532 @@
+//! Resolution of a host's values through its layers, with where each value came from.
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+use super::{ConnectionOptions, Inventory, Layer};
+use crate::yaml::{EnvString, Port, Setting};
+
+/// Which layer a value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source<'a> {
+    /// The host's own entry.
+    Host,
+    /// A group, by name.
+    Group(&'a str),
+    /// `defaults.yaml`.
+    Defaults,
+}
+
+impl fmt::Display for Source<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Host => f.write_str("host"),
+            Source::Group(name) => write!(f, "group {name}"),
+            Source::Defaults => f.write_str("defaults"),
+        }
+    }
+}
+
+/// A resolved value: `value` is `None` for an explicit `null`.
+#[derive(Clone, Copy, Debug)]
+pub struct Resolved<'a, T> {
+    /// The value, or `None` for `null`.
+    pub value: Option<&'a T>,
+    /// The layer that defined it.
+    pub source: Source<'a>,
+    /// Environment variables it was read from.
+    pub vars: &'a [String],
+    /// True when a connection option fell back to the host attribute of the same name.
+    pub from_attribute: bool,
+}
+
+impl<'a, T> Resolved<'a, T> {
+    fn from_setting(setting: &'a Setting<T>, source: Source<'a>, vars: &'a [String]) -> Self {
+        Resolved {
+            value: setting.value(),
+            source,
+            vars,
+            from_attribute: false,
+        }
+    }
+
+    /// Describes the origin for `inventory show --explain`.
+    pub fn origin(&self) -> String {
+        let mut origin = self.source.to_string();
+        if !self.vars.is_empty() {
+            let vars: Vec<String> = self.vars.iter().map(|v| format!("${{{v}}}")).collect();
+            origin = format!("environment {} via {origin}", vars.join(", "));
+        }
+        if self.from_attribute {
+            origin = format!("host attribute, from {origin}");
+        }
+        origin
+    }
+}
+
+/// A host attribute usable in filters and output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attr {
+    /// `hostname`
+    Hostname,
+    /// `port`
+    Port,
+    /// `username`
+    Username,
+    /// `password` (never shown)
+    Password,
+    /// `platform`
+    Platform,
+}
+
+impl Attr {
+    /// Every attribute, in output order.
+    pub const ALL: [Attr; 5] = [
+        Attr::Hostname,
+        Attr::Port,
+        Attr::Username,
+        Attr::Password,
+        Attr::Platform,
+    ];
+
+    /// The field name in the files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Attr::Hostname => "hostname",
+            Attr::Port => "port",
+            Attr::Username => "username",
+            Attr::Password => "password",
+            Attr::Platform => "platform",
+        }
+    }
+
+    /// The attribute called `name`.
+    pub fn from_name(name: &str) -> Option<Attr> {
+        Attr::ALL.into_iter().find(|attr| attr.name() == name)
+    }
+}
+
+/// Whether a key names a secret whose value must never be printed.
+pub fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    [
+        "password",
+        "secret",
+        "passphrase",
+        "token",
+        "api_key",
+        "apikey",
+    ]
+    .iter()
+    .any(|word| key.contains(word))
+}
+
+/// The text shown in place of a secret.
+pub const REDACTED: &str = "***";
+
+/// A resolved scalar attribute, as text.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AttrValue<'a> {
+    /// A string attribute.
+    Text(&'a str),
+    /// The port.
+    Port(u16),
+}
+
+impl fmt::Display for AttrValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AttrValue::Text(text) => f.write_str(text),
+            AttrValue::Port(port) => write!(f, "{port}"),
+        }
+    }
+}
+
+/// A host seen through its layers: every getter resolves host → groups → defaults.
+#[derive(Clone, Copy)]
+pub struct HostView<'a> {
+    inv: &'a Inventory,
+    index: usize,
+}
+
+impl<'a> HostView<'a> {
+    pub(super) fn new(inv: &'a Inventory, index: usize) -> Self {
+        HostView { inv, index }
+    }
+
+    /// The host's position in inventory order.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The host's name.
+    pub fn name(&self) -> &'a str {
+        &self.inv.hosts[self.index].name
+    }
+
+    /// The groups the host lists itself.
+    pub fn direct_groups(&self) -> &'a [String] {
+        &self.inv.hosts[self.index].groups
+    }
+
+    /// Every group the host belongs to, in resolution order.
+    pub fn groups(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let inv = self.inv;
+        self.inv.hosts[self.index]
+            .order
+            .iter()
+            .map(move |&g| inv.groups[g].name.as_str())
+    }
+
+    /// Whether the host belongs to `group`, directly or through another group.
+    pub fn in_group(&self, group: &str) -> bool {
+        self.groups().any(|name| name == group)
+    }
+
+    /// The layers in resolution order: host, groups, defaults.
+    pub fn layers(&self) -> impl Iterator<Item = (&'a Layer, Source<'a>)> + 'a {
+        let inv = self.inv;
+        let host = &inv.hosts[self.index];
+        std::iter::once((&host.layer, Source::Host))
+            .chain(host.order.iter().map(move |&g| {
+                let group = &inv.groups[g];
+                (&group.layer, Source::Group(group.name.as_str()))
+            }))
+            .chain(std::iter::once((&inv.defaults, Source::Defaults)))
+    }
+
+    fn first<T: 'a>(
+        &self,
+        pick: impl Fn(&'a Layer) -> &'a Setting<T>,
+        vars: impl Fn(&'a T) -> &'a [String],
+    ) -> Option<Resolved<'a, T>> {
+        self.layers().find_map(|(layer, source)| {
+            let setting = pick(layer);
+            setting.is_defined().then(|| {
+                let used = setting.value().map(&vars).unwrap_or(&[]);
+                Resolved::from_setting(setting, source, used)
+            })
+        })
+    }
+
+    /// `hostname`, or `None` when no layer sets it.
+    pub fn hostname(&self) -> Option<Resolved<'a, EnvString>> {
+        self.first(|l| &l.hostname, |v| &v.vars)
+    }
+
+    /// `port`.
+    pub fn port(&self) -> Option<Resolved<'a, Port>> {
+        self.first(|l| &l.port, port_vars)
+    }
+
+    /// `username`.
+    pub fn username(&self) -> Option<Resolved<'a, EnvString>> {
+        self.first(|l| &l.username, |v| &v.vars)
+    }
+
+    /// `password` (callers must never print it).
+    pub fn password(&self) -> Option<Resolved<'a, EnvString>> {
+        self.first(|l| &l.password, |v| &v.vars)
+    }
+
+    /// `platform`.
+    pub fn platform(&self) -> Option<Resolved<'a, String>> {
+        self.first(|l| &l.platform, |_| &[])
+    }
+
+    /// An attribute as a value for filters and tables; `None` when unset or `null`.
+    pub fn attr(&self, attr: Attr) -> Option<AttrValue<'a>> {
+        match attr {
+            Attr::Hostname => self.hostname()?.value.map(|v| AttrValue::Text(&v.value)),
+            Attr::Port => self.port()?.value.map(|v| AttrValue::Port(v.value)),
+            Attr::Username => self.username()?.value.map(|v| AttrValue::Text(&v.value)),
+            Attr::Password => self.password()?.value.map(|v| AttrValue::Text(&v.value)),
+            Attr::Platform => self.platform()?.value.map(|v| AttrValue::Text(v)),
+        }
+    }
+
+    /// The resolved `data` key, with its source (`Null` for an explicit `null`).
+    pub fn data(&self, key: &str) -> Option<(&'a serde_yaml::Value, Source<'a>)> {
+        self.layers()
+            .find_map(|(layer, source)| layer.data.get(key).map(|v| (&v.value, source)))
+    }
+
+    /// Every data key the host has, host's own first, then groups', then defaults'.
+    pub fn data_keys(&self) -> Vec<&'a str> {
+        let mut keys: Vec<&'a str> = Vec::new();
+        for (layer, _) in self.layers() {
+            for key in layer.data.keys() {
+                if !keys.contains(&key.as_str()) {
+                    keys.push(key);
+                }
+            }
+        }
+        keys
+    }
+
+    /// Follows a dotted path (`facts.os`) into the resolved data.
+    pub fn data_path(&self, path: &str) -> Option<&'a serde_yaml::Value> {
+        let mut parts = path.split('.');
+        let (mut value, _) = self.data(parts.next()?)?;
+        for part in parts {
+            value = match value {
+                serde_yaml::Value::Mapping(map) => map.get(part)?,
+                serde_yaml::Value::Sequence(items) => items.get(part.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(value)
+    }
+
+    /// Names of the connection plugins any layer configures, in first-seen order.
+    pub fn connection_plugins(&self) -> Vec<&'a str> {
+        let mut names: Vec<&'a str> = Vec::new();
+        for (layer, _) in self.layers() {
+            for name in layer.connection_options.keys() {
+                if !names.contains(&name.as_str()) {
+                    names.push(name);
+                }
+            }
+        }
+        names
+    }
+
+    /// The host's options for connection plugin `plugin`.
+    pub fn connection(&self, plugin: &'a str) -> ConnectionView<'a> {
+        ConnectionView {
+            host: *self,
+            plugin,
+        }
+    }
+
+    /// The whole host, resolved, for JSON/YAML output (secrets redacted).
+    pub fn to_serializable(self) -> impl Serialize + 'a {
+        ResolvedHost(self)
+    }
+}
+
+fn port_vars(port: &Port) -> &[String] {
+    port.var.as_slice()
+}
+
+/// A host's options for one connection plugin; unset fields fall back to the host attributes.
+#[derive(Clone, Copy)]
+pub struct ConnectionView<'a> {
+    host: HostView<'a>,
+    plugin: &'a str,
+}
+
+impl<'a> ConnectionView<'a> {
+    fn option<T: 'a>(
+        &self,
+        pick: impl Fn(&'a ConnectionOptions) -> &'a Setting<T>,
+        vars: impl Fn(&'a T) -> &'a [String],
+    ) -> Option<Resolved<'a, T>> {
+        self.host.layers().find_map(|(layer, source)| {
+            let options = layer.connection_options.get(self.plugin)?;
+            let setting = pick(options);
+            setting.is_defined().then(|| {
+                let used = setting.value().map(&vars).unwrap_or(&[]);
+                Resolved::from_setting(setting, source, used)
+            })
+        })
+    }
+
+    fn fallback<T>(resolved: Option<Resolved<'a, T>>) -> Option<Resolved<'a, T>> {
+        resolved.map(|r| Resolved {
+            from_attribute: true,
+            ..r
+        })
+    }
+
+    /// The plugin name.
+    pub fn plugin(&self) -> &'a str {
+        self.plugin
+    }
+
+    /// `hostname` for this plugin.
+    pub fn hostname(&self) -> Option<Resolved<'a, EnvString>> {
+        self.option(|o| &o.hostname, |v| &v.vars)
+            .or_else(|| Self::fallback(self.host.hostname()))
+    }
+
+    /// `port` for this plugin.
+    pub fn port(&self) -> Option<Resolved<'a, Port>> {
+        self.option(|o| &o.port, port_vars)
+            .or_else(|| Self::fallback(self.host.port()))
+    }
+
+    /// `username` for this plugin.
+    pub fn username(&self) -> Option<Resolved<'a, EnvString>> {
+        self.option(|o| &o.username, |v| &v.vars)
+            .or_else(|| Self::fallback(self.host.username()))
+    }
+
+    /// `password` for this plugin (never print it).
+    pub fn password(&self) -> Option<Resolved<'a, EnvString>> {
+        self.option(|o| &o.password, |v| &v.vars)
+            .or_else(|| Self::fallback(self.host.password()))
+    }
+
+    /// `platform` for this plugin, as text.
+    pub fn platform(&self) -> Option<(Option<&'a str>, String)> {
+        match self.option(|o| &o.platform, |v| &v.vars) {
+            Some(r) => Some((r.value.map(|v| v.value.as_str()), r.origin())),
+            None => Self::fallback(self.host.platform())
+                .map(|r| (r.value.map(String::as_str), r.origin())),
+        }
+    }
+
+    /// `extras`, merged key by key through the layers.
+    pub fn extras(&self) -> IndexMap<&'a str, (&'a serde_yaml::Value, Resolved<'a, ()>)> {
+        let mut merged = IndexMap::new();
+        for (layer, source) in self.host.layers() {
+            let Some(options) = layer.connection_options.get(self.plugin) else {
+                continue;
+            };
+            for (key, value) in &options.extras {
+                merged.entry(key.as_str()).or_insert((
+                    &value.value,
+                    Resolved {
+                        value: None,
+                        source,
+                        vars: value.vars.as_slice(),
+                        from_attribute: false,
+                    },
+                ));
+            }
+        }
+        merged
+    }
+}
+
+/// Serializes a YAML value with secret-named keys redacted, at any depth.
+struct Redacted<'a>(&'a serde_yaml::Value);
+
+impl Serialize for Redacted<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            serde_yaml::Value::Mapping(map) => {
+                let mut out = serializer.serialize_map(Some(map.len()))?;
+                for (key, value) in map {
+                    let secret = key.as_str().is_some_and(is_secret_key) && !value.is_null();
+                    if secret {
+                        out.serialize_entry(key, REDACTED)?;
+                    } else {
+                        out.serialize_entry(key, &Redacted(value))?;
+                    }
+                }
+                out.end()
+            }
+            serde_yaml::Value::Sequence(items) => {
+                serializer.collect_seq(items.iter().map(Redacted))
+            }
+            serde_yaml::Value::Tagged(tagged) => Redacted(&tagged.value).serialize(serializer),
+            other => other.serialize(serializer),
+        }
+    }
+}
+
+fn secret_or_null<'a>(value: Option<Resolved<'a, EnvString>>) -> Option<&'static str> {
+    value.and_then(|r| r.value).map(|_| REDACTED)
+}
+
+struct ResolvedHost<'a>(HostView<'a>);
+
+impl Serialize for ResolvedHost<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let host = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("name", host.name())?;
+        map.serialize_entry(
+            "hostname",
+            &host.hostname().and_then(|r| r.value).map(|v| &v.value),
+        )?;
+        map.serialize_entry("port", &host.port().and_then(|r| r.value).map(|v| v.value))?;
+        map.serialize_entry(
+            "username",
+            &host.username().and_then(|r| r.value).map(|v| &v.value),
+        )?;
+        map.serialize_entry("password", &secret_or_null(host.password()))?;
+        map.serialize_entry("platform", &host.platform().and_then(|r| r.value))?;
+        map.serialize_entry("groups", host.direct_groups())?;
+        map.serialize_entry("group_order", &host.groups().collect::<Vec<_>>())?;
+        map.serialize_entry("data", &ResolvedData(host))?;
+        map.serialize_entry("connection_options", &ResolvedConnections(host))?;
+        map.end()
+    }
+}
+
+struct ResolvedData<'a>(HostView<'a>);
+
+impl Serialize for ResolvedData<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let keys = self.0.data_keys();
+        let mut map = serializer.serialize_map(Some(keys.len()))?;
+        for key in keys {
+            if let Some((value, _)) = self.0.data(key) {
+                if is_secret_key(key) && !value.is_null() {
+                    map.serialize_entry(key, REDACTED)?;
+                } else {
+                    map.serialize_entry(key, &Redacted(value))?;
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+struct ResolvedConnections<'a>(HostView<'a>);
+
+impl Serialize for ResolvedConnections<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let plugins = self.0.connection_plugins();
+        let mut map = serializer.serialize_map(Some(plugins.len()))?;
+        for plugin in plugins {
+            map.serialize_entry(plugin, &ResolvedConnection(self.0.connection(plugin)))?;
+        }
+        map.end()
+    }
+}
+
+struct ResolvedConnection<'a>(ConnectionView<'a>);
+
+impl Serialize for ResolvedConnection<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let conn = self.0;
+        let mut map = serializer.serialize_map(Some(6))?;
+        map.serialize_entry(
+            "hostname",
+            &conn.hostname().and_then(|r| r.value).map(|v| &v.value),
+        )?;
+        map.serialize_entry("port", &conn.port().and_then(|r| r.value).map(|v| v.value))?;
+        map.serialize_entry(
+            "username",
+            &conn.username().and_then(|r| r.value).map(|v| &v.value),
+        )?;
+        map.serialize_entry("password", &secret_or_null(conn.password()))?;
+        map.serialize_entry("platform", &conn.platform().and_then(|(v, _)| v))?;
+        map.serialize_entry("extras", &ResolvedExtras(conn))?;
+        map.end()
+    }
+}
+
+struct ResolvedExtras<'a>(ConnectionView<'a>);
+
+impl Serialize for ResolvedExtras<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let extras = self.0.extras();
+        let mut map = serializer.serialize_map(Some(extras.len()))?;
+        for (key, (value, _)) in extras {
+            if is_secret_key(key) && !value.is_null() {
+                map.serialize_entry(key, REDACTED)?;
+            } else {
+                map.serialize_entry(key, &Redacted(value))?;
+            }
+        }
+        map.end()
+    }
+}

@@ -1,0 +1,245 @@
+//! Resolution-order tests on small inventories written to a temporary directory.
+
+use std::path::PathBuf;
+
+use super::*;
+
+#[derive(Debug)]
+struct Dir(PathBuf);
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn inventory(
+    hosts: &str,
+    groups: &str,
+    defaults: &str,
+) -> Result<(Inventory, Dir), InventoryError> {
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("netrun-inv-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("hosts.yaml"), hosts).unwrap();
+    if !groups.is_empty() {
+        std::fs::write(dir.join("groups.yaml"), groups).unwrap();
+    }
+    if !defaults.is_empty() {
+        std::fs::write(dir.join("defaults.yaml"), defaults).unwrap();
+    }
+    let inv = Inventory::load(&dir)?;
+    Ok((inv, Dir(dir)))
+}
+
+const DIAMOND_GROUPS: &str = "
+a: {groups: ['1', '2'], data: {from_a: a}}
+b: {groups: ['2', '3']}
+'1': {groups: [X], data: {level: one}}
+'2': {data: {level: two, only2: yes}}
+'3': {data: {only3: three}}
+X: {platform: junos, data: {level: x}}
+";
+
+#[test]
+fn diamond_group_order_is_depth_first_left_to_right() {
+    let (inv, _dir) = inventory("h: {groups: [a, b]}", DIAMOND_GROUPS, "").unwrap();
+    let host = inv.host(0);
+    assert_eq!(
+        host.groups().collect::<Vec<_>>(),
+        ["a", "1", "X", "2", "b", "3"]
+    );
+    // '1' comes before X and '2': its `level` wins.
+    let (level, source) = host.data("level").unwrap();
+    assert_eq!(level.as_str(), Some("one"));
+    assert_eq!(source, Source::Group("1"));
+    assert_eq!(host.data("only3").unwrap().1, Source::Group("3"));
+    assert_eq!(
+        host.platform().unwrap().value.map(String::as_str),
+        Some("junos")
+    );
+    assert!(host.in_group("X"));
+    assert!(!host.in_group("nope"));
+}
+
+#[test]
+fn host_beats_groups_beat_defaults() {
+    let (inv, _dir) = inventory(
+        "h: {groups: [g], username: hostuser}",
+        "g: {username: groupuser, port: 2222}",
+        "username: defuser\nport: 22\nplatform: ios\n",
+    )
+    .unwrap();
+    let host = inv.host(0);
+    assert_eq!(host.username().unwrap().value.unwrap().value, "hostuser");
+    let port = host.port().unwrap();
+    assert_eq!(port.value.unwrap().value, 2222);
+    assert_eq!(port.source, Source::Group("g"));
+    let platform = host.platform().unwrap();
+    assert_eq!(platform.source, Source::Defaults);
+}
+
+#[test]
+fn explicit_null_is_a_value_everywhere() {
+    let (inv, _dir) = inventory(
+        "h: {groups: [g], platform: null, data: {site: null}}",
+        "g: {platform: ios, data: {site: earth}}",
+        "data: {role: null}\nport: null\n",
+    )
+    .unwrap();
+    let host = inv.host(0);
+    let platform = host.platform().unwrap();
+    assert!(
+        platform.value.is_none(),
+        "host's null beats the group's ios"
+    );
+    assert_eq!(platform.source, Source::Host);
+    assert!(host.data("site").unwrap().0.is_null());
+    // nornir quirk fixed: a null in defaults is a value, not "missing".
+    let (role, source) = host.data("role").unwrap();
+    assert!(role.is_null());
+    assert_eq!(source, Source::Defaults);
+    assert_eq!(host.port().unwrap().source, Source::Defaults);
+    assert!(host.attr(Attr::Port).is_none());
+}
+
+#[test]
+fn defaults_connection_options_never_beat_a_later_group() {
+    // nornir quirk fixed: nornir merges defaults into each group first, so defaults' port
+    // would beat the second group's port.
+    let (inv, _dir) = inventory(
+        "h: {groups: [first, second]}",
+        "first: {}\nsecond: {connection_options: {ssh: {port: 2022}}}\n",
+        "connection_options: {ssh: {port: 22}}\n",
+    )
+    .unwrap();
+    let ssh = inv.host(0).connection("ssh");
+    let port = ssh.port().unwrap();
+    assert_eq!(port.value.unwrap().value, 2022);
+    assert_eq!(port.source, Source::Group("second"));
+}
+
+#[test]
+fn extras_merge_key_by_key() {
+    let (inv, _dir) = inventory(
+        "h: {groups: [g], connection_options: {ssh: {extras: {known_hosts: off}}}}",
+        "g: {connection_options: {ssh: {extras: {known_hosts: strict, mode: exec}}}}",
+        "connection_options: {ssh: {extras: {legacy: true, mode: shell}}}\n",
+    )
+    .unwrap();
+    let extras = inv.host(0).connection("ssh").extras();
+    let shown: Vec<(&str, String, Source)> = extras
+        .iter()
+        .map(|(k, (v, r))| {
+            (
+                *k,
+                serde_yaml::to_string(v).unwrap().trim().to_string(),
+                r.source,
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("known_hosts", "off".to_string(), Source::Host),
+            ("mode", "exec".to_string(), Source::Group("g")),
+            ("legacy", "true".to_string(), Source::Defaults),
+        ]
+    );
+}
+
+#[test]
+fn connection_options_fall_back_to_host_attributes() {
+    let (inv, _dir) = inventory(
+        "h: {hostname: 10.0.0.1, username: ops, connection_options: {ssh: {port: 830}}}",
+        "",
+        "",
+    )
+    .unwrap();
+    let ssh = inv.host(0).connection("ssh");
+    let hostname = ssh.hostname().unwrap();
+    assert_eq!(hostname.value.unwrap().value, "10.0.0.1");
+    assert!(hostname.from_attribute);
+    assert!(!ssh.port().unwrap().from_attribute);
+}
+
+#[test]
+fn undefined_group_is_reported_at_its_position() {
+    let err = inventory(
+        "h1: {}\nh2:\n  groups:\n    - core\n    - nope\n",
+        "core: {}\n",
+        "",
+    )
+    .unwrap_err();
+    let InventoryError::Yaml(err) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(err.position, Some((5, 7)));
+    assert_eq!(
+        err.message,
+        "host `h2`: groups[1]: group `nope` is not defined in groups.yaml"
+    );
+}
+
+#[test]
+fn group_cycle_is_reported() {
+    let err = inventory(
+        "h: {groups: [a]}",
+        "a: {groups: [b]}\nb:\n  groups: [c]\nc: {groups: [a]}\n",
+        "",
+    )
+    .unwrap_err();
+    let InventoryError::Yaml(err) = err else {
+        panic!("{err:?}")
+    };
+    // libyaml places the first item of a flow sequence at its `[`.
+    assert_eq!(err.position, Some((4, 14)));
+    assert_eq!(
+        err.message,
+        "group `c`: groups[0]: group cycle: a → b → c → a"
+    );
+}
+
+#[test]
+fn defaults_cannot_have_groups() {
+    let err = inventory("h: {}", "", "groups: [x]\n").unwrap_err();
+    let InventoryError::Yaml(err) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(err.position, Some((1, 1)));
+    assert!(
+        err.message.starts_with("unknown field `groups`"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn missing_hosts_file() {
+    let err = Inventory::load(std::path::Path::new("/nonexistent/netrun")).unwrap_err();
+    assert!(matches!(err, InventoryError::MissingHosts { .. }));
+}
+
+#[test]
+fn data_paths_and_secrets() {
+    let (inv, _dir) = inventory(
+        "h: {password: hunter2, data: {facts: {os: ios, ifaces: [a, b]}, api_token: t0k}}",
+        "",
+        "",
+    )
+    .unwrap();
+    let host = inv.host(0);
+    assert_eq!(
+        host.data_path("facts.os").and_then(|v| v.as_str()),
+        Some("ios")
+    );
+    assert_eq!(
+        host.data_path("facts.ifaces.1").and_then(|v| v.as_str()),
+        Some("b")
+    );
+    assert!(host.data_path("facts.nope").is_none());
+    let json = serde_json::to_string(&host.to_serializable()).unwrap();
+    assert!(!json.contains("hunter2") && !json.contains("t0k"), "{json}");
+    assert!(json.contains(r#""password":"***""#), "{json}");
+}
