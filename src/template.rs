@@ -32,6 +32,11 @@ pub fn environment(templates_dir: Option<PathBuf>) -> Environment<'static> {
     env
 }
 
+/// Converts any serializable value into a template value.
+pub fn to_value<T: serde::Serialize>(value: &T) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(value))
+}
+
 fn compile(pattern: &str) -> Result<regex::Regex, minijinja::Error> {
     regex::Regex::new(pattern).map_err(|err| {
         minijinja::Error::new(

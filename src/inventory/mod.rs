@@ -6,7 +6,8 @@
 //! `null` counts as defined. [`HostView`] is the one place that does this.
 
 mod file;
-mod resolve;
+pub mod object;
+pub mod resolve;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,97 @@
+//! A host as seen by templates (`--where`, task files): attributes and data keys by name.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use minijinja::value::{Enumerator, Object, Value};
+
+use super::{Attr, Inventory};
+
+/// Every data key any layer of an inventory defines.
+pub fn known_data_keys(inv: &Inventory) -> HashSet<String> {
+    let mut keys = HashSet::new();
+    let layers = inv
+        .hosts
+        .iter()
+        .map(|h| &h.layer)
+        .chain(inv.groups.values().map(|g| &g.layer))
+        .chain(std::iter::once(&inv.defaults));
+    for layer in layers {
+        for key in layer.data.keys() {
+            if !keys.contains(key) {
+                keys.insert(key.clone());
+            }
+        }
+    }
+    keys
+}
+
+/// A host for minijinja: `name`, `hostname`, `port`, `username`, `platform`, `groups` (resolved),
+/// `data`, and each data key directly. The password is never exposed.
+#[derive(Debug)]
+pub struct HostObject {
+    inv: Arc<Inventory>,
+    index: usize,
+    known: Arc<HashSet<String>>,
+}
+
+impl HostObject {
+    /// Wraps host `index`; `known` lists data keys defined anywhere, so that a key another host
+    /// has reads as `none` here while a key no host has stays a strict-undefined error (a typo).
+    pub fn new(inv: Arc<Inventory>, index: usize, known: Arc<HashSet<String>>) -> Self {
+        HostObject { inv, index, known }
+    }
+
+    const ATTRS: [&'static str; 7] = [
+        "name", "hostname", "port", "username", "platform", "groups", "data",
+    ];
+}
+
+impl Object for HostObject {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key.as_str()?;
+        let host = self.inv.host(self.index);
+        let attr = |attr: Attr| {
+            Some(match host.attr(attr) {
+                Some(super::resolve::AttrValue::Text(text)) => Value::from(text),
+                Some(super::resolve::AttrValue::Port(port)) => Value::from(port),
+                None => Value::from(()),
+            })
+        };
+        match key {
+            "name" => Some(Value::from(host.name())),
+            "hostname" => attr(Attr::Hostname),
+            "port" => attr(Attr::Port),
+            "username" => attr(Attr::Username),
+            "platform" => attr(Attr::Platform),
+            "groups" => Some(Value::from(
+                host.groups().map(str::to_string).collect::<Vec<_>>(),
+            )),
+            "data" => {
+                let data: indexmap::IndexMap<&str, &serde_yaml::Value> = host
+                    .data_keys()
+                    .into_iter()
+                    .filter_map(|k| host.data(k).map(|(v, _)| (k, v)))
+                    .collect();
+                Some(crate::template::to_value(&data))
+            }
+            _ => match host.data(key) {
+                Some((value, _)) => Some(crate::template::to_value(value)),
+                None if self.known.contains(key) => Some(Value::from(())),
+                None => None,
+            },
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let host = self.inv.host(self.index);
+        let mut keys: Vec<Value> = Self::ATTRS.iter().map(|k| Value::from(*k)).collect();
+        keys.extend(
+            host.data_keys()
+                .into_iter()
+                .filter(|k| !Self::ATTRS.contains(k))
+                .map(Value::from),
+        );
+        Enumerator::Values(keys)
+    }
+}
