@@ -1,6 +1,11 @@
 //! netrun: run tasks against fleets of network devices described by a nornir-style YAML inventory.
 
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod error;
 pub mod filter;
 pub mod inventory;
+pub mod output;
 pub mod template;
 pub mod yaml;

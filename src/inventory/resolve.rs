@@ -530,3 +530,17 @@ impl Serialize for ResolvedExtras<'_> {
         map.end()
     }
 }
+
+/// A data or extras value as one line of text for tables, with secrets redacted.
+pub fn display_value(key: &str, value: &serde_yaml::Value) -> String {
+    if is_secret_key(key) && !value.is_null() {
+        return REDACTED.to_string();
+    }
+    match value {
+        serde_yaml::Value::Null => "null".to_string(),
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Bool(b) => b.to_string(),
+        serde_yaml::Value::Number(n) => n.to_string(),
+        other => serde_json::to_string(&Redacted(other)).unwrap_or_else(|_| "?".to_string()),
+    }
+}

@@ -1,0 +1,340 @@
+//! `netrun.yaml` and the settings it feeds: flags beat `NETRUN_*` variables beat the file beat
+//! built-in defaults.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::yaml::{self, YamlError};
+
+/// The config file looked for in the current directory when `--config` is not given.
+pub const DEFAULT_CONFIG: &str = "netrun.yaml";
+
+/// Why the configuration is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `--config FILE` names a file that does not exist or cannot be read.
+    #[error("cannot read config file {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid.
+    #[error(transparent)]
+    Yaml(#[from] YamlError),
+    /// A value out of range.
+    #[error("{what}: {reason}")]
+    Invalid {
+        /// Which setting.
+        what: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// How host keys are checked against known_hosts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum KnownHosts {
+    /// Unknown or changed keys are refused.
+    Strict,
+    /// Unknown keys are learned; changed keys are refused.
+    #[default]
+    AcceptNew,
+    /// Keys are not checked.
+    Off,
+}
+
+/// The contents of `netrun.yaml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Inventory directory.
+    pub inventory: Option<PathBuf>,
+    /// Tasks directory.
+    pub tasks: Option<PathBuf>,
+    /// Templates directory for task templates.
+    pub templates: Option<PathBuf>,
+    /// Plugin shared libraries to load.
+    #[serde(default)]
+    pub plugins: Vec<PathBuf>,
+    /// Directories searched for plugins.
+    #[serde(default)]
+    pub plugin_dirs: Vec<PathBuf>,
+    /// Runner defaults.
+    #[serde(default)]
+    pub runner: RunnerFile,
+    /// SSH defaults.
+    #[serde(default)]
+    pub ssh: SshFile,
+    /// Platform definitions that extend or override the built-in ones.
+    #[serde(default)]
+    pub platforms: Option<serde_yaml::Value>,
+}
+
+/// `runner:` in netrun.yaml.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunnerFile {
+    /// Hosts in flight at once.
+    pub workers: Option<usize>,
+    /// Per-host deadline in seconds.
+    pub timeout: Option<f64>,
+}
+
+/// `ssh:` in netrun.yaml.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshFile {
+    /// TCP connect + handshake timeout, seconds.
+    pub connect_timeout: Option<f64>,
+    /// Authentication timeout, seconds.
+    pub auth_timeout: Option<f64>,
+    /// Per-command timeout, seconds.
+    pub command_timeout: Option<f64>,
+    /// Keepalive interval, seconds (0 disables).
+    pub keepalive: Option<f64>,
+    /// Host key policy.
+    pub known_hosts: Option<KnownHosts>,
+    /// known_hosts file.
+    pub known_hosts_file: Option<PathBuf>,
+}
+
+/// SSH settings after precedence.
+#[derive(Clone, Debug)]
+pub struct SshSettings {
+    /// Connect timeout (default 10 s).
+    pub connect_timeout: Duration,
+    /// Auth timeout (default 15 s).
+    pub auth_timeout: Duration,
+    /// Per-command timeout (default 30 s).
+    pub command_timeout: Duration,
+    /// Keepalive interval (default 30 s); `None` disables.
+    pub keepalive: Option<Duration>,
+    /// Host key policy (default accept-new).
+    pub known_hosts: KnownHosts,
+    /// known_hosts file (default ~/.ssh/known_hosts).
+    pub known_hosts_file: PathBuf,
+}
+
+/// Everything a command needs to know, after flags, environment, file and defaults.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The config file used, if any.
+    pub config_file: Option<PathBuf>,
+    /// Inventory directory (default `./inventory`).
+    pub inventory_dir: PathBuf,
+    /// Tasks directory (default `./tasks`).
+    pub tasks_dir: PathBuf,
+    /// Templates directory (default `<tasks>/templates`).
+    pub templates_dir: PathBuf,
+    /// Plugin libraries.
+    pub plugins: Vec<PathBuf>,
+    /// Plugin directories.
+    pub plugin_dirs: Vec<PathBuf>,
+    /// Hosts in flight (default 100).
+    pub workers: usize,
+    /// Per-host deadline (default none).
+    pub timeout: Option<Duration>,
+    /// SSH defaults.
+    pub ssh: SshSettings,
+    /// Platform overrides from the file.
+    pub platforms: Option<serde_yaml::Value>,
+}
+
+/// Values given on the command line or through `NETRUN_*` variables (clap merges those two).
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// `--config`.
+    pub config: Option<PathBuf>,
+    /// `--inventory`.
+    pub inventory: Option<PathBuf>,
+    /// `--tasks`.
+    pub tasks: Option<PathBuf>,
+    /// `--plugin`.
+    pub plugins: Vec<PathBuf>,
+    /// `--workers`.
+    pub workers: Option<usize>,
+    /// `--timeout`.
+    pub timeout: Option<f64>,
+}
+
+fn seconds(what: &str, value: f64) -> Result<Duration, ConfigError> {
+    Duration::try_from_secs_f64(value).map_err(|_| ConfigError::Invalid {
+        what: what.to_string(),
+        reason: format!("{value} is not a number of seconds"),
+    })
+}
+
+impl Settings {
+    /// Reads the config file (if any) and applies precedence.
+    pub fn load(overrides: &Overrides) -> Result<Settings, ConfigError> {
+        let (file, path) = match &overrides.config {
+            Some(path) => (Self::read(path)?, Some(path.clone())),
+            None if Path::new(DEFAULT_CONFIG).is_file() => {
+                let path = PathBuf::from(DEFAULT_CONFIG);
+                (Self::read(&path)?, Some(path))
+            }
+            None => (ConfigFile::default(), None),
+        };
+        let base = path
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let rel = |p: &PathBuf| {
+            if p.is_absolute() {
+                p.clone()
+            } else {
+                base.join(p)
+            }
+        };
+
+        let inventory_dir = overrides
+            .inventory
+            .clone()
+            .or_else(|| file.inventory.as_ref().map(rel))
+            .unwrap_or_else(|| PathBuf::from("inventory"));
+        let tasks_dir = overrides
+            .tasks
+            .clone()
+            .or_else(|| file.tasks.as_ref().map(rel))
+            .unwrap_or_else(|| PathBuf::from("tasks"));
+        let templates_dir = file
+            .templates
+            .as_ref()
+            .map(rel)
+            .unwrap_or_else(|| tasks_dir.join("templates"));
+        let mut plugins: Vec<PathBuf> = file.plugins.iter().map(rel).collect();
+        plugins.extend(overrides.plugins.iter().cloned());
+
+        let workers = overrides.workers.or(file.runner.workers).unwrap_or(100);
+        if workers == 0 {
+            return Err(ConfigError::Invalid {
+                what: "workers".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
+        let timeout = overrides
+            .timeout
+            .or(file.runner.timeout)
+            .map(|t| seconds("timeout", t))
+            .transpose()?;
+
+        let ssh = &file.ssh;
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        let keepalive = seconds("ssh.keepalive", ssh.keepalive.unwrap_or(30.0))?;
+        let ssh = SshSettings {
+            connect_timeout: seconds("ssh.connect_timeout", ssh.connect_timeout.unwrap_or(10.0))?,
+            auth_timeout: seconds("ssh.auth_timeout", ssh.auth_timeout.unwrap_or(15.0))?,
+            command_timeout: seconds("ssh.command_timeout", ssh.command_timeout.unwrap_or(30.0))?,
+            keepalive: (!keepalive.is_zero()).then_some(keepalive),
+            known_hosts: ssh.known_hosts.unwrap_or_default(),
+            known_hosts_file: ssh
+                .known_hosts_file
+                .as_ref()
+                .map(rel)
+                .unwrap_or_else(|| home.join(".ssh").join("known_hosts")),
+        };
+
+        Ok(Settings {
+            config_file: path,
+            inventory_dir,
+            tasks_dir,
+            templates_dir,
+            plugins,
+            plugin_dirs: file.plugin_dirs.iter().map(rel).collect(),
+            workers,
+            timeout,
+            ssh,
+            platforms: file.platforms,
+        })
+    }
+
+    fn read(path: &Path) -> Result<ConfigFile, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let file: Option<ConfigFile> = yaml::parse(path, &text)?;
+        Ok(file.unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("netrun-config-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("netrun.yaml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn flags_beat_file_beat_defaults() {
+        let path = write(
+            "prec",
+            "inventory: inv\nrunner: {workers: 7, timeout: 60}\nssh: {known_hosts: strict}\n",
+        );
+        let base = path.parent().unwrap().to_path_buf();
+        let settings = Settings::load(&Overrides {
+            config: Some(path.clone()),
+            workers: Some(3),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(settings.workers, 3);
+        assert_eq!(settings.timeout, Some(Duration::from_secs(60)));
+        assert_eq!(settings.inventory_dir, base.join("inv"));
+        assert_eq!(settings.tasks_dir, PathBuf::from("tasks"));
+        assert_eq!(settings.ssh.known_hosts, KnownHosts::Strict);
+        assert_eq!(settings.ssh.command_timeout, Duration::from_secs(30));
+        let settings = Settings::load(&Overrides {
+            config: Some(path),
+            inventory: Some("elsewhere".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(settings.workers, 7);
+        assert_eq!(settings.inventory_dir, PathBuf::from("elsewhere"));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_position() {
+        let path = write("unknown", "runner:\n  wokers: 5\n");
+        let err = Settings::load(&Overrides {
+            config: Some(path.clone()),
+            ..Default::default()
+        })
+        .unwrap_err();
+        let ConfigError::Yaml(err) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(err.position, Some((2, 3)));
+        assert!(
+            err.message.starts_with("runner: unknown field `wokers`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn zero_workers_is_rejected() {
+        let path = write("zero", "runner: {workers: 0}\n");
+        let err = Settings::load(&Overrides {
+            config: Some(path),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "workers: must be at least 1");
+    }
+}

@@ -1,0 +1,177 @@
+//! Rendering for people (tables) and for scripts (JSON, YAML).
+
+use std::io::{IsTerminal, Write};
+
+use comfy_table::{ContentArrangement, LineStyle, Table, TableStyle};
+
+use crate::inventory::resolve::{Resolved, display_value};
+use crate::inventory::{HostView, Inventory};
+
+/// netrun's table look: a rule under the header and nothing else, like `ps` or `kubectl get`.
+const STYLE: TableStyle =
+    TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
+
+/// A table in netrun's style; it wraps to the terminal only when stdout is one.
+pub fn new_table(headers: &[&str]) -> Table {
+    let mut table = Table::new();
+    table.load_style(STYLE);
+    if std::io::stdout().is_terminal() {
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+    } else {
+        // Scripts and snapshot tests get lines that never depend on a terminal width.
+        table.set_content_arrangement(ContentArrangement::Disabled);
+    }
+    table.set_header(headers.iter().copied());
+    table
+}
+
+/// `netrun inventory` as a table: name, hostname, port, platform, groups.
+pub fn inventory_table(inv: &Inventory, indices: &[usize]) -> String {
+    let mut table = new_table(&["name", "hostname", "port", "platform", "groups"]);
+    for &index in indices {
+        let host = inv.host(index);
+        table.add_row(vec![
+            host.name().to_string(),
+            text_or_dash(
+                host.hostname()
+                    .and_then(|r| r.value)
+                    .map(|v| v.value.clone()),
+            ),
+            text_or_dash(
+                host.port()
+                    .and_then(|r| r.value)
+                    .map(|v| v.value.to_string()),
+            ),
+            text_or_dash(host.platform().and_then(|r| r.value).cloned()),
+            host.direct_groups().join(", "),
+        ]);
+    }
+    format!(
+        "{}\n{} host{}\n",
+        table.trim_fmt(),
+        indices.len(),
+        plural(indices.len())
+    )
+}
+
+fn text_or_dash(value: Option<String>) -> String {
+    value.unwrap_or_else(|| "-".to_string())
+}
+
+/// "s" when `n` is not one.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Writes the selected hosts, fully resolved, as one JSON document.
+pub fn inventory_json(
+    out: &mut dyn Write,
+    inv: &Inventory,
+    indices: &[usize],
+) -> std::io::Result<()> {
+    let hosts: Vec<_> = indices
+        .iter()
+        .map(|&i| inv.host(i).to_serializable())
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "hosts": hosts }))
+        .map_err(std::io::Error::other)?;
+    writeln!(out)
+}
+
+/// Writes the selected hosts, fully resolved, as YAML.
+pub fn inventory_yaml(
+    out: &mut dyn Write,
+    inv: &Inventory,
+    indices: &[usize],
+) -> std::io::Result<()> {
+    let hosts: Vec<_> = indices
+        .iter()
+        .map(|&i| inv.host(i).to_serializable())
+        .collect();
+    let text = serde_yaml::to_string(&serde_json::json!({ "hosts": hosts }))
+        .map_err(std::io::Error::other)?;
+    out.write_all(text.as_bytes())
+}
+
+fn shown<T>(resolved: Option<Resolved<'_, T>>, show: impl Fn(&T) -> String) -> (String, String) {
+    match resolved {
+        None => ("-".to_string(), "not set".to_string()),
+        Some(r) => (
+            r.value.map(show).unwrap_or_else(|| "null".to_string()),
+            r.origin(),
+        ),
+    }
+}
+
+/// `netrun inventory show HOST --explain`: every resolved value with where it came from.
+pub fn explain(host: HostView<'_>) -> String {
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    let mut row = |key: String, (value, source): (String, String)| rows.push((key, value, source));
+    row("name".into(), (host.name().to_string(), "host".into()));
+    row(
+        "groups".into(),
+        (host.direct_groups().join(", "), "host".into()),
+    );
+    row(
+        "group order".into(),
+        (
+            host.groups().collect::<Vec<_>>().join(", "),
+            "depth-first, left to right".into(),
+        ),
+    );
+    row(
+        "hostname".into(),
+        shown(host.hostname(), |v| v.value.clone()),
+    );
+    row("port".into(), shown(host.port(), |v| v.value.to_string()));
+    row(
+        "username".into(),
+        shown(host.username(), |v| v.value.clone()),
+    );
+    row("password".into(), shown(host.password(), |_| "***".into()));
+    row("platform".into(), shown(host.platform(), |v| v.clone()));
+    for key in host.data_keys() {
+        if let Some((value, source)) = host.data(key) {
+            row(
+                format!("data.{key}"),
+                (display_value(key, value), source.to_string()),
+            );
+        }
+    }
+    for plugin in host.connection_plugins() {
+        let conn = host.connection(plugin);
+        let prefix = format!("connection_options.{plugin}");
+        row(
+            format!("{prefix}.hostname"),
+            shown(conn.hostname(), |v| v.value.clone()),
+        );
+        row(
+            format!("{prefix}.port"),
+            shown(conn.port(), |v| v.value.to_string()),
+        );
+        row(
+            format!("{prefix}.username"),
+            shown(conn.username(), |v| v.value.clone()),
+        );
+        row(
+            format!("{prefix}.password"),
+            shown(conn.password(), |_| "***".into()),
+        );
+        let platform = match conn.platform() {
+            None => ("-".to_string(), "not set".to_string()),
+            Some((value, origin)) => (value.unwrap_or("null").to_string(), origin),
+        };
+        row(format!("{prefix}.platform"), platform);
+        for (key, (value, origin)) in conn.extras() {
+            row(
+                format!("{prefix}.extras.{key}"),
+                (display_value(key, value), origin.origin()),
+            );
+        }
+    }
+    let mut table = new_table(&["key", "value", "source"]);
+    for (key, value, source) in rows {
+        table.add_row(vec![key, value, source]);
+    }
+    format!("{}\n", table.trim_fmt())
+}
