@@ -30,11 +30,8 @@ impl YamlError {
     /// Wraps a serde_yaml error, moving its position into ours and naming the entry being read.
     pub fn from_serde(path: &Path, err: &serde_yaml::Error) -> Self {
         let position = err.location().map(|loc| (loc.line(), loc.column()));
-        let mut message = err.to_string();
-        // serde_yaml appends " at line L column C"; we print the position in front instead.
-        if let Some(at) = message.rfind(" at line ") {
-            message.truncate(at);
-        }
+        // serde_yaml writes " at line L column C" into its messages; we print the position in front.
+        let mut message = strip_positions(&err.to_string());
         if let Some(owner) = current_owner() {
             let rest = message
                 .strip_prefix(owner.name.as_str())
@@ -50,6 +47,26 @@ impl YamlError {
             message,
         }
     }
+}
+
+fn strip_positions(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find(" at line ") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + " at line ".len()..];
+        let digits = |s: &str| s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let line_len = digits(tail);
+        match tail[line_len..].strip_prefix(" column ") {
+            Some(col) if line_len > 0 => rest = &col[digits(col)..],
+            _ => {
+                out.push_str(" at line ");
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Parses `text` (the contents of `path`) into `T`, with positioned errors.
