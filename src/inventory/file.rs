@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -130,11 +131,11 @@ pub struct GroupCheck {
 }
 
 thread_local! {
-    static GROUP_CHECK: RefCell<Option<GroupCheck>> = const { RefCell::new(None) };
+    static GROUP_CHECK: RefCell<Option<Arc<GroupCheck>>> = const { RefCell::new(None) };
 }
 
-/// Runs `f` with group references checked against `check`.
-pub fn with_group_check<R>(check: GroupCheck, f: impl FnOnce() -> R) -> R {
+/// Runs `f` on this thread with group references checked against `check`.
+pub fn with_group_check<R>(check: Arc<GroupCheck>, f: impl FnOnce() -> R) -> R {
     GROUP_CHECK.with(|cell| *cell.borrow_mut() = Some(check));
     let result = f();
     GROUP_CHECK.with(|cell| cell.borrow_mut().take());

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
+use rayon::prelude::*;
 
 use crate::yaml::{self, EnvString, Port, Setting, StrictValue, YamlError};
 use file::{
@@ -192,15 +193,14 @@ impl Inventory {
         let (groups, check) = match &groups_text {
             Some(text) => {
                 let skeleton: yaml::Entries<GroupSkeleton> = yaml::parse(&groups_path, text)?;
-                let check = group_check(&skeleton.entries);
+                let check = Arc::new(group_check(&skeleton.entries));
                 let parsed: yaml::Entries<GroupFile> =
-                    with_group_check(clone_check(&check), || yaml::parse(&groups_path, text))?;
+                    with_group_check(check.clone(), || yaml::parse(&groups_path, text))?;
                 (parsed.entries, check)
             }
-            None => (IndexMap::new(), GroupCheck::default()),
+            None => (IndexMap::new(), Arc::new(GroupCheck::default())),
         };
-        let hosts: yaml::Entries<HostFile> =
-            with_group_check(check, || yaml::parse(&hosts_path, &hosts_text))?;
+        let hosts = parse_hosts(&hosts_path, &hosts_text, &check)?;
 
         let groups: IndexMap<String, Group> = groups
             .into_iter()
@@ -216,9 +216,8 @@ impl Inventory {
             .collect();
 
         let mut orders: HashMap<Vec<String>, Arc<[usize]>> = HashMap::new();
-        let mut by_name = HashMap::with_capacity(hosts.entries.len());
+        let mut by_name = HashMap::with_capacity(hosts.len());
         let hosts: Vec<Host> = hosts
-            .entries
             .into_iter()
             .enumerate()
             .map(|(index, (name, file))| {
@@ -288,11 +287,87 @@ fn read_optional(path: &Path) -> Result<Option<String>, InventoryError> {
     }
 }
 
-fn clone_check(check: &GroupCheck) -> GroupCheck {
-    GroupCheck {
-        defined: check.defined.clone(),
-        cycle_edges: check.cycle_edges.clone(),
+/// Below this size `hosts.yaml` is parsed in one piece.
+const CHUNK_BYTES: usize = 256 * 1024;
+
+/// Parses `hosts.yaml`. serde_yaml holds a whole document's events in memory before it
+/// deserializes, so a large file is cut at its top-level entries into chunks that are parsed in
+/// parallel: peak memory stays near the size of the result, and both cores work.
+fn parse_hosts(
+    path: &Path,
+    text: &str,
+    check: &Arc<GroupCheck>,
+) -> Result<IndexMap<String, HostFile>, YamlError> {
+    let whole = || -> Result<IndexMap<String, HostFile>, YamlError> {
+        let hosts: yaml::Entries<HostFile> =
+            with_group_check(check.clone(), || yaml::parse(path, text))?;
+        Ok(hosts.entries)
+    };
+    if text.len() < CHUNK_BYTES {
+        return whole();
     }
+    let Some(starts) = top_level_entries(text) else {
+        return whole();
+    };
+    // (byte offset, line, index of its first entry) for each chunk.
+    let mut chunks: Vec<(usize, usize, usize)> = Vec::new();
+    let mut last = usize::MAX;
+    for (entry, &(offset, line)) in starts.iter().enumerate() {
+        if last == usize::MAX || offset - last >= CHUNK_BYTES {
+            chunks.push((offset, line, entry));
+            last = offset;
+        }
+    }
+    let parsed: Vec<Result<IndexMap<String, HostFile>, YamlError>> = chunks
+        .par_iter()
+        .enumerate()
+        .map(|(i, &(offset, line, _))| {
+            let end = chunks.get(i + 1).map_or(text.len(), |next| next.0);
+            let result: Result<yaml::Entries<HostFile>, YamlError> =
+                with_group_check(check.clone(), || yaml::parse(path, &text[offset..end]));
+            result.map(|hosts| hosts.entries).map_err(|mut err| {
+                if let Some((l, c)) = err.position {
+                    err.position = Some((l + line - 1, c));
+                }
+                err
+            })
+        })
+        .collect();
+    let mut hosts = IndexMap::with_capacity(starts.len());
+    for (chunk, result) in chunks.iter().zip(parsed) {
+        for (i, (name, host)) in result?.into_iter().enumerate() {
+            if hosts.contains_key(&name) {
+                let line = starts.get(chunk.2 + i).map(|s| s.1);
+                return Err(YamlError {
+                    path: path.to_path_buf(),
+                    position: line.map(|l| (l, 1)),
+                    message: format!("duplicate host `{name}`"),
+                });
+            }
+            hosts.insert(name, host);
+        }
+    }
+    Ok(hosts)
+}
+
+/// The (byte offset, 1-based line) of every top-level entry of a plain block mapping, or `None`
+/// when the file uses anything that makes cutting it unsafe (flow style, anchors, documents).
+fn top_level_entries(text: &str) -> Option<Vec<(usize, usize)>> {
+    if text.contains('&') || text.contains('*') || text.contains("<<") {
+        return None;
+    }
+    let mut starts = Vec::new();
+    let mut offset = 0;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let first = line.chars().next();
+        match first {
+            None | Some(' ') | Some('#') | Some('\n') | Some('\r') => {}
+            Some('{' | '[' | '-' | '%' | '!' | '?' | '|' | '>' | '.' | '\t') => return None,
+            Some(_) => starts.push((offset, index + 1)),
+        }
+        offset += line.len();
+    }
+    Some(starts)
 }
 
 /// Finds the group names and every parent edge that closes a cycle.

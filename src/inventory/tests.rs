@@ -243,3 +243,64 @@ fn data_paths_and_secrets() {
     assert!(!json.contains("hunter2") && !json.contains("t0k"), "{json}");
     assert!(json.contains(r#""password":"***""#), "{json}");
 }
+
+fn big_hosts(count: usize) -> String {
+    let mut text = String::from("# generated\n");
+    for i in 0..count {
+        text.push_str(&format!(
+            "h{i:05}:\n  hostname: 10.0.{}.{}\n  groups: [g{}]\n  data:\n    serial: SN{i:08}\n    padding: {}\n",
+            i / 256,
+            i % 256,
+            i % 3,
+            "x".repeat(40)
+        ));
+    }
+    text
+}
+
+const BIG_GROUPS: &str = "g0: {platform: ios}\ng1: {platform: eos}\ng2: {platform: junos}\n";
+
+#[test]
+fn large_files_are_parsed_in_chunks_with_the_same_result() {
+    let text = big_hosts(8000);
+    assert!(
+        text.len() > 2 * CHUNK_BYTES,
+        "the test must exercise chunking"
+    );
+    let (inv, _dir) = inventory(&text, BIG_GROUPS, "").unwrap();
+    assert_eq!(inv.len(), 8000);
+    let names: Vec<&str> = inv.names().collect();
+    assert_eq!(names[0], "h00000");
+    assert_eq!(names[7999], "h07999");
+    let host = inv.host(3001);
+    assert_eq!(host.name(), "h03001");
+    assert_eq!(host.platform().unwrap().value.unwrap(), "eos");
+    assert_eq!(host.hostname().unwrap().value.unwrap().value, "10.0.11.185");
+}
+
+#[test]
+fn errors_in_late_chunks_keep_their_file_line() {
+    let mut text = big_hosts(8000);
+    // Line numbers: 1 comment line, then 6 lines per host.
+    text.push_str("h99999:\n  prot: 22\n");
+    let err = inventory(&text, BIG_GROUPS, "").unwrap_err();
+    let InventoryError::Yaml(err) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(err.position, Some((1 + 6 * 8000 + 2, 3)));
+    assert!(
+        err.message
+            .starts_with("host `h99999`: unknown field `prot`"),
+        "{}",
+        err.message
+    );
+
+    let mut text = big_hosts(8000);
+    text.push_str("h00001:\n  hostname: again\n");
+    let err = inventory(&text, BIG_GROUPS, "").unwrap_err();
+    let InventoryError::Yaml(err) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(err.position, Some((1 + 6 * 8000 + 1, 1)));
+    assert_eq!(err.message, "duplicate host `h00001`");
+}
