@@ -2,6 +2,8 @@
 
 use std::io::{IsTerminal, Write};
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
 use comfy_table::{ContentArrangement, LineStyle, Table, TableStyle};
 
 use crate::inventory::resolve::{Resolved, display_value};
@@ -69,11 +71,7 @@ pub fn inventory_json(
     inv: &Inventory,
     indices: &[usize],
 ) -> std::io::Result<()> {
-    let hosts: Vec<_> = indices
-        .iter()
-        .map(|&i| inv.host(i).to_serializable())
-        .collect();
-    serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "hosts": hosts }))
+    serde_json::to_writer_pretty(&mut *out, &HostsDocument { inv, indices })
         .map_err(std::io::Error::other)?;
     writeln!(out)
 }
@@ -84,13 +82,34 @@ pub fn inventory_yaml(
     inv: &Inventory,
     indices: &[usize],
 ) -> std::io::Result<()> {
-    let hosts: Vec<_> = indices
-        .iter()
-        .map(|&i| inv.host(i).to_serializable())
-        .collect();
-    let text = serde_yaml::to_string(&serde_json::json!({ "hosts": hosts }))
-        .map_err(std::io::Error::other)?;
-    out.write_all(text.as_bytes())
+    serde_yaml::to_writer(out, &HostsDocument { inv, indices }).map_err(std::io::Error::other)
+}
+
+/// `{"hosts": [...]}`, written host by host: never the whole document in memory.
+struct HostsDocument<'a> {
+    inv: &'a Inventory,
+    indices: &'a [usize],
+}
+
+impl Serialize for HostsDocument<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry("hosts", &HostList(self))?;
+        map.end()
+    }
+}
+
+struct HostList<'a>(&'a HostsDocument<'a>);
+
+impl Serialize for HostList<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let doc = self.0;
+        serializer.collect_seq(
+            doc.indices
+                .iter()
+                .map(|&i| doc.inv.host(i).to_serializable()),
+        )
+    }
 }
 
 fn shown<T>(resolved: Option<Resolved<'_, T>>, show: impl Fn(&T) -> String) -> (String, String) {
