@@ -70,7 +70,11 @@ fn inventory(settings: &Settings, args: InventoryArgs) -> Result<u8, Error> {
         }
         None => {
             let (inv, indices) = select(settings, &args.select)?;
-            write_hosts(&mut out, &inv, &indices, args.format)
+            let written = write_hosts(&mut out, &inv, &indices, args.format);
+            // The process ends right after this; freeing a large inventory allocation by
+            // allocation costs a tenth of a second at 60,000 hosts for nothing.
+            std::mem::forget(inv);
+            written
         }
     };
     written.and_then(|()| out.flush()).map_err(Error::Output)?;
