@@ -253,7 +253,10 @@ pub fn strip_echo_with<'a>(
     let mut lines = body.split_inclusive('\n').peekable();
     // Skip leading blank/noise lines, but never past the point where the echo could be.
     while let Some(line) = lines.peek() {
-        if skipped >= ECHO_SEARCH_LINES || !(line.trim().is_empty() || is_noise(line)) {
+        let blank = line.trim().is_empty();
+        // A noise line that contains the command is the echo itself (command looks like a prompt).
+        let noise = !blank && is_noise(line) && !(!wanted.is_empty() && squash(line).contains(&wanted));
+        if skipped >= ECHO_SEARCH_LINES || !(blank || noise) {
             break;
         }
         // An empty command echoes as an empty line: that is the echo itself.
