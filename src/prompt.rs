@@ -250,13 +250,15 @@ pub fn strip_echo_with<'a>(
 ) -> &'a str {
     let wanted = squash(command);
     let mut skipped = 0;
+    let mut skipped_lines = 0;
     let mut lines = body.split_inclusive('\n').peekable();
     // Skip leading blank/noise lines, but never past the point where the echo could be.
     while let Some(line) = lines.peek() {
         let blank = line.trim().is_empty();
         // A noise line that contains the command is the echo itself (command looks like a prompt).
-        let noise = !blank && is_noise(line) && !(!wanted.is_empty() && squash(line).contains(&wanted));
-        if skipped >= ECHO_SEARCH_LINES || !(blank || noise) {
+        let noise =
+            !blank && is_noise(line) && !(!wanted.is_empty() && squash(line).contains(&wanted));
+        if skipped_lines >= ECHO_SEARCH_LINES || !(blank || noise) {
             break;
         }
         // An empty command echoes as an empty line: that is the echo itself.
@@ -264,6 +266,7 @@ pub fn strip_echo_with<'a>(
             return &body[skipped + line.len()..];
         }
         skipped += line.len();
+        skipped_lines += 1;
         lines.next();
     }
     if wanted.is_empty() {

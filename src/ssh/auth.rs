@@ -50,6 +50,13 @@ pub(crate) async fn authenticate(
         detail: format!("during authentication: {e}"),
     };
 
+    // Ask with "none" first, like OpenSSH: the failure lists the methods the server accepts,
+    // so we do not waste attempts (MaxAuthTries) on methods it will never take.
+    let res = handle.authenticate_none(&user).await.map_err(proto)?;
+    if done(res, &mut att) {
+        return Ok(());
+    }
+
     if let Some(path) = &target.private_key {
         let key =
             russh::keys::load_secret_key(path, target.passphrase.as_deref()).map_err(|e| {
