@@ -257,7 +257,7 @@ pub fn strip_echo_with<'a>(
         let blank = line.trim().is_empty();
         // A noise line that contains the command is the echo itself (command looks like a prompt).
         let noise =
-            !blank && is_noise(line) && !(!wanted.is_empty() && squash(line).contains(&wanted));
+            !blank && is_noise(line) && (wanted.is_empty() || !squash(line).contains(&wanted));
         if skipped_lines >= ECHO_SEARCH_LINES || !(blank || noise) {
             break;
         }
