@@ -7,5 +7,8 @@ pub mod error;
 pub mod filter;
 pub mod inventory;
 pub mod output;
+pub mod platform;
+pub mod prompt;
+pub mod ssh;
 pub mod template;
 pub mod yaml;

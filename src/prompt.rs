@@ -1,0 +1,690 @@
+//! Prompt engine: turns the raw byte stream of a device CLI into clean command output.
+//!
+//! Pure logic, no I/O: the SSH layer feeds whatever chunks the channel delivers and acts on
+//! the [`Event`]s. Pieces:
+//! - [`Normalizer`]: streaming byte → text cleanup (UTF-8 and ANSI sequences may be split
+//!   across chunks; `\r` dropped; backspaces applied).
+//! - [`PromptMatcher`]: is the complete last line of the buffer a prompt?
+//! - [`strip_echo`]: remove the echoed command from the start of the output.
+//! - [`Collector`]: the per-session state machine combining the above plus pager handling.
+
+use regex::Regex;
+
+/// How far back from the end of the buffer the prompt matcher looks.
+pub const PROMPT_TAIL: usize = 1024;
+
+/// Number of leading output lines searched for the echoed command.
+const ECHO_SEARCH_LINES: usize = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Esc {
+    #[default]
+    Ground,
+    /// Just saw ESC.
+    Escape,
+    /// ESC followed by intermediate bytes (0x20..=0x2F), waiting for the final byte.
+    Intermediate,
+    /// Control Sequence Introducer (`ESC [`), waiting for the final byte 0x40..=0x7E.
+    Csi,
+    /// Operating System Command / string (`ESC ]`, `ESC P`, ...), ends with BEL or `ESC \`.
+    Osc,
+    /// Saw ESC inside an OSC string (possible `ESC \` terminator).
+    OscEscape,
+}
+
+/// Streaming cleaner for terminal output.
+///
+/// Keeps state between chunks, so a UTF-8 character or an escape sequence split across two
+/// SSH packets is handled as if it had arrived whole.
+#[derive(Debug, Default)]
+pub struct Normalizer {
+    esc: Esc,
+    /// Undecoded bytes: at most an incomplete UTF-8 sequence carried to the next chunk.
+    utf8: Vec<u8>,
+}
+
+impl Normalizer {
+    /// A normaliser in its initial state.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Clean `chunk` and append the text to `out`.
+    ///
+    /// Backspaces delete the previous character of `out`, but never at or before byte
+    /// `floor` and never across a newline (so erasing a removed pager cannot eat output).
+    pub fn feed(&mut self, chunk: &[u8], out: &mut String, floor: usize) {
+        for &b in chunk {
+            match self.esc {
+                Esc::Ground => match b {
+                    0x1b => {
+                        self.flush_utf8(out, false);
+                        self.esc = Esc::Escape;
+                    }
+                    b'\n' | b'\t' => {
+                        self.flush_utf8(out, false);
+                        out.push(b as char);
+                    }
+                    // Dropping every \r turns \r\n and \r\r\n into \n and removes stray \r.
+                    b'\r' => self.flush_utf8(out, false),
+                    0x08 | 0x7f => {
+                        self.flush_utf8(out, false);
+                        backspace(out, floor);
+                    }
+                    0x00..=0x1f => self.flush_utf8(out, false),
+                    _ => self.utf8.push(b),
+                },
+                Esc::Escape => {
+                    self.esc = match b {
+                        b'[' => Esc::Csi,
+                        b']' | b'P' | b'X' | b'^' | b'_' => Esc::Osc,
+                        0x20..=0x2f => Esc::Intermediate,
+                        // Any other byte is the final byte of a two-byte sequence (ESC 7, ESC =, ...).
+                        _ => Esc::Ground,
+                    }
+                }
+                Esc::Intermediate => {
+                    if !(0x20..=0x2f).contains(&b) {
+                        self.esc = Esc::Ground;
+                    }
+                }
+                Esc::Csi => {
+                    if (0x40..=0x7e).contains(&b) {
+                        self.esc = Esc::Ground;
+                    }
+                }
+                Esc::Osc => match b {
+                    0x07 => self.esc = Esc::Ground,
+                    0x1b => self.esc = Esc::OscEscape,
+                    _ => {}
+                },
+                Esc::OscEscape => {
+                    self.esc = if b == b'\\' { Esc::Ground } else { Esc::Osc };
+                }
+            }
+        }
+        self.flush_utf8(out, true);
+    }
+
+    /// Decode buffered bytes into `out`; with `keep_incomplete`, a trailing partial UTF-8
+    /// sequence stays buffered for the next chunk, otherwise it becomes U+FFFD.
+    fn flush_utf8(&mut self, out: &mut String, keep_incomplete: bool) {
+        if self.utf8.is_empty() {
+            return;
+        }
+        let bytes = std::mem::take(&mut self.utf8);
+        let mut rest: &[u8] = &bytes;
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(s) => {
+                    out.push_str(s);
+                    return;
+                }
+                Err(e) => {
+                    let (good, bad) = rest.split_at(e.valid_up_to());
+                    // `good` is valid by construction; the fallback never triggers.
+                    out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                    match e.error_len() {
+                        Some(n) => {
+                            out.push('\u{FFFD}');
+                            rest = &bad[n..];
+                        }
+                        None => {
+                            if keep_incomplete {
+                                self.utf8 = bad.to_vec();
+                            } else {
+                                out.push('\u{FFFD}');
+                            }
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn backspace(out: &mut String, floor: usize) {
+    if out.len() > floor && !out.ends_with('\n') {
+        out.pop();
+    }
+}
+
+/// Start of the last line of `text` (the byte after the last `\n`, or 0).
+fn last_line_start(text: &str) -> usize {
+    text.rfind('\n').map(|i| i + 1).unwrap_or(0)
+}
+
+/// Recognises a prompt: the complete last line of the buffer, matched as a whole.
+#[derive(Debug, Clone)]
+pub struct PromptMatcher {
+    re: Regex,
+}
+
+impl PromptMatcher {
+    /// Build from a platform prompt regex (not anchored; anchoring is added here).
+    pub fn new(pattern: &str) -> Result<Self, regex::Error> {
+        Ok(PromptMatcher {
+            re: Regex::new(&format!("^(?:{pattern})$"))?,
+        })
+    }
+
+    /// Whether a single line (trailing whitespace ignored) is a prompt.
+    pub fn is_prompt_line(&self, line: &str) -> bool {
+        let line = line.trim_end();
+        !line.is_empty() && self.re.is_match(line)
+    }
+
+    /// If the last line of `text` is a prompt, the byte offset where that line starts.
+    ///
+    /// Only the last [`PROMPT_TAIL`] bytes are examined: a prompt is short, and scanning
+    /// megabytes of `show tech` output on every packet would be quadratic.
+    pub fn find(&self, text: &str) -> Option<usize> {
+        let mut tail_start = text.len().saturating_sub(PROMPT_TAIL);
+        while !text.is_char_boundary(tail_start) {
+            tail_start += 1;
+        }
+        let tail = &text[tail_start..];
+        let rel = last_line_start(tail);
+        if rel == 0 && tail_start > 0 {
+            // The last line is longer than the tail window: not a prompt.
+            return None;
+        }
+        let start = tail_start + rel;
+        self.is_prompt_line(&text[start..]).then_some(start)
+    }
+}
+
+/// Recognises a pager prompt (`--More--`) in the last line.
+#[derive(Debug, Clone)]
+pub struct PagerMatcher {
+    res: Vec<Regex>,
+}
+
+impl PagerMatcher {
+    /// Build from the platform's pager regexes; `None` when there are none.
+    pub fn new(patterns: &[String]) -> Result<Option<Self>, regex::Error> {
+        if patterns.is_empty() {
+            return Ok(None);
+        }
+        let res = patterns
+            .iter()
+            .map(|p| Regex::new(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(PagerMatcher { res }))
+    }
+
+    /// Byte range of a pager prompt within the last line of `text`, if any.
+    pub fn find(&self, text: &str) -> Option<std::ops::Range<usize>> {
+        let start = last_line_start(text);
+        let line = &text[start..];
+        self.res
+            .iter()
+            .find_map(|re| re.find(line))
+            .map(|m| start + m.start()..start + m.end())
+    }
+}
+
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Remove the echoed `command` from the beginning of `body`.
+///
+/// The echo is compared ignoring case and whitespace, may be preceded by the prompt on the
+/// same line (some devices redraw it), and may wrap over several lines. If no echo is found
+/// in the first few lines, `body` is returned unchanged.
+pub fn strip_echo<'a>(body: &'a str, command: &str) -> &'a str {
+    strip_echo_with(body, command, |_| false)
+}
+
+/// Like [`strip_echo`], but lines for which `is_noise` holds (e.g. a stray prompt line) may
+/// precede the echo, as may blank lines; they are removed together with it.
+pub fn strip_echo_with<'a>(
+    body: &'a str,
+    command: &str,
+    is_noise: impl Fn(&str) -> bool,
+) -> &'a str {
+    let wanted = squash(command);
+    let mut skipped = 0;
+    let mut skipped_lines = 0;
+    let mut lines = body.split_inclusive('\n').peekable();
+    // Skip leading blank/noise lines, but never past the point where the echo could be.
+    while let Some(line) = lines.peek() {
+        let blank = line.trim().is_empty();
+        // A noise line that contains the command is the echo itself (command looks like a prompt).
+        let noise =
+            !blank && is_noise(line) && (wanted.is_empty() || !squash(line).contains(&wanted));
+        if skipped_lines >= ECHO_SEARCH_LINES || !(blank || noise) {
+            break;
+        }
+        // An empty command echoes as an empty line: that is the echo itself.
+        if wanted.is_empty() {
+            return &body[skipped + line.len()..];
+        }
+        skipped += line.len();
+        skipped_lines += 1;
+        lines.next();
+    }
+    if wanted.is_empty() {
+        return body;
+    }
+    let rest = &body[skipped..];
+    let mut acc = String::new();
+    let mut first_line_len = None;
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n').take(ECHO_SEARCH_LINES) {
+        acc.push_str(&squash(line));
+        offset += line.len();
+        let first_len = *first_line_len.get_or_insert(acc.len());
+        if let Some(pos) = acc.rfind(&wanted) {
+            // The echo must start on the first line, otherwise this is output that happens
+            // to contain the command text.
+            if pos < first_len.max(1) && acc.len() == pos + wanted.len() {
+                return &rest[offset..];
+            }
+            return body;
+        }
+        if acc.len() > wanted.len() + PROMPT_TAIL {
+            break;
+        }
+    }
+    body
+}
+
+/// What the caller should do after feeding a chunk to a [`Collector`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Keep reading.
+    NeedMore,
+    /// A pager prompt was seen and removed; write `pager.send` to the device.
+    Pager,
+    /// The prompt arrived; call [`Collector::take`].
+    Prompt,
+}
+
+/// Output of one command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completed {
+    /// Clean output, without echo and prompt, without the final newline.
+    pub output: String,
+    /// The prompt line that ended the output (trailing whitespace trimmed).
+    pub prompt: String,
+}
+
+/// Per-session stream state: buffer, normaliser, pager and prompt detection.
+#[derive(Debug)]
+pub struct Collector {
+    normalizer: Normalizer,
+    buf: String,
+    floor: usize,
+    prompt: PromptMatcher,
+    pager: Option<PagerMatcher>,
+    command: Option<String>,
+    prompt_at: Option<usize>,
+}
+
+impl Collector {
+    /// A collector that ends output on `prompt` and pages through `pager`.
+    pub fn new(prompt: PromptMatcher, pager: Option<PagerMatcher>) -> Self {
+        Collector {
+            normalizer: Normalizer::new(),
+            buf: String::new(),
+            floor: 0,
+            prompt,
+            pager,
+            command: None,
+            prompt_at: None,
+        }
+    }
+
+    /// Replace the prompt matcher (e.g. to wait for a password question).
+    pub fn set_prompt(&mut self, prompt: PromptMatcher) {
+        self.prompt = prompt;
+    }
+
+    /// Announce that `command` was just sent: its echo will be stripped, and the prompt is
+    /// only accepted on a line after the echo line (so a command ending in `#` or `>` is
+    /// not mistaken for the prompt).
+    pub fn start_command(&mut self, command: &str) {
+        self.command = Some(command.to_string());
+        self.prompt_at = None;
+    }
+
+    /// Expect output that is not the answer to a command (banner before the first prompt).
+    pub fn start_passive(&mut self) {
+        self.command = None;
+        self.prompt_at = None;
+    }
+
+    /// Feed a raw chunk from the channel.
+    pub fn feed(&mut self, chunk: &[u8]) -> Event {
+        self.normalizer.feed(chunk, &mut self.buf, self.floor);
+        if let Some(pager) = &self.pager
+            && let Some(range) = pager.find(&self.buf)
+        {
+            self.buf.replace_range(range, "");
+            // Whatever the device sends to erase its pager must not erase our output.
+            self.floor = self.buf.len();
+            return Event::Pager;
+        }
+        self.check_prompt()
+    }
+
+    /// Re-evaluate the buffer without new data (e.g. after switching the prompt matcher).
+    pub fn check_prompt(&mut self) -> Event {
+        let Some(start) = self.prompt.find(&self.buf) else {
+            return Event::NeedMore;
+        };
+        if self.command.is_some() && !self.buf[..start].contains('\n') {
+            return Event::NeedMore;
+        }
+        self.prompt_at = Some(start);
+        Event::Prompt
+    }
+
+    /// The last (unterminated) line of the buffer.
+    pub fn last_line(&self) -> &str {
+        &self.buf[last_line_start(&self.buf)..]
+    }
+
+    /// Everything received since the last completed command (for timeout/EOF errors).
+    pub fn partial(&self) -> String {
+        match &self.command {
+            Some(cmd) => {
+                strip_echo_with(&self.buf, cmd, |l| self.prompt.is_prompt_line(l)).to_string()
+            }
+            None => self.buf.clone(),
+        }
+    }
+
+    /// Take the completed output after [`Event::Prompt`]; text after the prompt (none in
+    /// the usual case, since the prompt is the last line) stays buffered for the next read.
+    pub fn take(&mut self) -> Completed {
+        let start = self.prompt_at.take().unwrap_or(self.buf.len());
+        let line_end = self.buf[start..]
+            .find('\n')
+            .map(|i| start + i)
+            .unwrap_or(self.buf.len());
+        let prompt = self.buf[start..line_end].trim_end().to_string();
+        let rest = self.buf[line_end..].to_string();
+        let body = &self.buf[..start];
+        let body = match &self.command {
+            Some(cmd) => strip_echo_with(body, cmd, |l| self.prompt.is_prompt_line(l)),
+            None => body,
+        };
+        let output = body.strip_suffix('\n').unwrap_or(body).to_string();
+        self.buf = rest;
+        self.floor = 0;
+        self.command = None;
+        Completed { output, prompt }
+    }
+
+    /// Drop everything buffered (used after answering a password question).
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.floor = 0;
+        self.prompt_at = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(chunks: &[&[u8]]) -> String {
+        let mut n = Normalizer::new();
+        let mut out = String::new();
+        for c in chunks {
+            n.feed(c, &mut out, 0);
+        }
+        out
+    }
+
+    fn ios_collector() -> Collector {
+        let platforms = crate::platform::Platforms::builtin();
+        let ios = platforms.get("ios").expect("ios");
+        Collector::new(
+            PromptMatcher::new(&ios.any_prompt_pattern()).expect("prompt"),
+            PagerMatcher::new(&ios.pager.patterns).expect("pager"),
+        )
+    }
+
+    /// Feed chunks in order, answering pagers; return the output once the prompt shows.
+    fn run(c: &mut Collector, command: &str, chunks: &[&[u8]]) -> (Option<Completed>, usize) {
+        c.start_command(command);
+        let mut pagers = 0;
+        for chunk in chunks {
+            match c.feed(chunk) {
+                Event::Pager => pagers += 1,
+                Event::Prompt => return (Some(c.take()), pagers),
+                Event::NeedMore => {}
+            }
+        }
+        (None, pagers)
+    }
+
+    #[test]
+    fn crlf_variants_and_stray_cr() {
+        assert_eq!(norm(&[b"a\r\nb\r\r\nc\rd\n"]), "a\nb\ncd\n");
+        // \r\n split across chunks.
+        assert_eq!(norm(&[b"a\r", b"\nb"]), "a\nb");
+        assert_eq!(norm(&[b"a\r\r", b"\n"]), "a\n");
+    }
+
+    #[test]
+    fn utf8_split_across_chunks() {
+        let s = "Ünïcødé → ok".as_bytes();
+        for cut in 0..s.len() {
+            let (a, b) = s.split_at(cut);
+            assert_eq!(norm(&[a, b]), "Ünïcødé → ok", "cut at {cut}");
+        }
+        // Invalid bytes become replacement characters rather than errors.
+        assert_eq!(norm(&[b"a\xffb"]), "a\u{FFFD}b");
+    }
+
+    #[test]
+    fn ansi_stripped_even_when_split() {
+        let raw = b"\x1b[?2004h\x1b[1;32mgreen\x1b[0m \x1b]0;title\x07x\x1b(By\x1b]2;t\x1b\\z";
+        for cut in 0..raw.len() {
+            let (a, b) = raw.split_at(cut);
+            assert_eq!(norm(&[a, b]), "green xyz", "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn backspaces_applied_but_bounded() {
+        assert_eq!(norm(&[b"shw\x08\x08how"]), "show");
+        // Backspace never crosses a newline.
+        assert_eq!(norm(&[b"ab\n\x08\x08c"]), "ab\nc");
+        let mut n = Normalizer::new();
+        let mut out = String::from("keep");
+        n.feed(b"\x08\x08x", &mut out, 4);
+        assert_eq!(out, "keepx");
+    }
+
+    #[test]
+    fn simple_command() {
+        let mut c = ios_collector();
+        let (done, _) = run(
+            &mut c,
+            "show clock",
+            &[b"show clock\r\n*10:00:00.000 UTC Mon Mar 1 2024\r\nR1#"],
+        );
+        let done = done.expect("prompt");
+        assert_eq!(done.output, "*10:00:00.000 UTC Mon Mar 1 2024");
+        assert_eq!(done.prompt, "R1#");
+    }
+
+    #[test]
+    fn echo_split_across_reads_and_prompt_split() {
+        let mut c = ios_collector();
+        let (done, _) = run(
+            &mut c,
+            "show   version",
+            &[
+                b"sh",
+                b"ow ver",
+                b"sion\r",
+                b"\nCisco IOS\r\n",
+                b"R",
+                b"1",
+                b"#",
+                b" ",
+            ],
+        );
+        let done = done.expect("prompt");
+        assert_eq!(done.output, "Cisco IOS");
+        assert_eq!(done.prompt, "R1#");
+    }
+
+    #[test]
+    fn prompt_not_matched_before_complete() {
+        let mut c = ios_collector();
+        c.start_command("show ip int brief");
+        assert_eq!(
+            c.feed(b"show ip int brief\r\nInterface  IP\r\n"),
+            Event::NeedMore
+        );
+        // "R1" alone is not a prompt yet.
+        assert_eq!(c.feed(b"R1"), Event::NeedMore);
+        assert_eq!(c.feed(b"#"), Event::Prompt);
+        assert_eq!(c.take().output, "Interface  IP");
+    }
+
+    #[test]
+    fn prompt_text_inside_output_is_not_the_prompt() {
+        let mut c = ios_collector();
+        c.start_command("show history");
+        assert_eq!(
+            c.feed(b"show history\r\nR1#\r\nother-router>\r\nmore output\r\n"),
+            Event::NeedMore
+        );
+        assert_eq!(c.feed(b"R1#"), Event::Prompt);
+        assert_eq!(c.take().output, "R1#\nother-router>\nmore output");
+    }
+
+    #[test]
+    fn command_ending_like_a_prompt_is_not_the_prompt() {
+        let mut c = ios_collector();
+        c.start_command("R1#");
+        // The echo alone (no newline yet) looks like a prompt but is not accepted.
+        assert_eq!(c.feed(b"R1#"), Event::NeedMore);
+        assert_eq!(c.feed(b"\r\n% Invalid\r\nR1#"), Event::Prompt);
+        assert_eq!(c.take().output, "% Invalid");
+    }
+
+    #[test]
+    fn ansi_and_crcrlf_in_command_output() {
+        let mut c = ios_collector();
+        let (done, _) = run(
+            &mut c,
+            "show run | i host",
+            &[
+                b"show run | i host\r\r\n\x1b[1mhostname R1\x1b[0m\r\r\nR1",
+                b"#",
+            ],
+        );
+        assert_eq!(done.expect("prompt").output, "hostname R1");
+    }
+
+    #[test]
+    fn pager_is_removed_and_reported() {
+        let mut c = ios_collector();
+        let erase =
+            b"\x08\x08\x08\x08\x08\x08\x08\x08\x08        \x08\x08\x08\x08\x08\x08\x08\x08\x08";
+        let mut second = erase.to_vec();
+        second.extend_from_slice(b"line3\r\nR1#");
+        let (done, pagers) = run(
+            &mut c,
+            "show run",
+            &[b"show run\r\nline1\r\nline2\r\n --More-- ", &second],
+        );
+        assert_eq!(pagers, 1);
+        assert_eq!(done.expect("prompt").output, "line1\nline2\nline3");
+    }
+
+    #[test]
+    fn pager_split_across_chunks() {
+        let mut c = ios_collector();
+        c.start_command("show log");
+        assert_eq!(c.feed(b"show log\r\nentry1\r\n --Mo"), Event::NeedMore);
+        assert_eq!(c.feed(b"re-- "), Event::Pager);
+        assert_eq!(c.feed(b"\r          \rentry2\r\nR1#"), Event::Prompt);
+        assert_eq!(c.take().output, "entry1\n          entry2");
+    }
+
+    #[test]
+    fn echo_with_prompt_prefix_and_no_echo() {
+        assert_eq!(
+            strip_echo("R1#show clock\n10:00\n", "show clock"),
+            "10:00\n"
+        );
+        assert_eq!(strip_echo("10:00\n", "show clock"), "10:00\n");
+        // The command text appearing later in output is left alone.
+        assert_eq!(
+            strip_echo("first\nshow clock\n", "show clock"),
+            "first\nshow clock\n"
+        );
+        // Echo wrapped by a narrow terminal.
+        assert_eq!(
+            strip_echo(
+                "show running-con\nfig\nhostname R1\n",
+                "show running-config"
+            ),
+            "hostname R1\n"
+        );
+        assert_eq!(strip_echo("SHOW  CLOCK\nx", "show clock"), "x");
+    }
+
+    #[test]
+    fn stray_prompt_before_echo_is_removed() {
+        let mut c = ios_collector();
+        let (done, _) = run(
+            &mut c,
+            "show clock",
+            &[b"\r\nR1#show clock\r\n10:00\r\nR1#"],
+        );
+        assert_eq!(done.expect("prompt").output, "10:00");
+        assert_eq!(strip_echo("\n\nshow clock\nx", "show clock"), "x");
+    }
+
+    #[test]
+    fn prompt_only_in_tail_window() {
+        let m = PromptMatcher::new("R1#").expect("re");
+        let mut text = "x".repeat(5000);
+        text.push_str("R1#");
+        assert_eq!(m.find(&text), None, "last line longer than the window");
+        let text = format!("{}\nR1# ", "y".repeat(5000));
+        assert_eq!(m.find(&text), Some(5001));
+    }
+
+    #[test]
+    fn buffer_resets_between_commands() {
+        let mut c = ios_collector();
+        c.start_command("show clock");
+        assert_eq!(c.feed(b"show clock\r\n10:00\r\nR1#"), Event::Prompt);
+        assert_eq!(c.take().output, "10:00");
+        // Next command starts from an empty buffer; partial reports only new data.
+        c.start_command("show ver");
+        assert_eq!(c.feed(b"show ver\r\npartial"), Event::NeedMore);
+        assert_eq!(c.partial(), "partial");
+    }
+
+    #[test]
+    fn passive_wait_for_banner_then_prompt() {
+        let mut c = ios_collector();
+        c.start_passive();
+        assert_eq!(
+            c.feed(b"\r\n*** Authorized access only ***\r\n\r\n"),
+            Event::NeedMore
+        );
+        assert_eq!(c.feed(b"R1>"), Event::Prompt);
+        let done = c.take();
+        assert_eq!(done.prompt, "R1>");
+        assert_eq!(done.output, "\n*** Authorized access only ***\n");
+    }
+}

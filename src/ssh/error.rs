@@ -1,0 +1,305 @@
+//! Typed SSH errors, worded for network engineers.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything that can go wrong talking to a device over SSH.
+#[derive(Debug, thiserror::Error)]
+pub enum SshError {
+    /// The host name does not resolve.
+    #[error("{host}: cannot resolve '{hostname}' (DNS): {detail}")]
+    Dns {
+        /// Inventory name.
+        host: String,
+        /// Name that failed to resolve.
+        hostname: String,
+        /// Resolver message.
+        detail: String,
+    },
+    /// TCP connection actively refused (nothing listening, or an ACL reset).
+    #[error("{host}: connection refused by {addr} (is SSH enabled on that port?)")]
+    Refused {
+        /// Inventory name.
+        host: String,
+        /// Address tried.
+        addr: String,
+    },
+    /// No TCP/SSH handshake within the connect timeout.
+    #[error("{host}: no answer from {addr} within {timeout:?} (connect timeout)")]
+    ConnectTimeout {
+        /// Inventory name.
+        host: String,
+        /// Address (or name) tried.
+        addr: String,
+        /// The connect timeout that expired.
+        timeout: Duration,
+    },
+    /// Other TCP-level failure (no route, network unreachable, ...).
+    #[error("{host}: cannot connect to {addr}: {detail}")]
+    Connect {
+        /// Inventory name.
+        host: String,
+        /// Address tried.
+        addr: String,
+        /// OS message.
+        detail: String,
+    },
+    /// The SSH handshake failed (e.g. no common algorithms, not an SSH server).
+    #[error("{host}: SSH handshake failed: {detail}")]
+    Handshake {
+        /// Inventory name.
+        host: String,
+        /// What russh reported, with a hint where useful.
+        detail: String,
+    },
+    /// The device presented a different host key than recorded: possible MITM or re-keyed box.
+    #[error(
+        "{host}: HOST KEY MISMATCH for {key_host}: device presented {fingerprint}, but {} line {} records a different key (device replaced or man-in-the-middle; remove that line if the change is expected)",
+        file.display(), line.map(|l| l.to_string()).unwrap_or_else(|| "?".into())
+    )]
+    HostKeyMismatch {
+        /// Inventory name.
+        host: String,
+        /// Name as written in known_hosts (`host` or `[host]:port`).
+        key_host: String,
+        /// The known_hosts file.
+        file: PathBuf,
+        /// 1-based line of the recorded key, if known.
+        line: Option<usize>,
+        /// SHA256 fingerprint of the key presented.
+        fingerprint: String,
+    },
+    /// Strict host key checking and the host is not in known_hosts.
+    #[error(
+        "{host}: unknown host key for {key_host} ({fingerprint}) and known_hosts policy is strict; add it to {}",
+        file.display()
+    )]
+    HostKeyUnknown {
+        /// Inventory name.
+        host: String,
+        /// Name as it would be written in known_hosts.
+        key_host: String,
+        /// The known_hosts file.
+        file: PathBuf,
+        /// SHA256 fingerprint of the key presented.
+        fingerprint: String,
+    },
+    /// known_hosts could not be read or written.
+    #[error("{host}: known_hosts file {}: {detail}", file.display())]
+    KnownHostsFile {
+        /// Inventory name.
+        host: String,
+        /// The known_hosts file.
+        file: PathBuf,
+        /// What failed.
+        detail: String,
+    },
+    /// The server rejected every credential we had.
+    #[error(
+        "{host}: authentication rejected for user '{user}' (tried: {}; server accepts: {})",
+        if tried.is_empty() { "nothing".to_string() } else { tried.join(", ") },
+        if server_methods.is_empty() { "unknown".to_string() } else { server_methods.join(", ") }
+    )]
+    AuthRejected {
+        /// Inventory name.
+        host: String,
+        /// Login name.
+        user: String,
+        /// Methods attempted, in order.
+        tried: Vec<String>,
+        /// Methods the server said it would accept.
+        server_methods: Vec<String>,
+    },
+    /// Authentication did not finish within the auth timeout.
+    #[error("{host}: authentication did not complete within {timeout:?}")]
+    AuthTimeout {
+        /// Inventory name.
+        host: String,
+        /// The auth timeout that expired.
+        timeout: Duration,
+    },
+    /// A private key could not be loaded (missing, wrong passphrase, unsupported).
+    #[error("{host}: private key {}: {detail}", path.display())]
+    Key {
+        /// Inventory name.
+        host: String,
+        /// Key file.
+        path: PathBuf,
+        /// What went wrong.
+        detail: String,
+    },
+    /// The command did not return to a prompt (or exit) in time.
+    #[error(
+        "{host}: command '{command}' timed out after {timeout:?}; partial output: {}",
+        snippet(partial)
+    )]
+    CommandTimeout {
+        /// Inventory name.
+        host: String,
+        /// Command sent.
+        command: String,
+        /// The timeout that expired.
+        timeout: Duration,
+        /// Output received before giving up.
+        partial: String,
+    },
+    /// The device closed the channel/connection before the command finished.
+    #[error(
+        "{host}: channel closed by device during '{command}'; partial output: {}",
+        snippet(partial)
+    )]
+    ChannelClosed {
+        /// Inventory name.
+        host: String,
+        /// Command in progress.
+        command: String,
+        /// Output received before the close.
+        partial: String,
+    },
+    /// The device rejected the command (`% Invalid input`, `syntax error`, ...).
+    #[error("{host}: device rejected '{command}': {message}")]
+    Device {
+        /// Inventory name.
+        host: String,
+        /// Command sent.
+        command: String,
+        /// The device's error line(s).
+        message: String,
+        /// Full output of the command.
+        output: String,
+    },
+    /// An exec command exited non-zero.
+    #[error("{host}: '{command}' exited with status {status}: {}", snippet(stderr))]
+    ExitStatus {
+        /// Inventory name.
+        host: String,
+        /// Command run.
+        command: String,
+        /// Exit status.
+        status: u32,
+        /// Standard output.
+        stdout: String,
+        /// Standard error.
+        stderr: String,
+    },
+    /// Enable (privilege escalation) failed or is impossible.
+    #[error("{host}: enable failed: {detail}")]
+    Enable {
+        /// Inventory name.
+        host: String,
+        /// Why.
+        detail: String,
+    },
+    /// Bad local setup (platform regex, missing config mode, ...).
+    #[error("{host}: {detail}")]
+    Config {
+        /// Inventory name.
+        host: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The SSH connection failed after it was established (protocol error, disconnect).
+    #[error("{host}: SSH connection error: {detail}")]
+    Protocol {
+        /// Inventory name.
+        host: String,
+        /// What russh reported.
+        detail: String,
+    },
+}
+
+fn snippet(s: &str) -> String {
+    const MAX: usize = 300;
+    let s = s.trim();
+    if s.is_empty() {
+        return "(none)".to_string();
+    }
+    if s.len() <= MAX {
+        return s.to_string();
+    }
+    let mut start = s.len() - MAX;
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    format!("...{}", &s[start..])
+}
+
+impl SshError {
+    /// True when the device could not be reached or logged into (vs. a command failing).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            SshError::Dns { .. }
+                | SshError::Refused { .. }
+                | SshError::ConnectTimeout { .. }
+                | SshError::Connect { .. }
+                | SshError::Handshake { .. }
+                | SshError::HostKeyMismatch { .. }
+                | SshError::HostKeyUnknown { .. }
+                | SshError::KnownHostsFile { .. }
+                | SshError::AuthRejected { .. }
+                | SshError::AuthTimeout { .. }
+                | SshError::Key { .. }
+        )
+    }
+
+    /// Output received before the failure, for timeouts, closes and device errors.
+    pub fn partial_output(&self) -> Option<&str> {
+        match self {
+            SshError::CommandTimeout { partial, .. } | SshError::ChannelClosed { partial, .. } => {
+                Some(partial)
+            }
+            SshError::Device { output, .. } => Some(output),
+            SshError::ExitStatus { stdout, .. } => Some(stdout),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification() {
+        let refused = SshError::Refused {
+            host: "r1".into(),
+            addr: "127.0.0.1:1".into(),
+        };
+        assert!(refused.is_unreachable());
+        let dev = SshError::Device {
+            host: "r1".into(),
+            command: "show foo".into(),
+            message: "% Invalid input".into(),
+            output: String::new(),
+        };
+        assert!(!dev.is_unreachable());
+        assert!(dev.to_string().contains("% Invalid input"));
+    }
+
+    #[test]
+    fn long_partial_output_is_shortened_in_message() {
+        let e = SshError::CommandTimeout {
+            host: "r1".into(),
+            command: "show tech".into(),
+            timeout: Duration::from_secs(1),
+            partial: "é".repeat(1000),
+        };
+        let msg = e.to_string();
+        assert!(msg.len() < 500);
+        assert_eq!(e.partial_output().map(str::len), Some(2000));
+    }
+
+    #[test]
+    fn auth_message_lists_methods() {
+        let e = SshError::AuthRejected {
+            host: "r1".into(),
+            user: "admin".into(),
+            tried: vec!["password".into(), "keyboard-interactive".into()],
+            server_methods: vec!["publickey".into()],
+        };
+        let m = e.to_string();
+        assert!(m.contains("tried: password, keyboard-interactive"), "{m}");
+        assert!(m.contains("server accepts: publickey"), "{m}");
+    }
+}
