@@ -54,7 +54,9 @@ fn regex_search(text: &str, pattern: &str) -> Result<Option<String>, minijinja::
 
 /// `text | regex_replace(pattern, replacement)`.
 fn regex_replace(text: &str, pattern: &str, replacement: &str) -> Result<String, minijinja::Error> {
-    Ok(compile(pattern)?.replace_all(text, replacement).into_owned())
+    Ok(compile(pattern)?
+        .replace_all(text, replacement)
+        .into_owned())
 }
 
 /// `value is match(pattern)`: whether the pattern matches anywhere in the text.
