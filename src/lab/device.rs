@@ -886,9 +886,7 @@ impl Device {
             .unwrap_or_default();
         match first {
             "set" if !rest.is_empty() => {
-                if !self.candidate.contains(&rest) {
-                    self.candidate.push(rest);
-                }
+                set_junos_line(&mut self.candidate, rest);
                 Reply::Nothing
             }
             "delete" if !rest.is_empty() => {
@@ -978,11 +976,13 @@ impl Store {
         {
             return i;
         }
-        blocks.push(Block {
-            line: header.to_string(),
-            children: Vec::new(),
-        });
-        blocks.len() - 1
+        insert_grouped(
+            blocks,
+            Block {
+                line: header.to_string(),
+                children: Vec::new(),
+            },
+        )
     }
 
     fn set_top(&mut self, line: &str) {
@@ -1013,10 +1013,13 @@ impl Store {
             return;
         }
         if !blocks.iter().any(|b| b.line == line) {
-            blocks.push(Block {
-                line: line.to_string(),
-                children: Vec::new(),
-            });
+            insert_grouped(
+                blocks,
+                Block {
+                    line: line.to_string(),
+                    children: Vec::new(),
+                },
+            );
         }
     }
 
@@ -1028,6 +1031,8 @@ impl Store {
             return;
         };
         let key = child_key(line);
+        // A new value takes the old one's place, so the order stays the device's.
+        let at = block.children.iter().position(|c| child_key(c) == key);
         block.children.retain(|c| child_key(c) != key);
         let keep_negation = match line.strip_prefix("no ") {
             None => true,
@@ -1037,9 +1042,32 @@ impl Store {
             },
         };
         if keep_negation {
-            block.children.push(line.to_string());
+            let at = at.unwrap_or(block.children.len()).min(block.children.len());
+            block.children.insert(at, line.to_string());
         }
     }
+}
+
+/// Inserts a block after the last one of its kind (same first two words, else same first word),
+/// the way devices group `interface`s and `ip route`s; returns its index.
+fn insert_grouped(blocks: &mut Vec<Block>, block: Block) -> usize {
+    let prefix = |line: &str, n: usize| -> String {
+        line.split_whitespace()
+            .take(n)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_lowercase()
+    };
+    let at = [2, 1].into_iter().find_map(|n| {
+        let wanted = prefix(&block.line, n);
+        blocks
+            .iter()
+            .rposition(|b| prefix(&b.line, n) == wanted)
+            .map(|i| i + 1)
+    });
+    let at = at.unwrap_or(blocks.len());
+    blocks.insert(at, block);
+    at
 }
 
 /// What a configuration line sets, so a new value replaces the old (`description`, `ip address`).
@@ -1106,6 +1134,41 @@ fn render_blocks(blocks: &[Block], platform: Platform, indent: usize) -> String 
     out.join("\n")
 }
 
+/// Junos statements that hold one value: setting them again replaces the old value.
+const JUNOS_SINGLE: &[&str] = &[
+    "host-name",
+    "domain-name",
+    "description",
+    "mtu",
+    "time-zone",
+    "location",
+    "contact",
+    "router-id",
+    "autonomous-system",
+    "version",
+];
+
+/// Leaf words Junos prints as `name { word; }` rather than `name word;`.
+const JUNOS_FLAGS: &[&str] = &["disable", "ssh", "telnet", "netconf", "inactive"];
+
+fn set_junos_line(lines: &mut Vec<String>, line: String) {
+    if lines.contains(&line) {
+        return;
+    }
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if let [path @ .., keyword, _value] = words.as_slice()
+        && JUNOS_SINGLE.contains(keyword)
+    {
+        let stem = format!("{} {keyword} ", path.join(" "));
+        let stem = stem.trim_start();
+        if let Some(i) = lines.iter().position(|l| l.starts_with(stem)) {
+            lines[i] = line;
+            return;
+        }
+    }
+    lines.push(line);
+}
+
 /// Words a Junos `set` path keeps together (`unit 0`, `family inet`).
 const JUNOS_PAIRS: &[&str] = &[
     "unit",
@@ -1166,7 +1229,7 @@ fn render_node(node: &Node, depth: usize, indent: usize, out: &mut Vec<String>) 
     let pad = " ".repeat(depth * indent);
     match node.children.as_slice() {
         [] => out.push(format!("{pad}{};", node.name)),
-        [only] if only.children.is_empty() => {
+        [only] if only.children.is_empty() && !JUNOS_FLAGS.contains(&only.name.as_str()) => {
             out.push(format!("{pad}{} {};", node.name, only.name))
         }
         children => {

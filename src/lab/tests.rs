@@ -368,6 +368,11 @@ fn junos_operational_configuration_and_errors() {
     );
     let out = cli.feed("show configuration\n");
     assert!(out.contains("    host-name core2;\r\n"), "{out}");
+    assert!(!out.contains("core1"), "host-name replaced: {out}");
+    assert!(
+        out.contains("    ge-0/0/2 {\r\n        disable;\r\n"),
+        "{out}"
+    );
     assert!(out.contains("unit 0 {"), "{out}");
 }
 
@@ -758,6 +763,7 @@ async fn interactive_shell_paging_enable_config_and_errors() {
         }
     }
     assert!(closed, "exit closes the channel");
+    drop(sh);
     drop(handle);
 
     let c = eventually(&lab, "edge01.earth", |c| c.open_connections == 0).await;
