@@ -119,20 +119,21 @@ impl DeviceShared {
 
 fn parse_blocks(text: &str) -> Vec<Block> {
     let mut blocks: Vec<Block> = Vec::new();
+    let level = first_indent(text);
     for line in text.lines() {
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed == "!" {
             continue;
         }
-        if line.starts_with(' ') {
-            if let Some(last) = blocks.last_mut() {
-                // Deeper nesting keeps its extra indentation relative to the first level.
-                let depth = line.len() - line.trim_start().len();
-                let extra = depth.saturating_sub(first_indent(text));
-                last.children
-                    .push(format!("{}{}", " ".repeat(extra), trimmed));
-                continue;
-            }
+        if line.starts_with(' ')
+            && let Some(last) = blocks.last_mut()
+        {
+            // Deeper nesting keeps its extra indentation relative to the first level.
+            let depth = line.len() - line.trim_start().len();
+            let extra = depth.saturating_sub(level);
+            last.children
+                .push(format!("{}{}", " ".repeat(extra), trimmed));
+            continue;
         }
         blocks.push(Block {
             line: trimmed.to_string(),
@@ -634,16 +635,44 @@ impl Device {
             }
             Builtin::TermLength | Builtin::TermWidth => match args.parse::<usize>() {
                 Ok(n) => {
-                    if builtin == Builtin::TermLength {
+                    let length = builtin == Builtin::TermLength;
+                    if length {
                         self.page_len = n;
                     }
-                    Reply::Nothing
+                    // netmiko waits for these confirmations on EOS and Junos.
+                    let note = match (self.shared.platform, length) {
+                        (Platform::Eos, true) if n == 0 => "Pagination disabled.".to_string(),
+                        (Platform::Eos, true) => format!("Pagination set to {n} lines."),
+                        (Platform::Eos, false) => format!("Width set to {n} columns."),
+                        (Platform::Junos, true) => format!("Screen length set to {n}"),
+                        (Platform::Junos, false) => format!("Screen width set to {n}"),
+                        _ => return Reply::Nothing,
+                    };
+                    Reply::Text {
+                        text: note,
+                        pageable: false,
+                    }
                 }
                 Err(_) => {
                     let at = line.len() - line.trim_start().len() + line.trim().len() - args.len();
                     self.error_at(at, prompt_len, false)
                 }
             },
+            Builtin::Noop if self.shared.platform == Platform::Junos => {
+                let text = if line.contains("complete-on-space") {
+                    if args == "off" {
+                        "Disabling complete-on-space"
+                    } else {
+                        "Enabling complete-on-space"
+                    }
+                } else {
+                    ""
+                };
+                Reply::Text {
+                    text: text.into(),
+                    pageable: false,
+                }
+            }
             Builtin::Noop => Reply::Nothing,
             Builtin::Configure => {
                 if self.mode == Mode::User {

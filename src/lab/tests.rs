@@ -993,3 +993,32 @@ async fn shutdown_disconnects_clients() {
         "listener closed"
     );
 }
+
+#[test]
+fn eos_and_junos_confirm_terminal_settings_like_netmiko_expects() {
+    let (mut eos, _) = Cli::new(&spec("sw1", "eos", None));
+    assert_eq!(
+        eos.feed("terminal length 0\n"),
+        "terminal length 0\r\nPagination disabled.\r\nsw1#"
+    );
+    assert_eq!(
+        eos.feed("terminal width 511\n"),
+        "terminal width 511\r\nWidth set to 511 columns.\r\nsw1#"
+    );
+    let (mut junos, _) = Cli::new(&spec("mx1", "junos", None));
+    assert!(
+        junos
+            .feed("set cli screen-width 511\n")
+            .contains("Screen width set to 511\r\n")
+    );
+    assert!(
+        junos
+            .feed("set cli screen-length 0\n")
+            .contains("Screen length set to 0\r\n")
+    );
+    assert!(
+        junos
+            .feed("set cli complete-on-space off\n")
+            .contains("Disabling complete-on-space\r\n")
+    );
+}
