@@ -6,6 +6,7 @@ pub mod config;
 pub mod error;
 pub mod filter;
 pub mod inventory;
+pub mod lab;
 pub mod output;
 pub mod platform;
 pub mod prompt;
