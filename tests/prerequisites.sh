@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Installs what netrun's test suite needs beyond the Rust toolchain. Idempotent; needs root
-# (or sudo) for apt-get. Nothing here is optional: a missing prerequisite fails the tests.
+# Installs what netrun's test suite needs beyond the Rust toolchain: OpenSSH's sshd (a real,
+# independent SSH server the client tests talk to on 127.0.0.1), ssh-keygen, python3 and GNU time
+# (benchmarks). Idempotent; needs root (or sudo) for apt-get. Nothing here is optional: a
+# missing prerequisite makes the tests fail, never skip.
 set -euo pipefail
 need_apt=()
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
+command -v ssh-keygen >/dev/null || need_apt+=(openssh-client)
 command -v python3 >/dev/null || need_apt+=(python3)
 [ -x /usr/bin/time ] || need_apt+=(time)
 if [ ${#need_apt[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi

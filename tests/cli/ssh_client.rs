@@ -1,8 +1,6 @@
-//! Integration tests of the SSH client against a real OpenSSH sshd on 127.0.0.1.
+//! The SSH client against a real OpenSSH sshd on 127.0.0.1: auth methods, host keys, exec and shells.
 
-mod common;
-
-use common::{KEY_PASSPHRASE, PASSWORD, Sshd, SshdOptions, USER};
+use crate::sshd_server::{KEY_PASSPHRASE, PASSWORD, Sshd, SshdOptions, USER};
 use netrun::platform::Platforms;
 use netrun::ssh::{KnownHostsPolicy, MemoryTranscript, SshConnection, SshError, SshTarget};
 use std::sync::Arc;
