@@ -3,11 +3,23 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use crate::cli::{Cli, Command, InventoryArgs, InventoryCommand, InventoryFormat, SelectArgs};
+use std::collections::HashMap;
+use std::time::Instant;
+
+use crate::cli::{
+    Cli, Command, CommandArgs, InventoryArgs, InventoryCommand, InventoryFormat, LabArgs,
+    RunOptions, RunOutput, SelectArgs,
+};
 use crate::config::{Overrides, Settings};
+use crate::connection::{Operation, Output, Plugins, Target};
 use crate::error::{EXIT_OK, Error};
 use crate::filter::Selector;
 use crate::inventory::Inventory;
+use crate::lab::{DeviceSpec, Lab};
+use crate::platform::Platforms;
+use crate::result::{HostResult, Node, Status, Summary};
+use crate::runner::{HostJob, RunConfig, Work};
+use crate::ssh::SshPlugin;
 use crate::{output, template};
 
 /// Runs `cli` and returns the exit code.
@@ -29,11 +41,11 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Inventory(args) => inventory(&settings, args),
         Command::Run(_) => Err(Error::NotYetAvailable("run")),
-        Command::Command(_) => Err(Error::NotYetAvailable("command")),
+        Command::Command(args) => command(&settings, args),
         Command::Tasks(_) => Err(Error::NotYetAvailable("tasks")),
         Command::Plugins => Err(Error::NotYetAvailable("plugins")),
         Command::Check => Err(Error::NotYetAvailable("check")),
-        Command::Lab(_) => Err(Error::NotYetAvailable("lab")),
+        Command::Lab(args) => lab(&settings, args),
     }
 }
 
@@ -92,4 +104,298 @@ fn write_hosts(
         InventoryFormat::Json => output::inventory_json(out, inv, indices),
         InventoryFormat::Yaml => output::inventory_yaml(out, inv, indices),
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)
+}
+
+/// The built-in platform definitions with netrun.yaml's `platforms:` applied.
+fn platforms(settings: &Settings) -> Result<Arc<Platforms>, Error> {
+    let mut platforms = Platforms::builtin();
+    if let Some(overrides) = &settings.platforms {
+        platforms
+            .merge_overrides_value(overrides.clone())
+            .map_err(Error::Platforms)?;
+    }
+    Ok(Arc::new(platforms))
+}
+
+/// Resolves every selected host's ssh target and checks it before anything is contacted.
+fn ssh_jobs(inv: &Inventory, indices: &[usize], ssh: &SshPlugin) -> Result<Vec<HostJob>, Error> {
+    let mut jobs = Vec::with_capacity(indices.len());
+    let mut problems = Vec::new();
+    for &index in indices {
+        let host = inv.host(index);
+        let target = Target::from_host(host, "ssh");
+        if let Err(problem) = ssh.prepare(&target) {
+            problems.push(format!("host `{}`: {problem}", host.name()));
+        }
+        jobs.push(HostJob {
+            name: host.name().to_string(),
+            targets: HashMap::from([("ssh".to_string(), target)]),
+        });
+    }
+    if problems.is_empty() {
+        Ok(jobs)
+    } else {
+        Err(Error::Targets(problems))
+    }
+}
+
+/// Lab devices for the selected hosts; a host the lab cannot simulate stops the run (exit 2).
+fn lab_devices(
+    inv: &Inventory,
+    indices: &[usize],
+    platforms: &Platforms,
+) -> Result<Vec<DeviceSpec>, Error> {
+    let mut devices = Vec::with_capacity(indices.len());
+    let mut problems = Vec::new();
+    for &index in indices {
+        let host = inv.host(index);
+        match DeviceSpec::from_host(host, platforms) {
+            Ok(device) => devices.push(device),
+            Err(problem) => problems.push(format!("host `{}`: {problem}", host.name())),
+        }
+    }
+    if problems.is_empty() {
+        Ok(devices)
+    } else {
+        Err(Error::Targets(problems))
+    }
+}
+
+/// One node per command, over the host's one ssh connection; the first failure stops the host.
+fn command_work(commands: Arc<Vec<String>>) -> Work {
+    Arc::new(move |run| {
+        let commands = commands.clone();
+        Box::pin(async move {
+            for command in commands.iter() {
+                let started = Instant::now();
+                let outcome = run
+                    .connections
+                    .run("ssh", Operation::Command(command))
+                    .await;
+                let mut node = Node::new(command.clone(), Status::Ok, started.elapsed());
+                let failed = outcome.is_err();
+                match outcome {
+                    Ok(Output::Text(text)) => node.result = Some(text.into()),
+                    Ok(Output::Json(value)) => node.result = Some(value),
+                    Err(err) => {
+                        node.status = if err.is_unreachable() {
+                            Status::Unreachable
+                        } else {
+                            Status::Failed
+                        };
+                        if let crate::connection::ConnectionError::Failed {
+                            partial: Some(p), ..
+                        }
+                        | crate::connection::ConnectionError::Broken {
+                            partial: Some(p), ..
+                        } = &err
+                            && !p.is_empty()
+                        {
+                            node.result = Some(p.clone().into());
+                        }
+                        node.error = Some(err.to_string());
+                    }
+                }
+                run.nodes.push(node);
+                if failed {
+                    break;
+                }
+            }
+        })
+    })
+}
+
+fn command(settings: &Settings, args: CommandArgs) -> Result<u8, Error> {
+    let (inv, indices) = select(settings, &args.select)?;
+    let platforms = platforms(settings)?;
+    let ssh = Arc::new(SshPlugin::new(settings.ssh.clone(), platforms.clone()));
+    let mut jobs = ssh_jobs(&inv, &indices, &ssh)?;
+    let devices = if args.options.lab {
+        Some(lab_devices(&inv, &indices, &platforms)?)
+    } else {
+        None
+    };
+    let mut plugins = Plugins::default();
+    plugins.add(ssh);
+    let config = RunConfig {
+        workers: settings.workers,
+        timeout: settings.timeout,
+    };
+    let name = args.commands.join("; ");
+    let work = command_work(Arc::new(args.commands));
+    let started = Instant::now();
+    let results = runtime()?.block_on(async move {
+        let lab = match devices {
+            Some(devices) => {
+                let lab = Lab::start(devices, ([127, 0, 0, 1], 0).into())
+                    .await
+                    .map_err(Error::Lab)?;
+                for (job, (_, addr)) in jobs.iter_mut().zip(lab.endpoints()) {
+                    if let Some(target) = job.targets.get_mut("ssh") {
+                        crate::lab::point_at_lab(target, addr);
+                    }
+                }
+                Some(lab)
+            }
+            None => None,
+        };
+        let results = crate::runner::run(jobs, plugins, config, work).await;
+        if let Some(lab) = lab {
+            lab.shutdown().await;
+        }
+        Ok::<_, Error>(results)
+    })?;
+    report(&name, &results, started, &args.options)
+}
+
+/// Prints a run's results and writes the files asked for; returns the exit code.
+fn report(
+    task: &str,
+    results: &[HostResult],
+    started: Instant,
+    options: &RunOptions,
+) -> Result<u8, Error> {
+    let summary = Summary::of(results);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = match options.output {
+        RunOutput::Table => out.write_all(output::results_table(results).as_bytes()),
+        RunOutput::Raw => out
+            .write_all(output::results_raw(results).as_bytes())
+            .and_then(|()| writeln!(out, "{}", summary.line())),
+        RunOutput::Json => {
+            let document = output::RunDocument {
+                task,
+                duration_ms: crate::result::millis(started.elapsed()),
+                summary: summary.clone(),
+                hosts: results,
+            };
+            serde_json::to_writer_pretty(&mut out, &document)
+                .map_err(std::io::Error::other)
+                .and_then(|()| writeln!(out))
+        }
+        RunOutput::Ndjson => results
+            .iter()
+            .try_for_each(|host| {
+                serde_json::to_writer(&mut out, host)
+                    .map_err(std::io::Error::other)
+                    .and_then(|()| writeln!(out))
+            })
+            .and_then(|()| {
+                serde_json::to_writer(&mut out, &serde_json::json!({ "summary": summary }))
+                    .map_err(std::io::Error::other)
+            })
+            .and_then(|()| writeln!(out)),
+    };
+    written.and_then(|()| out.flush()).map_err(Error::Output)?;
+    if let Some(dir) = &options.save_dir {
+        save_results(dir, results)?;
+    }
+    if let Some(path) = &options.save_failed {
+        let failed: String = results
+            .iter()
+            .filter(|h| !h.status.is_success())
+            .map(|h| format!("{}\n", h.host))
+            .collect();
+        std::fs::write(path, failed).map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok(summary.exit_code())
+}
+
+fn save_results(dir: &std::path::Path, results: &[HostResult]) -> Result<(), Error> {
+    let write_error = |path: std::path::PathBuf| move |source| Error::Write { path, source };
+    std::fs::create_dir_all(dir).map_err(write_error(dir.to_path_buf()))?;
+    for host in results {
+        let text: String = host
+            .results
+            .iter()
+            .filter_map(|node| match &node.result {
+                Some(serde_json::Value::String(text)) => Some(text.clone()),
+                Some(value) => Some(format!("{value:#}\n")),
+                None => None,
+            })
+            .collect();
+        let path = dir.join(format!("{}.txt", host.host));
+        std::fs::write(&path, text).map_err(write_error(path.clone()))?;
+    }
+    Ok(())
+}
+
+fn lab(settings: &Settings, args: LabArgs) -> Result<u8, Error> {
+    let (inv, indices) = select(settings, &args.select)?;
+    let platforms = platforms(settings)?;
+    let devices = lab_devices(&inv, &indices, &platforms)?;
+    let listen: std::net::SocketAddr = args.listen.parse().map_err(|_| {
+        Error::Config(crate::config::ConfigError::Invalid {
+            what: "--listen".into(),
+            reason: format!("`{}` is not an address like 127.0.0.1:0", args.listen),
+        })
+    })?;
+    runtime()?.block_on(async move {
+        let lab = Lab::start(devices, listen).await.map_err(Error::Lab)?;
+        {
+            let mut table = output::new_table(&["host", "address", "platform"]);
+            for ((name, addr), device) in lab.endpoints().iter().zip(&indices) {
+                let platform = inv.host(*device).platform().and_then(|r| r.value).cloned();
+                table.add_row(vec![
+                    name.clone(),
+                    addr.to_string(),
+                    platform.unwrap_or_default(),
+                ]);
+            }
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            writeln!(out, "{}", table.trim_fmt())
+                .and_then(|()| {
+                    writeln!(
+                        out,
+                        "lab serving {} device{}; Ctrl-C stops it",
+                        indices.len(),
+                        output::plural(indices.len())
+                    )
+                })
+                .and_then(|()| out.flush())
+                .map_err(Error::Output)?;
+        }
+        let write_counters = |lab: &Lab| -> Result<(), Error> {
+            if let Some(path) = &args.counters {
+                let json = serde_json::to_vec_pretty(&lab.counters())
+                    .map_err(|e| Error::Output(std::io::Error::other(e)))?;
+                // Written whole then renamed, so a reader never sees half a file.
+                let partial = path.with_extension("partial");
+                std::fs::write(&partial, json)
+                    .and_then(|()| std::fs::rename(&partial, path))
+                    .map_err(|source| Error::Write {
+                        path: path.clone(),
+                        source,
+                    })?;
+            }
+            Ok(())
+        };
+        write_counters(&lab)?;
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .map_err(Error::Runtime)?;
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => break,
+                _ = terminate.recv() => break,
+                _ = tick.tick() => write_counters(&lab)?,
+            }
+        }
+        lab.shutdown().await;
+        Ok::<_, Error>(())
+    })?;
+    Ok(crate::error::EXIT_OK)
 }

@@ -160,9 +160,9 @@ pub struct RunArgs {
 /// `netrun command`.
 #[derive(Debug, Args)]
 pub struct CommandArgs {
-    /// The CLI command to send, e.g. "show version"
-    #[arg(value_name = "CLI COMMAND")]
-    pub command: String,
+    /// The CLI command to send, e.g. "show version"; several run in order over one connection
+    #[arg(value_name = "CLI COMMAND", required = true, num_args = 1..)]
+    pub commands: Vec<String>,
     /// Which hosts.
     #[command(flatten)]
     pub select: SelectArgs,

@@ -36,18 +36,7 @@ pub enum ConfigError {
     },
 }
 
-/// How host keys are checked against known_hosts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum KnownHosts {
-    /// Unknown or changed keys are refused.
-    Strict,
-    /// Unknown keys are learned; changed keys are refused.
-    #[default]
-    AcceptNew,
-    /// Keys are not checked.
-    Off,
-}
+pub use crate::ssh::KnownHostsPolicy as KnownHosts;
 
 /// The contents of `netrun.yaml`.
 #[derive(Debug, Default, Deserialize)]

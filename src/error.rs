@@ -31,6 +31,27 @@ pub enum Error {
     /// A subcommand whose capability is not built yet.
     #[error("`netrun {0}` is not yet available in this version of netrun")]
     NotYetAvailable(&'static str),
+    /// Some selected hosts have connection settings that cannot work; nothing was run.
+    #[error("{} host{} cannot be connected as configured:\n  {}", .0.len(), if .0.len() == 1 { "" } else { "s" }, .0.join("\n  "))]
+    Targets(Vec<String>),
+    /// The platform definitions (built-in plus netrun.yaml `platforms:`) are invalid.
+    #[error("invalid platform definitions in netrun.yaml")]
+    Platforms(#[source] crate::platform::PlatformError),
+    /// The simulated lab could not start.
+    #[error("cannot start the lab")]
+    Lab(#[source] crate::lab::LabError),
+    /// Writing a file the user asked for failed.
+    #[error("cannot write {}", path.display())]
+    Write {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime")]
+    Runtime(#[source] std::io::Error),
     /// Writing results failed.
     #[error("cannot write to standard output")]
     Output(#[source] std::io::Error),
@@ -66,6 +87,9 @@ impl Error {
             ),
             Error::Config(ConfigError::Yaml(_)) => Some(
                 "netrun.yaml keys: inventory, tasks, templates, plugins, plugin_dirs, runner, ssh, platforms".into(),
+            ),
+            Error::Targets(_) => Some(
+                "fix the values above in the inventory (`netrun inventory show HOST --explain` shows where each comes from)".into(),
             ),
             Error::NotYetAvailable(_) => {
                 Some("README.md lists what this version of netrun can do".into())

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod connection;
 pub mod error;
 pub mod filter;
 pub mod inventory;
@@ -10,6 +11,8 @@ pub mod lab;
 pub mod output;
 pub mod platform;
 pub mod prompt;
+pub mod result;
+pub mod runner;
 pub mod ssh;
 pub mod template;
 pub mod yaml;

@@ -194,3 +194,92 @@ pub fn explain(host: HostView<'_>) -> String {
     }
     format!("{}\n", table.trim_fmt())
 }
+
+/// A one-line summary of a host's outcome: its first error line, or its result's first line.
+pub fn one_line(host: &crate::result::HostResult) -> String {
+    let text = match (&host.error, &host.result) {
+        (Some(error), _) => error.clone(),
+        (None, Some(serde_json::Value::String(text))) => text.clone(),
+        (None, Some(value)) => value.to_string(),
+        (None, None) => String::new(),
+    };
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
+    shorten(line, 100)
+}
+
+fn shorten(line: &str, max: usize) -> String {
+    if line.chars().count() <= max {
+        return line.to_string();
+    }
+    let cut: String = line.chars().take(max - 1).collect();
+    format!("{cut}…")
+}
+
+fn seconds(ms: u64) -> String {
+    format!("{:.2} s", ms as f64 / 1000.0)
+}
+
+/// The results table: one row per host in inventory order, then the summary line.
+pub fn results_table(hosts: &[crate::result::HostResult]) -> String {
+    let mut table = new_table(&["host", "status", "changed", "result", "duration"]);
+    for host in hosts {
+        table.add_row(vec![
+            host.host.clone(),
+            host.status.as_str().to_string(),
+            if host.changed { "yes" } else { "no" }.to_string(),
+            one_line(host),
+            seconds(host.duration_ms),
+        ]);
+    }
+    let summary = crate::result::Summary::of(hosts);
+    format!("{}\n{}\n", table.trim_fmt(), summary.line())
+}
+
+/// Each host's full text output under a header.
+pub fn results_raw(hosts: &[crate::result::HostResult]) -> String {
+    let mut out = String::new();
+    for host in hosts {
+        out.push_str(&format!(
+            "==== {} ({}) ====\n",
+            host.host,
+            host.status.as_str()
+        ));
+        for node in &host.results {
+            out.push_str(&format!("---- {} [{}]\n", node.name, node.status.as_str()));
+            match &node.result {
+                Some(serde_json::Value::String(text)) => {
+                    out.push_str(text);
+                    if !text.ends_with('\n') {
+                        out.push('\n');
+                    }
+                }
+                Some(value) => out.push_str(&format!("{value:#}\n")),
+                None => {}
+            }
+            if let Some(error) = &node.error {
+                out.push_str(&format!("error: {error}\n"));
+            }
+        }
+        for event in &host.events {
+            out.push_str(&format!("note: {event}\n"));
+        }
+    }
+    out
+}
+
+/// The JSON document of a run (SPEC §6).
+#[derive(serde::Serialize)]
+pub struct RunDocument<'a> {
+    /// Task name (or the ad-hoc command).
+    pub task: &'a str,
+    /// Wall time of the run.
+    pub duration_ms: u64,
+    /// Counts by status.
+    pub summary: crate::result::Summary,
+    /// One entry per host, inventory order.
+    pub hosts: &'a [crate::result::HostResult],
+}

@@ -7,7 +7,10 @@
 mod catalog;
 mod counters;
 mod device;
+mod inventory;
 mod server;
+
+pub use inventory::{FAULT_KEYS, point_at_lab};
 
 use std::collections::HashSet;
 use std::net::SocketAddr;

@@ -16,6 +16,8 @@ pub use error::SshError;
 pub use exec::ExecOutput;
 pub use hostkey::KnownHostsPolicy;
 pub use shell::CliSession;
+mod plugin;
+pub use plugin::SshPlugin;
 pub use transcript::{Direction, MemoryTranscript, TranscriptSink};
 
 use crate::platform::Platform;

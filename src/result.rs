@@ -1,0 +1,275 @@
+//! The result tree of a run (SPEC §6): a node per task, step and subtask, rolled up per host.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// How a node or a host ended. Ordered from best to worst; a host is the worst of its nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Not run (a `when` was false, or a dry run).
+    Skipped,
+    /// Ran, changed nothing.
+    Ok,
+    /// Ran and changed the device.
+    Changed,
+    /// Ran and failed.
+    Failed,
+    /// A deadline passed.
+    Timeout,
+    /// The connection could not be opened or authenticated.
+    Unreachable,
+}
+
+impl Status {
+    /// Every status, in summary order.
+    pub const ALL: [Status; 6] = [
+        Status::Ok,
+        Status::Changed,
+        Status::Failed,
+        Status::Unreachable,
+        Status::Timeout,
+        Status::Skipped,
+    ];
+
+    /// The lowercase name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Skipped => "skipped",
+            Status::Ok => "ok",
+            Status::Changed => "changed",
+            Status::Failed => "failed",
+            Status::Timeout => "timeout",
+            Status::Unreachable => "unreachable",
+        }
+    }
+
+    /// Whether a host with this status counts as a success for the exit code.
+    pub fn is_success(self) -> bool {
+        matches!(self, Status::Ok | Status::Changed | Status::Skipped)
+    }
+}
+
+/// One node of the tree: a task, a step or a subtask.
+#[derive(Clone, Debug, Serialize)]
+pub struct Node {
+    /// Step or task name.
+    pub name: String,
+    /// How it ended.
+    pub status: Status,
+    /// Whether it changed the device.
+    pub changed: bool,
+    /// Text or JSON it produced.
+    pub result: Option<serde_json::Value>,
+    /// What went wrong, with its causes.
+    pub error: Option<String>,
+    /// How long it took.
+    pub duration_ms: u64,
+    /// Steps and subtasks under it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub results: Vec<Node>,
+}
+
+impl Node {
+    /// A node that ended with `status`.
+    pub fn new(name: impl Into<String>, status: Status, took: Duration) -> Node {
+        Node {
+            name: name.into(),
+            status,
+            changed: status == Status::Changed,
+            result: None,
+            error: None,
+            duration_ms: millis(took),
+            results: Vec::new(),
+        }
+    }
+
+    /// The worst status in this node and below.
+    pub fn worst(&self) -> Status {
+        self.results
+            .iter()
+            .map(Node::worst)
+            .fold(self.status, Status::max)
+    }
+}
+
+/// Milliseconds, saturating.
+pub fn millis(took: Duration) -> u64 {
+    u64::try_from(took.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Everything one host did in a run.
+#[derive(Clone, Debug, Serialize)]
+pub struct HostResult {
+    /// Inventory name.
+    pub host: String,
+    /// The worst status of its nodes.
+    pub status: Status,
+    /// Whether anything changed.
+    pub changed: bool,
+    /// Wall time for the host.
+    pub duration_ms: u64,
+    /// The last result (the host's answer, for one-line summaries).
+    pub result: Option<serde_json::Value>,
+    /// The first error, if any.
+    pub error: Option<String>,
+    /// One node per step or subtask.
+    pub results: Vec<Node>,
+    /// Connections opened for this host (a reconnect counts).
+    pub connections: usize,
+    /// Notable events, such as reconnects.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<String>,
+}
+
+impl HostResult {
+    /// Rolls `results` up into a host result.
+    pub fn from_nodes(host: String, results: Vec<Node>, took: Duration) -> HostResult {
+        let status = results.iter().map(Node::worst).max().unwrap_or(Status::Ok);
+        let changed = results.iter().any(|n| n.changed);
+        let error = results.iter().find_map(|n| n.error.clone());
+        let result = results.iter().rev().find_map(|n| n.result.clone());
+        HostResult {
+            host,
+            status,
+            changed,
+            duration_ms: millis(took),
+            result,
+            error,
+            results,
+            connections: 0,
+            events: Vec::new(),
+        }
+    }
+}
+
+/// Counts of hosts by status.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    /// All hosts.
+    pub hosts: usize,
+    /// `ok`
+    pub ok: usize,
+    /// `changed`
+    pub changed: usize,
+    /// `failed`
+    pub failed: usize,
+    /// `unreachable`
+    pub unreachable: usize,
+    /// `timeout`
+    pub timeout: usize,
+    /// `skipped`
+    pub skipped: usize,
+}
+
+impl Summary {
+    /// Counts `hosts`.
+    pub fn of(hosts: &[HostResult]) -> Summary {
+        let mut s = Summary {
+            hosts: hosts.len(),
+            ..Summary::default()
+        };
+        for host in hosts {
+            *s.count_mut(host.status) += 1;
+        }
+        s
+    }
+
+    fn count_mut(&mut self, status: Status) -> &mut usize {
+        match status {
+            Status::Ok => &mut self.ok,
+            Status::Changed => &mut self.changed,
+            Status::Failed => &mut self.failed,
+            Status::Unreachable => &mut self.unreachable,
+            Status::Timeout => &mut self.timeout,
+            Status::Skipped => &mut self.skipped,
+        }
+    }
+
+    /// The count for `status`.
+    pub fn count(&self, status: Status) -> usize {
+        match status {
+            Status::Ok => self.ok,
+            Status::Changed => self.changed,
+            Status::Failed => self.failed,
+            Status::Unreachable => self.unreachable,
+            Status::Timeout => self.timeout,
+            Status::Skipped => self.skipped,
+        }
+    }
+
+    /// `N hosts: a ok, b changed, c failed, d unreachable, e timeout, f skipped`.
+    pub fn line(&self) -> String {
+        let parts: Vec<String> = Status::ALL
+            .iter()
+            .map(|&s| format!("{} {}", self.count(s), s.as_str()))
+            .collect();
+        format!(
+            "{} host{}: {}",
+            self.hosts,
+            if self.hosts == 1 { "" } else { "s" },
+            parts.join(", ")
+        )
+    }
+
+    /// The exit code a script should see: 0 when every host succeeded, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        if self.failed + self.unreachable + self.timeout > 0 {
+            crate::error::EXIT_HOSTS_FAILED
+        } else {
+            crate::error::EXIT_OK
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_status_is_the_worst_node() {
+        let mut parent = Node::new("task", Status::Ok, Duration::ZERO);
+        parent
+            .results
+            .push(Node::new("a", Status::Skipped, Duration::ZERO));
+        parent
+            .results
+            .push(Node::new("b", Status::Failed, Duration::ZERO));
+        let host = HostResult::from_nodes(
+            "r1".into(),
+            vec![Node::new("x", Status::Changed, Duration::ZERO), parent],
+            Duration::from_millis(5),
+        );
+        assert_eq!(host.status, Status::Failed);
+        assert!(host.changed);
+        let only_skipped = HostResult::from_nodes(
+            "r2".into(),
+            vec![Node::new("x", Status::Skipped, Duration::ZERO)],
+            Duration::ZERO,
+        );
+        assert_eq!(only_skipped.status, Status::Skipped);
+    }
+
+    #[test]
+    fn summary_line_and_exit_code() {
+        let hosts = vec![
+            HostResult::from_nodes(
+                "a".into(),
+                vec![Node::new("x", Status::Ok, Duration::ZERO)],
+                Duration::ZERO,
+            ),
+            HostResult::from_nodes(
+                "b".into(),
+                vec![Node::new("x", Status::Unreachable, Duration::ZERO)],
+                Duration::ZERO,
+            ),
+        ];
+        let summary = Summary::of(&hosts);
+        assert_eq!(
+            summary.line(),
+            "2 hosts: 1 ok, 0 changed, 0 failed, 1 unreachable, 0 timeout, 0 skipped"
+        );
+        assert_eq!(summary.exit_code(), 1);
+    }
+}
