@@ -97,3 +97,13 @@ pub fn netrun_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Session {
 pub fn netrun(args: &[&str]) -> Session {
     netrun_in(&repo(), args, &[])
 }
+
+/// Replaces run timings (`0.28 s`, `"duration_ms": 812`) so snapshots are stable.
+pub fn without_timings(text: &str) -> String {
+    let seconds = regex::Regex::new(r"\d+\.\d\d s\b").expect("regex");
+    let millis = regex::Regex::new(r#""duration_ms": ?\d+"#).expect("regex");
+    let text = seconds.replace_all(text, "[time]");
+    millis
+        .replace_all(&text, r#""duration_ms": "[ms]""#)
+        .into_owned()
+}

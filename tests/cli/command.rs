@@ -1,0 +1,146 @@
+//! `netrun command` against the built-in lab: the README's main job and its outputs.
+
+use insta::assert_snapshot;
+
+use crate::support::{Scratch, netrun, repo, without_timings};
+
+#[test]
+fn show_version_on_one_site_of_the_lab() {
+    let session = netrun(&[
+        "command",
+        "show version",
+        "--filter",
+        "site=earth",
+        "--filter",
+        "role!=server",
+        "--lab",
+    ]);
+    assert_eq!(session.code, 0, "{session}");
+    assert_snapshot!(without_timings(&session.to_string()));
+}
+
+#[test]
+fn a_host_that_cannot_run_the_command_fails_alone() {
+    // srv01.earth is a Linux server: `show version` is not a command there.
+    let session = netrun(&[
+        "command",
+        "show version",
+        "--filter",
+        "site=earth",
+        "--lab",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(session.code, 1, "{session}");
+    let doc: serde_json::Value = serde_json::from_str(&session.stdout).expect("json");
+    assert_eq!(doc["summary"]["hosts"], 7);
+    assert_eq!(doc["summary"]["ok"], 6);
+    assert_eq!(doc["summary"]["failed"], 1);
+    let hosts = doc["hosts"].as_array().expect("hosts");
+    let names: Vec<&str> = hosts
+        .iter()
+        .map(|h| h["host"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "edge01.earth",
+            "edge02.earth",
+            "spine01.earth",
+            "spine02.earth",
+            "leaf01.earth",
+            "leaf02.earth",
+            "srv01.earth"
+        ],
+        "hosts in inventory order"
+    );
+    let server = &hosts[6];
+    assert_eq!(server["status"], "failed");
+    assert!(
+        server["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("status 1"),
+        "{server}"
+    );
+    // The host's own os_version beats its platform group's.
+    let edge = hosts[0]["results"][0]["result"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(edge.contains("Version 15.2(7)E4"), "{edge}");
+    assert!(
+        !edge.contains("show version"),
+        "the echo is stripped: {edge}"
+    );
+    assert!(!edge.contains("edge01#"), "the prompt is stripped: {edge}");
+    assert!(!edge.contains('\r'), "line endings are normalised");
+}
+
+#[test]
+fn several_commands_run_in_order_and_raw_output_shows_them() {
+    let session = netrun(&[
+        "command",
+        "show version",
+        "show ip interface brief",
+        "--hosts",
+        "leaf01.mars",
+        "--lab",
+        "--output",
+        "raw",
+    ]);
+    assert_eq!(session.code, 0, "{session}");
+    assert_snapshot!(without_timings(&session.to_string()));
+}
+
+#[test]
+fn save_failed_then_rerun_just_those_hosts() {
+    let scratch = Scratch::new();
+    let failed = scratch.path.join("failed.txt");
+    let saved = scratch.path.join("out");
+    let session = netrun(&[
+        "command",
+        "show running-config",
+        "--filter",
+        "site=earth",
+        "--lab",
+        "--save-failed",
+        failed.to_str().unwrap_or_default(),
+        "--save-dir",
+        saved.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(session.code, 1, "{session}");
+    // Junos and Linux have no `show running-config`: those two fail, the rest are backed up.
+    assert_eq!(
+        std::fs::read_to_string(&failed).unwrap_or_default(),
+        "leaf02.earth\nsrv01.earth\n"
+    );
+    let backup = std::fs::read_to_string(saved.join("edge01.earth.txt")).unwrap_or_default();
+    assert!(backup.contains("hostname edge01"), "{backup}");
+    let rerun = netrun(&["inventory", "--hosts", &format!("@{}", failed.display())]);
+    assert_eq!(rerun.code, 0, "{rerun}");
+    assert!(
+        rerun.stdout.contains("srv01.earth") && rerun.stdout.contains("leaf02.earth"),
+        "{rerun}"
+    );
+    assert!(!rerun.stdout.contains("edge01"), "{rerun}");
+}
+
+#[test]
+fn hosts_that_cannot_be_connected_stop_the_run_before_it_starts() {
+    let scratch = Scratch::new();
+    scratch.file(
+        "inventory/hosts.yaml",
+        "r1: {platform: ios, username: u}\nr2: {username: u}\nr3: {platform: vax, username: u}\nr4:\n  platform: ios\n  username: u\n  connection_options: {ssh: {extras: {known_hosts: sometimes}}}\n",
+    );
+    let session = scratch.netrun(&["command", "show version"]);
+    assert_eq!(session.code, 2, "{session}");
+    assert!(session.stdout.is_empty(), "{session}");
+    assert_snapshot!(session);
+}
+
+#[test]
+fn lab_refuses_non_loopback_addresses() {
+    let session = crate::support::netrun_in(&repo(), &["lab", "--listen", "0.0.0.0:0"], &[]);
+    assert_eq!(session.code, 2, "{session}");
+    assert!(session.stderr.contains("only binds loopback"), "{session}");
+}
