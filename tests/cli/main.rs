@@ -4,5 +4,6 @@
 mod command;
 mod inventory;
 mod ssh_client;
+mod sshd;
 mod sshd_server;
 mod support;

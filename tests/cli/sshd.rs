@@ -1,0 +1,147 @@
+//! The netrun binary against OpenSSH's sshd on 127.0.0.1: exec and shell, key and password
+//! authentication, and known_hosts `strict` rejecting a changed key.
+
+use crate::sshd_server::{KEY_PASSPHRASE, PASSWORD, Sshd, SshdOptions, USER};
+use crate::support::{Scratch, Session};
+
+/// A one-host inventory for `sshd` with the given ssh extras.
+fn inventory(scratch: &Scratch, sshd: &Sshd, auth: &str, extras: &str) {
+    scratch.file(
+        "inventory/hosts.yaml",
+        &format!(
+            "server1:\n  hostname: 127.0.0.1\n  port: {port}\n  username: {USER}\n  platform: linux\n{auth}  connection_options:\n    ssh:\n      extras:\n        known_hosts_file: {kh}\n{extras}",
+            port = sshd.port,
+            kh = scratch.path.join("known_hosts").display(),
+        ),
+    );
+}
+
+fn json(session: &Session) -> serde_json::Value {
+    serde_json::from_str(&session.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {session}"))
+}
+
+fn results(doc: &serde_json::Value) -> Vec<String> {
+    doc["hosts"][0]["results"]
+        .as_array()
+        .map(|nodes| {
+            nodes
+                .iter()
+                .map(|n| n["result"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn exec_mode_with_a_key_gives_clean_output() {
+    let sshd = Sshd::start(SshdOptions::default());
+    let scratch = Scratch::new();
+    let auth = "  password: null\n".to_string();
+    let extras = format!("        private_key: {}\n", sshd.key.display());
+    inventory(&scratch, &sshd, &auth, &extras);
+    let session = scratch.netrun(&[
+        "command",
+        "echo hello from sshd",
+        "printf 'a\\nb\\n'",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(session.code, 0, "{session}\nsshd log:\n{}", sshd.log());
+    let doc = json(&session);
+    assert_eq!(doc["hosts"][0]["status"], "ok");
+    assert_eq!(
+        doc["hosts"][0]["connections"], 1,
+        "both commands over one connection"
+    );
+    assert_eq!(results(&doc), ["hello from sshd\n", "a\nb\n"]);
+}
+
+#[test]
+fn shell_mode_with_a_password_strips_echo_and_prompt() {
+    let sshd = Sshd::start(SshdOptions::default());
+    let scratch = Scratch::new();
+    let auth = format!("  password: {PASSWORD}\n");
+    inventory(&scratch, &sshd, &auth, "        mode: shell\n");
+    let session = scratch.netrun(&["command", "echo shell-ok", "pwd", "--output", "json"]);
+    assert_eq!(session.code, 0, "{session}\nsshd log:\n{}", sshd.log());
+    assert!(
+        !session.stdout.contains(PASSWORD),
+        "the password never appears"
+    );
+    let doc = json(&session);
+    let out = results(&doc);
+    assert_eq!(out[0].trim_end(), "shell-ok", "{out:?}");
+    assert!(out[1].trim_end().starts_with('/'), "{out:?}");
+    assert!(
+        !out.iter().any(|o| o.contains('$') || o.contains('\r')),
+        "no prompt, no CR: {out:?}"
+    );
+}
+
+#[test]
+fn encrypted_key_with_its_passphrase() {
+    let sshd = Sshd::start(SshdOptions {
+        password: false,
+        ..SshdOptions::default()
+    });
+    let scratch = Scratch::new();
+    let extras = format!(
+        "        private_key: {}\n        passphrase: {KEY_PASSPHRASE}\n",
+        sshd.enc_key.display()
+    );
+    inventory(&scratch, &sshd, "", &extras);
+    let session = scratch.netrun(&["command", "id -un"]);
+    assert_eq!(session.code, 0, "{session}\nsshd log:\n{}", sshd.log());
+    assert!(session.stdout.contains(USER), "{session}");
+    assert!(!session.stdout.contains(KEY_PASSPHRASE), "{session}");
+}
+
+#[test]
+fn strict_known_hosts_rejects_a_changed_key() {
+    let sshd = Sshd::start(SshdOptions::default());
+    let scratch = Scratch::new();
+    // A key recorded for this address that is not the server's: the server looks replaced.
+    scratch.file(
+        "known_hosts",
+        &format!(
+            "[127.0.0.1]:{} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIHr1sb3ZSLsB3DDZuNqv3HBxDqH9BZoq8JJFXM4dgeb\n",
+            sshd.port
+        ),
+    );
+    let auth = format!("  password: {PASSWORD}\n");
+    inventory(&scratch, &sshd, &auth, "        known_hosts: strict\n");
+    let session = scratch.netrun(&["command", "true", "--output", "json"]);
+    assert_eq!(session.code, 1, "{session}");
+    let doc = json(&session);
+    assert_eq!(doc["hosts"][0]["status"], "unreachable");
+    let error = doc["hosts"][0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("HOST KEY MISMATCH"), "{error}");
+    assert!(error.contains("known_hosts line 1"), "{error}");
+
+    // With the real key recorded, strict connects.
+    scratch.file(
+        "known_hosts",
+        &format!("[127.0.0.1]:{} {}\n", sshd.port, sshd.host_pub.trim()),
+    );
+    let session = scratch.netrun(&["command", "true"]);
+    assert_eq!(session.code, 0, "{session}\nsshd log:\n{}", sshd.log());
+}
+
+#[test]
+fn wrong_password_is_unreachable_with_the_methods_tried() {
+    let sshd = Sshd::start(SshdOptions::default());
+    let scratch = Scratch::new();
+    inventory(
+        &scratch,
+        &sshd,
+        "  password: not-the-password\n",
+        "        known_hosts: off\n",
+    );
+    let session = scratch.netrun(&["command", "true", "--output", "json"]);
+    assert_eq!(session.code, 1, "{session}");
+    let doc = json(&session);
+    assert_eq!(doc["hosts"][0]["status"], "unreachable");
+    let error = doc["hosts"][0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("password"), "{error}");
+    assert!(!session.stdout.contains("not-the-password"), "{session}");
+}
