@@ -38,10 +38,11 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         timeout: run_options.and_then(|o| o.timeout),
     };
     let settings = Settings::load(&overrides)?;
+    let view = View::new(&cli.global);
     match cli.command {
         Command::Inventory(args) => inventory(&settings, args),
         Command::Run(_) => Err(Error::NotYetAvailable("run")),
-        Command::Command(args) => command(&settings, args),
+        Command::Command(args) => command(&settings, &view, args),
         Command::Tasks(_) => Err(Error::NotYetAvailable("tasks")),
         Command::Plugins => Err(Error::NotYetAvailable("plugins")),
         Command::Check => Err(Error::NotYetAvailable("check")),
@@ -212,26 +213,136 @@ fn command_work(commands: Arc<Vec<String>>) -> Work {
     })
 }
 
-fn command(settings: &Settings, args: CommandArgs) -> Result<u8, Error> {
-    let (inv, indices) = select(settings, &args.select)?;
-    let platforms = platforms(settings)?;
-    let ssh = Arc::new(SshPlugin::new(settings.ssh.clone(), platforms.clone()));
-    let mut jobs = ssh_jobs(&inv, &indices, &ssh)?;
-    let devices = if args.options.lab {
-        Some(lab_devices(&inv, &indices, &platforms)?)
+/// How results are shown: decided once from flags, environment and terminals.
+pub struct View {
+    /// Colour the status column.
+    pub color: bool,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+}
+
+impl View {
+    /// `--color` and `--progress` with `auto` meaning "only on a terminal"; `NO_COLOR` set means
+    /// no colour unless `--color always`.
+    pub fn new(global: &crate::cli::GlobalArgs) -> View {
+        use crate::cli::When;
+        use std::io::IsTerminal;
+        let color = match global.color {
+            When::Always => true,
+            When::Never => false,
+            When::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
+        let progress = match global.progress {
+            When::Always => true,
+            When::Never => false,
+            When::Auto => std::io::stderr().is_terminal() && !global.quiet,
+        };
+        View { color, progress }
+    }
+}
+
+/// Ctrl-C or SIGTERM once: cancel the run (hosts stop, connections close, results print).
+/// Twice: leave at once.
+fn watch_interrupts(cancel: tokio::sync::watch::Sender<bool>) {
+    tokio::spawn(async move {
+        let Ok(mut terminate) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        else {
+            return;
+        };
+        let mut seen = 0;
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            seen += 1;
+            if seen == 1 {
+                eprintln!(
+                    "netrun: interrupted; cancelling running hosts and closing connections (interrupt again to quit at once)"
+                );
+                let _ = cancel.send(true);
+            } else {
+                std::process::exit(i32::from(crate::error::EXIT_INTERRUPTED));
+            }
+        }
+    });
+}
+
+/// A progress bar on stderr: hosts done of total, failures so far, elapsed and ETA.
+fn progress_bar(total: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:30} {pos}/{len} hosts  {msg}  {elapsed} elapsed, ETA {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar.set_message("0 failed");
+    bar
+}
+
+/// Runs prepared jobs (against the lab when `devices` is given) and reports them.
+#[allow(clippy::too_many_arguments)]
+fn execute(
+    settings: &Settings,
+    view: &View,
+    options: &RunOptions,
+    task: &str,
+    mut jobs: Vec<HostJob>,
+    plugins: Plugins,
+    work: Work,
+    devices: Option<Vec<DeviceSpec>>,
+) -> Result<u8, Error> {
+    let started = Instant::now();
+    let total = jobs.len();
+    let bar = view.progress.then(|| progress_bar(total));
+    let failures = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let ndjson = options.output == RunOutput::Ndjson;
+    let on_done: Option<crate::runner::OnDone> = if bar.is_some() || ndjson {
+        let bar = bar.clone();
+        let failures = failures.clone();
+        Some(Arc::new(move |host: &HostResult| {
+            if !host.status.is_success() {
+                let failed = failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if let Some(bar) = &bar {
+                    bar.set_message(format!("{failed} failed"));
+                }
+            }
+            if let Some(bar) = &bar {
+                bar.inc(1);
+            }
+            if ndjson {
+                let line = serde_json::to_string(host).unwrap_or_default();
+                let print = |line: &str| {
+                    let stdout = std::io::stdout();
+                    let mut out = stdout.lock();
+                    writeln!(out, "{line}").and_then(|()| out.flush())
+                };
+                // A closed stdout only loses these lines; the exit code still tells.
+                let _ = match &bar {
+                    Some(bar) => bar.suspend(|| print(&line)),
+                    None => print(&line),
+                };
+            }
+        }))
     } else {
         None
     };
-    let mut plugins = Plugins::default();
-    plugins.add(ssh);
+    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
     let config = RunConfig {
         workers: settings.workers,
         timeout: settings.timeout,
+        cancel: cancel_rx.clone(),
+        on_done,
     };
-    let name = args.commands.join("; ");
-    let work = command_work(Arc::new(args.commands));
-    let started = Instant::now();
     let results = runtime()?.block_on(async move {
+        watch_interrupts(cancel_tx);
         let lab = match devices {
             Some(devices) => {
                 let lab = Lab::start(devices, ([127, 0, 0, 1], 0).into())
@@ -252,7 +363,40 @@ fn command(settings: &Settings, args: CommandArgs) -> Result<u8, Error> {
         }
         Ok::<_, Error>(results)
     })?;
-    report(&name, &results, started, &args.options)
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let code = report(task, &results, started, options, view)?;
+    if *cancel_rx.borrow() {
+        return Ok(crate::error::EXIT_INTERRUPTED);
+    }
+    Ok(code)
+}
+
+fn command(settings: &Settings, view: &View, args: CommandArgs) -> Result<u8, Error> {
+    let (inv, indices) = select(settings, &args.select)?;
+    let platforms = platforms(settings)?;
+    let ssh = Arc::new(SshPlugin::new(settings.ssh.clone(), platforms.clone()));
+    let jobs = ssh_jobs(&inv, &indices, &ssh)?;
+    let devices = if args.options.lab {
+        Some(lab_devices(&inv, &indices, &platforms)?)
+    } else {
+        None
+    };
+    let mut plugins = Plugins::default();
+    plugins.add(ssh);
+    let name = args.commands.join("; ");
+    let work = command_work(Arc::new(args.commands));
+    execute(
+        settings,
+        view,
+        &args.options,
+        &name,
+        jobs,
+        plugins,
+        work,
+        devices,
+    )
 }
 
 /// Prints a run's results and writes the files asked for; returns the exit code.
@@ -261,12 +405,13 @@ fn report(
     results: &[HostResult],
     started: Instant,
     options: &RunOptions,
+    view: &View,
 ) -> Result<u8, Error> {
     let summary = Summary::of(results);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = match options.output {
-        RunOutput::Table => out.write_all(output::results_table(results).as_bytes()),
+        RunOutput::Table => out.write_all(output::results_table(results, view.color).as_bytes()),
         RunOutput::Raw => out
             .write_all(output::results_raw(results).as_bytes())
             .and_then(|()| writeln!(out, "{}", summary.line())),
@@ -281,18 +426,12 @@ fn report(
                 .map_err(std::io::Error::other)
                 .and_then(|()| writeln!(out))
         }
-        RunOutput::Ndjson => results
-            .iter()
-            .try_for_each(|host| {
-                serde_json::to_writer(&mut out, host)
-                    .map_err(std::io::Error::other)
-                    .and_then(|()| writeln!(out))
-            })
-            .and_then(|()| {
-                serde_json::to_writer(&mut out, &serde_json::json!({ "summary": summary }))
-                    .map_err(std::io::Error::other)
-            })
-            .and_then(|()| writeln!(out)),
+        // The host lines were printed as each host finished.
+        RunOutput::Ndjson => {
+            serde_json::to_writer(&mut out, &serde_json::json!({ "summary": summary }))
+                .map_err(std::io::Error::other)
+                .and_then(|()| writeln!(out))
+        }
     };
     written.and_then(|()| out.flush()).map_err(Error::Output)?;
     if let Some(dir) = &options.save_dir {

@@ -223,16 +223,37 @@ fn seconds(ms: u64) -> String {
     format!("{:.2} s", ms as f64 / 1000.0)
 }
 
+/// The colour of a status in tables on a terminal.
+fn status_color(status: crate::result::Status) -> comfy_table::Color {
+    use crate::result::Status;
+    match status {
+        Status::Ok => comfy_table::Color::Green,
+        Status::Changed => comfy_table::Color::Yellow,
+        Status::Skipped => comfy_table::Color::Cyan,
+        Status::Failed | Status::Unreachable | Status::Timeout => comfy_table::Color::Red,
+    }
+}
+
 /// The results table: one row per host in inventory order, then the summary line.
-pub fn results_table(hosts: &[crate::result::HostResult]) -> String {
+/// `color` paints the status column (decided by the caller: terminal, `--color`, `NO_COLOR`).
+pub fn results_table(hosts: &[crate::result::HostResult], color: bool) -> String {
     let mut table = new_table(&["host", "status", "changed", "result", "duration"]);
+    if color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
     for host in hosts {
+        let mut status = comfy_table::Cell::new(host.status.as_str());
+        if color {
+            status = status.fg(status_color(host.status));
+        }
         table.add_row(vec![
-            host.host.clone(),
-            host.status.as_str().to_string(),
-            if host.changed { "yes" } else { "no" }.to_string(),
-            one_line(host),
-            seconds(host.duration_ms),
+            comfy_table::Cell::new(&host.host),
+            status,
+            comfy_table::Cell::new(if host.changed { "yes" } else { "no" }),
+            comfy_table::Cell::new(one_line(host)),
+            comfy_table::Cell::new(seconds(host.duration_ms)),
         ]);
     }
     let summary = crate::result::Summary::of(hosts);

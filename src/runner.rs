@@ -1,11 +1,11 @@
 //! Runs work on many hosts at once: at most `workers` in flight, started in inventory order,
-//! each under its own deadline, each with its own register of connections.
+//! each under its own deadline, each with its own register of connections, all cancellable.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 
 use crate::connection::{BoxFuture, HostConnections, Plugins, Target};
 use crate::result::{HostResult, Node, Status};
@@ -32,13 +32,32 @@ pub struct HostRun {
 /// What to do on each host.
 pub type Work = Arc<dyn for<'a> Fn(&'a mut HostRun) -> BoxFuture<'a, ()> + Send + Sync>;
 
+/// Called as each host finishes (progress bars, ndjson output).
+pub type OnDone = Arc<dyn Fn(&HostResult) + Send + Sync>;
+
 /// How to run.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RunConfig {
     /// Hosts in flight at once.
     pub workers: usize,
     /// Per-host deadline.
     pub timeout: Option<Duration>,
+    /// Becomes true when the run is interrupted.
+    pub cancel: watch::Receiver<bool>,
+    /// Told about every finished host, in completion order.
+    pub on_done: Option<OnDone>,
+}
+
+/// The message on hosts that were running when the run was interrupted.
+pub const INTERRUPTED: &str = "interrupted before this host finished";
+/// The message on hosts that never started because the run was interrupted.
+pub const NOT_STARTED: &str = "not started: the run was interrupted";
+
+async fn cancelled(mut cancel: watch::Receiver<bool>) {
+    // An error means the sender is gone: nobody can interrupt any more.
+    if cancel.wait_for(|&c| c).await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Runs `work` on every job and returns one result per job, in job order.
@@ -50,24 +69,38 @@ pub async fn run(
 ) -> Vec<HostResult> {
     let permits = Arc::new(Semaphore::new(config.workers.max(1)));
     let mut handles = Vec::with_capacity(jobs.len());
+    let mut not_started = Vec::new();
     for job in jobs {
+        if *config.cancel.borrow() {
+            not_started.push(job.name);
+            continue;
+        }
         // Acquiring before spawning keeps the start order equal to the inventory order.
-        let permit = match permits.clone().acquire_owned().await {
-            Ok(permit) => permit,
-            Err(_) => break,
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = cancelled(config.cancel.clone()) => {
+                not_started.push(job.name);
+                continue;
+            }
         };
         let name = job.name.clone();
         let plugins = plugins.clone();
         let work = work.clone();
-        let timeout = config.timeout;
+        let config = config.clone();
         let handle = tokio::spawn(async move {
-            let result = run_host(job, plugins, timeout, work).await;
+            let result = run_host(job, plugins, &config, work).await;
             drop(permit);
+            if let Some(on_done) = &config.on_done {
+                on_done(&result);
+            }
             result
         });
         handles.push((name, handle));
     }
-    let mut results = Vec::with_capacity(handles.len());
+    let mut results = Vec::with_capacity(handles.len() + not_started.len());
     for (name, handle) in handles {
         results.push(match handle.await {
             Ok(result) => result,
@@ -85,39 +118,66 @@ pub async fn run(
                 };
                 let mut node = Node::new("run", Status::Failed, Duration::ZERO);
                 node.error = Some(why);
-                HostResult::from_nodes(name, vec![node], Duration::ZERO)
+                let result = HostResult::from_nodes(name, vec![node], Duration::ZERO);
+                if let Some(on_done) = &config.on_done {
+                    on_done(&result);
+                }
+                result
             }
         });
+    }
+    for name in not_started {
+        let mut node = Node::new("run", Status::Skipped, Duration::ZERO);
+        node.error = Some(NOT_STARTED.to_string());
+        let result = HostResult::from_nodes(name, vec![node], Duration::ZERO);
+        if let Some(on_done) = &config.on_done {
+            on_done(&result);
+        }
+        results.push(result);
     }
     results
 }
 
-async fn run_host(
-    job: HostJob,
-    plugins: Plugins,
-    timeout: Option<Duration>,
-    work: Work,
-) -> HostResult {
+enum End {
+    Finished,
+    Deadline,
+    Interrupted,
+}
+
+async fn run_host(job: HostJob, plugins: Plugins, config: &RunConfig, work: Work) -> HostResult {
     let started = Instant::now();
     let mut run = HostRun {
         host: job.name.clone(),
         connections: HostConnections::new(plugins, job.targets),
         nodes: Vec::new(),
     };
-    let finished = match timeout {
-        Some(limit) => tokio::time::timeout(limit, work(&mut run)).await.is_ok(),
-        None => {
-            work(&mut run).await;
-            true
+    let deadline = async {
+        match config.timeout {
+            Some(limit) => tokio::time::sleep(limit).await,
+            None => std::future::pending().await,
         }
     };
-    if !finished {
-        let mut node = Node::new("deadline", Status::Timeout, started.elapsed());
-        node.error = Some(format!(
-            "host deadline of {} s passed; the host was cancelled",
-            timeout.map(|t| t.as_secs_f64()).unwrap_or_default()
-        ));
-        run.nodes.push(node);
+    // The deadline is enforced here, by the runtime, whatever the host's connection is doing.
+    let end = tokio::select! {
+        () = work(&mut run) => End::Finished,
+        () = deadline => End::Deadline,
+        () = cancelled(config.cancel.clone()) => End::Interrupted,
+    };
+    match end {
+        End::Finished => {}
+        End::Deadline => {
+            let mut node = Node::new("deadline", Status::Timeout, started.elapsed());
+            node.error = Some(format!(
+                "host deadline of {} s passed; the host was cancelled",
+                config.timeout.map(|t| t.as_secs_f64()).unwrap_or_default()
+            ));
+            run.nodes.push(node);
+        }
+        End::Interrupted => {
+            let mut node = Node::new("interrupted", Status::Failed, started.elapsed());
+            node.error = Some(INTERRUPTED.to_string());
+            run.nodes.push(node);
+        }
     }
     // Closed here, outside the deadline, so a cancelled host never leaves a connection open.
     run.connections.close_all().await;
