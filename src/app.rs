@@ -37,7 +37,12 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         workers: run_options.and_then(|o| o.workers),
         timeout: run_options.and_then(|o| o.timeout),
     };
+    crate::diagnostics::init(cli.global.verbose, cli.global.quiet);
     let settings = Settings::load(&overrides)?;
+    match &settings.config_file {
+        Some(path) => crate::diag!(1, "config file {}", path.display()),
+        None => crate::diag!(1, "no config file; built-in defaults"),
+    }
     let view = View::new(&cli.global);
     match cli.command {
         Command::Inventory(args) => inventory(&settings, args),
@@ -57,8 +62,15 @@ pub fn select(
 ) -> Result<(Arc<Inventory>, Vec<usize>), Error> {
     let selector = Selector::new(&select.filters, select.where_expr.as_deref(), &select.hosts)?;
     let inv = Arc::new(Inventory::load(&settings.inventory_dir)?);
+    crate::diag!(
+        1,
+        "inventory {}: {} hosts",
+        settings.inventory_dir.display(),
+        inv.len()
+    );
     let env = template::environment(Some(settings.templates_dir.clone()));
     let indices = selector.select(&inv, &env)?;
+    crate::diag!(1, "selected {} of {} hosts", indices.len(), inv.len());
     Ok((inv, indices))
 }
 
@@ -376,7 +388,15 @@ fn execute(
 fn command(settings: &Settings, view: &View, args: CommandArgs) -> Result<u8, Error> {
     let (inv, indices) = select(settings, &args.select)?;
     let platforms = platforms(settings)?;
-    let ssh = Arc::new(SshPlugin::new(settings.ssh.clone(), platforms.clone()));
+    let mut ssh = SshPlugin::new(settings.ssh.clone(), platforms.clone());
+    if let Some(dir) = &args.options.session_log {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+            path: dir.clone(),
+            source,
+        })?;
+        ssh = ssh.with_session_log(dir.clone());
+    }
+    let ssh = Arc::new(ssh);
     let jobs = ssh_jobs(&inv, &indices, &ssh)?;
     let devices = if args.options.lab {
         Some(lab_devices(&inv, &indices, &platforms)?)

@@ -139,6 +139,9 @@ pub struct RunOptions {
     /// Start the built-in simulated lab for the selected hosts and run against it
     #[arg(long)]
     pub lab: bool,
+    /// Write each host's session transcript (sent and received, secrets redacted) to DIR/HOST.log
+    #[arg(long, value_name = "DIR")]
+    pub session_log: Option<PathBuf>,
 }
 
 /// `netrun run`.

@@ -280,8 +280,15 @@ impl HostConnections {
             .get(plugin)
             .cloned()
             .ok_or_else(|| ConnectionError::UnknownPlugin(plugin.to_string()))?;
+        crate::diag!(
+            2,
+            "host {}: opening {plugin} connection to {}",
+            target.host,
+            target.hostname
+        );
         let conn = driver.open(&target).await?;
         self.opened += 1;
+        crate::diag!(2, "host {}: {plugin} connection open", target.host);
         Ok(conn)
     }
 

@@ -4,6 +4,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod connection;
+pub mod diagnostics;
 pub mod error;
 pub mod filter;
 pub mod inventory;

@@ -158,6 +158,7 @@ async fn run_host(job: HostJob, plugins: Plugins, config: &RunConfig, work: Work
         }
     };
     // The deadline is enforced here, by the runtime, whatever the host's connection is doing.
+    crate::diag!(2, "host {}: started", run.host);
     let end = tokio::select! {
         () = work(&mut run) => End::Finished,
         () = deadline => End::Deadline,
@@ -184,5 +185,14 @@ async fn run_host(job: HostJob, plugins: Plugins, config: &RunConfig, work: Work
     let mut result = HostResult::from_nodes(job.name, run.nodes, started.elapsed());
     result.connections = run.connections.opened;
     result.events = run.connections.events;
+    crate::diag!(
+        1,
+        "host {}: {} in {} ms ({} connection{} opened)",
+        result.host,
+        result.status.as_str(),
+        result.duration_ms,
+        result.connections,
+        if result.connections == 1 { "" } else { "s" }
+    );
     result
 }

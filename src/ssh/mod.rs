@@ -18,7 +18,7 @@ pub use hostkey::KnownHostsPolicy;
 pub use shell::CliSession;
 mod plugin;
 pub use plugin::SshPlugin;
-pub use transcript::{Direction, MemoryTranscript, TranscriptSink};
+pub use transcript::{Direction, FileTranscript, MemoryTranscript, TranscriptSink};
 
 use crate::platform::Platform;
 use russh::client;

@@ -33,6 +33,9 @@ pub struct SshPlugin {
     info: PluginInfo,
     settings: SshSettings,
     platforms: Arc<Platforms>,
+    session_log: Option<PathBuf>,
+    /// Hosts whose transcript file was started in this run (a reconnect appends to it).
+    logged: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl SshPlugin {
@@ -49,6 +52,41 @@ impl SshPlugin {
             },
             settings,
             platforms,
+            session_log: None,
+            logged: Default::default(),
+        }
+    }
+
+    /// Writes each host's session transcript to `DIR/HOST.log` (secrets redacted).
+    pub fn with_session_log(mut self, dir: PathBuf) -> SshPlugin {
+        self.session_log = Some(dir);
+        self
+    }
+
+    fn transcript(
+        &self,
+        host: &str,
+    ) -> Result<Option<Arc<dyn super::TranscriptSink>>, ConnectionError> {
+        let Some(dir) = &self.session_log else {
+            return Ok(None);
+        };
+        let path = dir.join(format!("{host}.log"));
+        let first = self
+            .logged
+            .lock()
+            .map(|mut logged| logged.insert(host.to_string()))
+            .unwrap_or(true);
+        let sink = if first {
+            super::FileTranscript::create(&path)
+        } else {
+            super::FileTranscript::append(&path)
+        };
+        match sink {
+            Ok(sink) => Ok(Some(Arc::new(sink))),
+            Err(err) => Err(ConnectionError::Failed {
+                message: format!("cannot write session log {}: {err}", path.display()),
+                partial: None,
+            }),
         }
     }
 
@@ -182,9 +220,11 @@ impl ConnectionPlugin for SshPlugin {
             let host = target.host.clone();
             let mode = ssh.mode;
             let want_enable = ssh.secret.is_some();
-            let conn = SshConnection::connect(ssh)
+            let transcript = self.transcript(&host)?;
+            let mut conn = SshConnection::connect(ssh)
                 .await
                 .map_err(|e| classify(&host, e))?;
+            conn.set_transcript(transcript);
             match mode {
                 Mode::Exec => Ok(Box::new(SshExec { host, conn }) as Box<dyn Connection>),
                 Mode::Shell => {

@@ -125,3 +125,46 @@ mod tests {
         assert_eq!(mem.sent_text(), "********\n");
     }
 }
+
+/// A transcript written to a file as the session goes: what the device sent verbatim (carriage
+/// returns dropped), and what netrun sent on lines of their own, already redacted.
+pub struct FileTranscript {
+    file: Mutex<std::fs::File>,
+}
+
+impl FileTranscript {
+    /// Creates (or truncates) `path`.
+    pub fn create(path: &std::path::Path) -> std::io::Result<FileTranscript> {
+        Ok(FileTranscript {
+            file: Mutex::new(std::fs::File::create(path)?),
+        })
+    }
+
+    /// Appends to `path` (a reconnect within the same run).
+    pub fn append(path: &std::path::Path) -> std::io::Result<FileTranscript> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        Ok(FileTranscript {
+            file: Mutex::new(file),
+        })
+    }
+}
+
+impl TranscriptSink for FileTranscript {
+    fn record(&self, direction: Direction, data: &[u8]) {
+        use std::io::Write;
+        let Ok(mut file) = self.file.lock() else {
+            return;
+        };
+        // A transcript that cannot be written must not fail the session it records.
+        let _ = match direction {
+            Direction::Sent => writeln!(file, "\n>>> sent {:?}", String::from_utf8_lossy(data)),
+            Direction::Received => {
+                let text: Vec<u8> = data.iter().copied().filter(|&b| b != b'\r').collect();
+                file.write_all(&text)
+            }
+        };
+    }
+}
