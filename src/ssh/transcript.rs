@@ -111,21 +111,6 @@ fn redact(data: &[u8], secrets: &[String]) -> Vec<u8> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_are_scrubbed() {
-        let mem = MemoryTranscript::new();
-        let rec = Recorder::new(Arc::new(mem.clone()), vec!["hunter2".into()]);
-        rec.record(Direction::Received, b"echo hunter2 done");
-        rec.secret_sent();
-        assert_eq!(mem.received_text(), "echo ******** done");
-        assert_eq!(mem.sent_text(), "********\n");
-    }
-}
-
 /// A transcript written to a file as the session goes: what the device sent verbatim (carriage
 /// returns dropped), and what netrun sent on lines of their own, already redacted.
 pub struct FileTranscript {
@@ -166,5 +151,20 @@ impl TranscriptSink for FileTranscript {
                 file.write_all(&text)
             }
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_scrubbed() {
+        let mem = MemoryTranscript::new();
+        let rec = Recorder::new(Arc::new(mem.clone()), vec!["hunter2".into()]);
+        rec.record(Direction::Received, b"echo hunter2 done");
+        rec.secret_sent();
+        assert_eq!(mem.received_text(), "echo ******** done");
+        assert_eq!(mem.sent_text(), "********\n");
     }
 }
