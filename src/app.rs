@@ -231,6 +231,8 @@ pub struct View {
     pub color: bool,
     /// Show a progress bar on stderr.
     pub progress: bool,
+    /// `--progress always`: draw it even when stderr is not a terminal.
+    pub progress_forced: bool,
 }
 
 impl View {
@@ -252,7 +254,11 @@ impl View {
             When::Never => false,
             When::Auto => std::io::stderr().is_terminal() && !global.quiet,
         };
-        View { color, progress }
+        View {
+            color,
+            progress,
+            progress_forced: global.progress == When::Always,
+        }
     }
 }
 
@@ -284,12 +290,49 @@ fn watch_interrupts(cancel: tokio::sync::watch::Sender<bool>) {
     });
 }
 
+/// stderr for `--progress always`: indicatif hides bars on non-terminals, this draws anyway,
+/// one refreshed line (`\r`) at a time.
+#[derive(Debug)]
+struct ForcedStderr;
+
+impl indicatif::TermLike for ForcedStderr {
+    fn width(&self) -> u16 {
+        100
+    }
+    fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        writeln!(std::io::stderr(), "{s}")
+    }
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        write!(std::io::stderr(), "{s}")
+    }
+    fn clear_line(&self) -> std::io::Result<()> {
+        write!(std::io::stderr(), "\r")
+    }
+    fn flush(&self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
 /// A progress bar on stderr: hosts done of total, failures so far, elapsed and ETA.
-fn progress_bar(total: usize) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(total as u64),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
+fn progress_bar(total: usize, forced: bool) -> indicatif::ProgressBar {
+    let target = if forced {
+        indicatif::ProgressDrawTarget::term_like(Box::new(ForcedStderr))
+    } else {
+        indicatif::ProgressDrawTarget::stderr()
+    };
+    let bar = indicatif::ProgressBar::with_draw_target(Some(total as u64), target);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
         "{bar:30} {pos}/{len} hosts  {msg}  {elapsed} elapsed, ETA {eta}",
     ) {
@@ -313,7 +356,9 @@ fn execute(
 ) -> Result<u8, Error> {
     let started = Instant::now();
     let total = jobs.len();
-    let bar = view.progress.then(|| progress_bar(total));
+    let bar = view
+        .progress
+        .then(|| progress_bar(total, view.progress_forced));
     let failures = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let ndjson = options.output == RunOutput::Ndjson;
     let on_done: Option<crate::runner::OnDone> = if bar.is_some() || ndjson {

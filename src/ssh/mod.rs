@@ -236,6 +236,7 @@ impl SshConnection {
         });
         let deadline = Instant::now() + target.timeouts.connect;
         let stream = tcp_connect(&target, deadline).await?;
+        crate::diag!(2, "host {}: tcp connected", target.host_label);
         let verdict = hostkey::Verdict::default();
         let handler = hostkey::ClientHandler::new(&target, verdict.clone());
         let handshake = client::connect_stream(config, stream, handler);
@@ -257,6 +258,7 @@ impl SshConnection {
             }
             Ok(Ok(h)) => h,
         };
+        crate::diag!(2, "host {}: ssh handshake done", target.host_label);
         let auth = auth::authenticate(&mut handle, &target);
         match tokio::time::timeout(target.timeouts.auth, auth).await {
             Err(_) => {
@@ -267,6 +269,7 @@ impl SshConnection {
             }
             Ok(r) => r?,
         }
+        crate::diag!(2, "host {}: authenticated", target.host_label);
         Ok(SshConnection {
             handle,
             target,

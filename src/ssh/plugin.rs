@@ -235,6 +235,7 @@ impl ConnectionPlugin for SshPlugin {
                             return Err(unreachable(&host, err));
                         }
                     };
+                    crate::diag!(2, "host {host}: shell ready");
                     if want_enable && let Err(err) = shell.enable().await {
                         let _ = shell.close().await;
                         let _ = conn.close().await;
