@@ -3,6 +3,7 @@
 
 mod command;
 mod inventory;
+mod runner;
 mod ssh_client;
 mod sshd;
 mod sshd_server;
