@@ -76,15 +76,17 @@ pub async fn run(
             continue;
         }
         // Acquiring before spawning keeps the start order equal to the inventory order.
+        // Biased: when an interrupt and a free worker arrive together, the interrupt wins.
         let permit = tokio::select! {
-            permit = permits.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
+            biased;
             () = cancelled(config.cancel.clone()) => {
                 not_started.push(job.name);
                 continue;
             }
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
         };
         let name = job.name.clone();
         let plugins = plugins.clone();
@@ -195,4 +197,112 @@ async fn run_host(job: HostJob, plugins: Plugins, config: &RunConfig, work: Work
         if result.connections == 1 { "" } else { "s" }
     );
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jobs(names: &[&str]) -> Vec<HostJob> {
+        names
+            .iter()
+            .map(|name| HostJob {
+                name: name.to_string(),
+                targets: HashMap::new(),
+            })
+            .collect()
+    }
+
+    fn config(workers: usize, timeout: Option<Duration>) -> (watch::Sender<bool>, RunConfig) {
+        let (tx, rx) = watch::channel(false);
+        let config = RunConfig {
+            workers,
+            timeout,
+            cancel: rx,
+            on_done: None,
+        };
+        (tx, config)
+    }
+
+    #[tokio::test]
+    async fn a_panicking_host_fails_alone() {
+        let work: Work = Arc::new(|run| {
+            Box::pin(async move {
+                if run.host == "boom" {
+                    panic!("simulated bug");
+                }
+                run.nodes
+                    .push(Node::new("step", Status::Ok, Duration::ZERO));
+            })
+        });
+        let (_tx, config) = config(2, None);
+        let results = run(jobs(&["a", "boom", "c"]), Plugins::default(), config, work).await;
+        let statuses: Vec<(&str, Status)> = results
+            .iter()
+            .map(|r| (r.host.as_str(), r.status))
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                ("a", Status::Ok),
+                ("boom", Status::Failed),
+                ("c", Status::Ok)
+            ]
+        );
+        assert!(
+            results[1]
+                .error
+                .as_deref()
+                .unwrap_or_default()
+                .contains("simulated bug")
+        );
+    }
+
+    #[tokio::test]
+    async fn workers_bound_the_hosts_in_flight_and_start_in_order() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let work: Work = {
+            let (in_flight, peak, order) = (in_flight.clone(), peak.clone(), order.clone());
+            Arc::new(move |run| {
+                let (in_flight, peak, order) = (in_flight.clone(), peak.clone(), order.clone());
+                Box::pin(async move {
+                    if let Ok(mut order) = order.lock() {
+                        order.push(run.host.clone());
+                    }
+                    let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    in_flight.fetch_sub(1, Ordering::SeqCst);
+                })
+            })
+        };
+        let names: Vec<String> = (0..12).map(|i| format!("h{i:02}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (_tx, config) = config(3, None);
+        let results = run(jobs(&refs), Plugins::default(), config, work).await;
+        assert_eq!(results.len(), 12);
+        assert_eq!(peak.load(Ordering::SeqCst), 3);
+        assert_eq!(*order.lock().unwrap(), names);
+    }
+
+    #[tokio::test]
+    async fn cancelled_runs_mark_running_and_unstarted_hosts() {
+        let work: Work = Arc::new(|_run| {
+            Box::pin(async move { tokio::time::sleep(Duration::from_secs(60)).await })
+        });
+        let (tx, config) = config(1, None);
+        let canceller = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let _ = tx.send(true);
+        });
+        let results = run(jobs(&["a", "b"]), Plugins::default(), config, work).await;
+        let _ = canceller.await;
+        assert_eq!(results[0].status, Status::Failed);
+        assert_eq!(results[0].error.as_deref(), Some(INTERRUPTED));
+        assert_eq!(results[1].status, Status::Skipped);
+        assert_eq!(results[1].error.as_deref(), Some(NOT_STARTED));
+    }
 }
