@@ -46,11 +46,11 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     let view = View::new(&cli.global);
     match cli.command {
         Command::Inventory(args) => inventory(&settings, args),
-        Command::Run(_) => Err(Error::NotYetAvailable("run")),
+        Command::Run(args) => run_task(&settings, &view, args),
         Command::Command(args) => command(&settings, &view, args),
-        Command::Tasks(_) => Err(Error::NotYetAvailable("tasks")),
+        Command::Tasks(args) => tasks(&settings, args),
         Command::Plugins => Err(Error::NotYetAvailable("plugins")),
-        Command::Check => Err(Error::NotYetAvailable("check")),
+        Command::Check => check(&settings),
         Command::Lab(args) => lab(&settings, args),
     }
 }
@@ -433,15 +433,11 @@ fn execute(
 fn command(settings: &Settings, view: &View, args: CommandArgs) -> Result<u8, Error> {
     let (inv, indices) = select(settings, &args.select)?;
     let platforms = platforms(settings)?;
-    let mut ssh = SshPlugin::new(settings.ssh.clone(), platforms.clone());
-    if let Some(dir) = &args.options.session_log {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
-            path: dir.clone(),
-            source,
-        })?;
-        ssh = ssh.with_session_log(dir.clone());
-    }
-    let ssh = Arc::new(ssh);
+    let ssh = Arc::new(ssh_plugin(
+        settings,
+        platforms.clone(),
+        Some(&args.options),
+    )?);
     let jobs = ssh_jobs(&inv, &indices, &ssh)?;
     let devices = if args.options.lab {
         Some(lab_devices(&inv, &indices, &platforms)?)
@@ -601,5 +597,136 @@ fn lab(settings: &Settings, args: LabArgs) -> Result<u8, Error> {
         lab.shutdown().await;
         Ok::<_, Error>(())
     })?;
+    Ok(crate::error::EXIT_OK)
+}
+
+/// The ssh plugin for a run, with its session log when asked.
+fn ssh_plugin(
+    settings: &Settings,
+    platforms: Arc<Platforms>,
+    options: Option<&RunOptions>,
+) -> Result<SshPlugin, Error> {
+    let mut ssh = SshPlugin::new(settings.ssh.clone(), platforms);
+    if let Some(dir) = options.and_then(|o| o.session_log.as_ref()) {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+            path: dir.clone(),
+            source,
+        })?;
+        ssh = ssh.with_session_log(dir.clone());
+    }
+    Ok(ssh)
+}
+
+fn load_tasks(
+    settings: &Settings,
+    plugins: &[crate::connection::PluginInfo],
+) -> Result<crate::task::Tasks, Error> {
+    let tasks = crate::task::Tasks::load(&settings.tasks_dir, &settings.templates_dir, plugins)?;
+    crate::diag!(
+        1,
+        "tasks {}: {} task files",
+        settings.tasks_dir.display(),
+        tasks.tasks.len()
+    );
+    Ok(tasks)
+}
+
+fn run_task(settings: &Settings, view: &View, args: crate::cli::RunArgs) -> Result<u8, Error> {
+    let platforms = platforms(settings)?;
+    let ssh = Arc::new(ssh_plugin(
+        settings,
+        platforms.clone(),
+        Some(&args.options),
+    )?);
+    let infos = vec![crate::connection::ConnectionPlugin::info(ssh.as_ref()).clone()];
+    // Task files and params are checked before the inventory is touched or a device contacted.
+    let tasks = Arc::new(load_tasks(settings, &infos)?);
+    let task = tasks.get(&args.task)?;
+    let params = crate::task::resolve_params(task, &args.args)?;
+    let (inv, indices) = select(settings, &args.select)?;
+    let jobs = ssh_jobs(&inv, &indices, &ssh)?;
+    let devices = if args.options.lab {
+        Some(lab_devices(&inv, &indices, &platforms)?)
+    } else {
+        None
+    };
+    let run = Arc::new(crate::task::TaskRun {
+        tasks: tasks.clone(),
+        known_keys: Arc::new(crate::inventory::object::known_data_keys(&inv)),
+        inventory: inv,
+        env: Arc::new(template::environment(Some(settings.templates_dir.clone()))),
+        platforms,
+        plugins: infos,
+        dry_run: args.options.dry_run,
+    });
+    let work = crate::task::task_work(run, args.task.clone(), params);
+    let mut plugins = Plugins::default();
+    plugins.add(ssh);
+    execute(
+        settings,
+        view,
+        &args.options,
+        &args.task,
+        jobs,
+        plugins,
+        work,
+        devices,
+    )
+}
+
+fn builtin_plugin_infos(settings: &Settings) -> Result<Vec<crate::connection::PluginInfo>, Error> {
+    let ssh = SshPlugin::new(settings.ssh.clone(), platforms(settings)?);
+    Ok(vec![
+        crate::connection::ConnectionPlugin::info(&ssh).clone(),
+    ])
+}
+
+fn tasks(settings: &Settings, args: crate::cli::TasksArgs) -> Result<u8, Error> {
+    let tasks = load_tasks(settings, &builtin_plugin_infos(settings)?)?;
+    let text = match &args.name {
+        None => {
+            let mut table = output::new_table(&["task", "description"]);
+            for task in tasks.tasks.values() {
+                table.add_row(vec![task.name.clone(), task.description.clone()]);
+            }
+            format!("{}\n", table.trim_fmt())
+        }
+        Some(name) => output::describe_task(tasks.get(name)?),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(Error::Output)?;
+    Ok(crate::error::EXIT_OK)
+}
+
+fn check(settings: &Settings) -> Result<u8, Error> {
+    let platforms = platforms(settings)?;
+    let infos = builtin_plugin_infos(settings)?;
+    let tasks = load_tasks(settings, &infos)?;
+    let inv = Arc::new(Inventory::load(&settings.inventory_dir)?);
+    let ssh = SshPlugin::new(settings.ssh.clone(), platforms);
+    let all: Vec<usize> = (0..inv.len()).collect();
+    ssh_jobs(&inv, &all, &ssh)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    writeln!(
+        out,
+        "ok: config {}, {} host{}, {} task{}, {} connection plugin{}",
+        settings
+            .config_file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(defaults)".into()),
+        inv.len(),
+        output::plural(inv.len()),
+        tasks.tasks.len(),
+        output::plural(tasks.tasks.len()),
+        infos.len(),
+        output::plural(infos.len()),
+    )
+    .and_then(|()| out.flush())
+    .map_err(Error::Output)?;
     Ok(crate::error::EXIT_OK)
 }

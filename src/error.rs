@@ -52,6 +52,9 @@ pub enum Error {
     /// The async runtime could not start.
     #[error("cannot start the async runtime")]
     Runtime(#[source] std::io::Error),
+    /// A task file, a task name or its params are wrong.
+    #[error(transparent)]
+    Task(#[from] crate::task::TaskError),
     /// Writing results failed.
     #[error("cannot write to standard output")]
     Output(#[source] std::io::Error),
@@ -91,6 +94,14 @@ impl Error {
             Error::Targets(_) => Some(
                 "fix the values above in the inventory (`netrun inventory show HOST --explain` shows where each comes from)".into(),
             ),
+            Error::Task(crate::task::TaskError::NotFound { known, .. }) => Some(if known.is_empty() {
+                "the tasks directory has no task files; set it with --tasks DIR or `tasks:` in netrun.yaml".into()
+            } else {
+                format!("available tasks: {} (`netrun tasks` describes them)", known.join(", "))
+            }),
+            Error::Task(crate::task::TaskError::Params(_)) => {
+                Some("`netrun tasks NAME` lists a task's params".into())
+            }
             Error::NotYetAvailable(_) => {
                 Some("README.md lists what this version of netrun can do".into())
             }

@@ -15,5 +15,6 @@ pub mod prompt;
 pub mod result;
 pub mod runner;
 pub mod ssh;
+pub mod task;
 pub mod template;
 pub mod yaml;

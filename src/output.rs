@@ -304,3 +304,62 @@ pub struct RunDocument<'a> {
     /// One entry per host, inventory order.
     pub hosts: &'a [crate::result::HostResult],
 }
+
+/// `netrun tasks NAME`: a task's description, params and steps.
+pub fn describe_task(task: &crate::task::Task) -> String {
+    use crate::task::StepKind;
+    let mut out = format!("{} ({})\n", task.name, task.path.display());
+    if !task.description.is_empty() {
+        out.push_str(&format!("{}\n", task.description));
+    }
+    out.push_str(&format!("connection: {}\n\n", task.connection));
+    if task.params.is_empty() {
+        out.push_str("params: none\n\n");
+    } else {
+        let mut table = new_table(&["param", "required", "default", "description"]);
+        for (name, param) in &task.params {
+            let default = param
+                .default
+                .as_ref()
+                .map(|d| display_value(name, d))
+                .unwrap_or_else(|| "-".into());
+            table.add_row(vec![
+                name.clone(),
+                if param.required { "yes" } else { "no" }.into(),
+                default,
+                param.description.clone(),
+            ]);
+        }
+        out.push_str(&format!("{}\n\n", table.trim_fmt()));
+    }
+    let mut table = new_table(&["#", "step", "kind", "what", "when"]);
+    for (i, step) in task.steps.iter().enumerate() {
+        let what = match &step.kind {
+            StepKind::Command(crate::task::CommandSpec::One(t)) => t.0.clone(),
+            StepKind::Command(crate::task::CommandSpec::ByPlatform(map)) => map
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", v.0))
+                .collect::<Vec<_>>()
+                .join("; "),
+            StepKind::Config(crate::task::ConfigSpec::Lines(lines)) => {
+                format!("{} line(s)", lines.len())
+            }
+            StepKind::Config(crate::task::ConfigSpec::File { template })
+            | StepKind::Render(crate::task::RenderSpec::File { template }) => {
+                format!("template {template}")
+            }
+            StepKind::Render(crate::task::RenderSpec::Inline(_)) => "inline template".into(),
+            StepKind::Call { name, .. } => name.clone(),
+            StepKind::Task { name, .. } => format!("subtask {name}"),
+        };
+        table.add_row(vec![
+            (i + 1).to_string(),
+            step.name.clone(),
+            step.kind.keyword().to_string(),
+            shorten(&what, 70),
+            step.when.as_ref().map(|w| w.0.clone()).unwrap_or_default(),
+        ]);
+    }
+    out.push_str(&format!("{}\n", table.trim_fmt()));
+    out
+}

@@ -66,6 +66,9 @@ pub struct Node {
     pub error: Option<String>,
     /// How long it took.
     pub duration_ms: u64,
+    /// A failure that `ignore_errors` let the task get past; it does not fail the host.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ignored: bool,
     /// Steps and subtasks under it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub results: Vec<Node>,
@@ -81,12 +84,16 @@ impl Node {
             result: None,
             error: None,
             duration_ms: millis(took),
+            ignored: false,
             results: Vec::new(),
         }
     }
 
-    /// The worst status in this node and below.
+    /// The worst status in this node and below; an ignored failure counts as `ok`.
     pub fn worst(&self) -> Status {
+        if self.ignored {
+            return Status::Ok;
+        }
         self.results
             .iter()
             .map(Node::worst)
@@ -128,7 +135,10 @@ impl HostResult {
     pub fn from_nodes(host: String, results: Vec<Node>, took: Duration) -> HostResult {
         let status = results.iter().map(Node::worst).max().unwrap_or(Status::Ok);
         let changed = results.iter().any(|n| n.changed);
-        let error = results.iter().find_map(|n| n.error.clone());
+        let error = results
+            .iter()
+            .filter(|n| !n.ignored)
+            .find_map(|n| n.error.clone());
         let result = results.iter().rev().find_map(|n| n.result.clone());
         HostResult {
             host,

@@ -32,6 +32,33 @@ pub fn environment(templates_dir: Option<PathBuf>) -> Environment<'static> {
     env
 }
 
+thread_local! {
+    /// The environment used to check template syntax while files are read (no loader needed).
+    static CHECKER: Environment<'static> = environment(None);
+}
+
+/// Checks that `source` is a valid template (syntax only; variables are checked when rendered).
+pub fn check_template(source: &str) -> Result<(), minijinja::Error> {
+    CHECKER.with(|env| env.template_from_str(source).map(|_| ()))
+}
+
+/// Checks that `source` is a valid expression (`when:`, `--where`).
+pub fn check_expression(source: &str) -> Result<(), minijinja::Error> {
+    CHECKER.with(|env| env.compile_expression(source).map(|_| ()))
+}
+
+/// One line describing a template error, without minijinja's multi-line debug output.
+pub fn describe(err: &minijinja::Error) -> String {
+    let mut text = err.kind().to_string();
+    if let Some(detail) = err.detail() {
+        text = format!("{text}: {detail}");
+    }
+    if let Some(line) = err.line() {
+        text = format!("{text} (template line {line})");
+    }
+    text
+}
+
 /// Converts any serializable value into a template value.
 pub fn to_value<T: serde::Serialize>(value: &T) -> minijinja::Value {
     minijinja::Value::from(minijinja::value::Serde(value))

@@ -1,0 +1,685 @@
+//! Task files (SPEC §5): `tasks/NAME.yaml`, read and checked before any device is contacted.
+//!
+//! Every check that can point at a line does so while the file is read: template and expression
+//! syntax, unknown subtasks, subtask cycles. Checks that concern a whole step (one step kind,
+//! plugin support, read-only operations) point at the step.
+
+mod run;
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+
+use crate::connection::{CommandType, PluginInfo};
+use crate::yaml::{self, YamlError};
+
+pub use run::{TaskRun, task_work};
+
+/// Why tasks cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskError {
+    /// No `tasks/NAME.yaml`.
+    #[error("no task named `{name}` in {}", dir.display())]
+    NotFound {
+        /// The name asked for.
+        name: String,
+        /// The tasks directory.
+        dir: PathBuf,
+        /// The tasks that exist.
+        known: Vec<String>,
+    },
+    /// The tasks directory cannot be read.
+    #[error("cannot read tasks directory {}", dir.display())]
+    Dir {
+        /// The directory.
+        dir: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A task file is invalid: position and what to change.
+    #[error(transparent)]
+    Invalid(#[from] YamlError),
+    /// `--arg` problems.
+    #[error("{0}")]
+    Params(String),
+}
+
+/// A declared parameter.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    /// Must be given with `--arg`.
+    #[serde(default)]
+    pub required: bool,
+    /// Value when not given.
+    #[serde(default)]
+    pub default: Option<serde_yaml::Value>,
+    /// What it means.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A string that is a minijinja template; its syntax is checked as it is read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Template(pub String);
+
+/// A string that is a minijinja expression (`when`, `changed_when`, `failed_when`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr(pub String);
+
+fn visit_text<E: de::Error>(
+    text: &str,
+    check: fn(&str) -> Result<(), minijinja::Error>,
+    what: &str,
+) -> Result<String, E> {
+    check(text).map(|()| text.to_string()).map_err(|err| {
+        E::custom(format!(
+            "invalid {what}: {}",
+            crate::template::describe(&err)
+        ))
+    })
+}
+
+macro_rules! checked_string {
+    ($type:ident, $check:path, $what:literal) => {
+        impl<'de> Deserialize<'de> for $type {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = $type;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str($what)
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$type, E> {
+                        visit_text(v, $check, $what).map($type)
+                    }
+                    fn visit_bool<E: de::Error>(self, v: bool) -> Result<$type, E> {
+                        self.visit_str(&v.to_string())
+                    }
+                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<$type, E> {
+                        self.visit_str(&v.to_string())
+                    }
+                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<$type, E> {
+                        self.visit_str(&v.to_string())
+                    }
+                    fn visit_f64<E: de::Error>(self, v: f64) -> Result<$type, E> {
+                        self.visit_str(&v.to_string())
+                    }
+                }
+                deserializer.deserialize_any(V)
+            }
+        }
+    };
+}
+
+checked_string!(Template, crate::template::check_template, "a template");
+checked_string!(Expr, crate::template::check_expression, "an expression");
+
+/// A `command:` — one template, or one per platform with an optional `default`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum CommandSpec {
+    /// The same command everywhere.
+    One(Template),
+    /// By platform name (`default` for the rest).
+    ByPlatform(IndexMap<String, Template>),
+}
+
+/// A `config:` — lines, or a template file from the templates directory.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ConfigSpec {
+    /// Configuration lines.
+    Lines(Vec<Template>),
+    /// `{template: ntp.j2}`.
+    File {
+        /// File name in the templates directory.
+        template: String,
+    },
+}
+
+/// A `render:` — inline template text, or a template file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RenderSpec {
+    /// Inline template.
+    Inline(Template),
+    /// `{template: config.j2}`.
+    File {
+        /// File name in the templates directory.
+        template: String,
+    },
+}
+
+/// A `task:` reference; checked against the known tasks (and cycles) as it is read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubtaskRef(pub String);
+
+/// What the loader knows while reading one task file.
+#[derive(Clone, Default)]
+struct LoadContext {
+    /// The task being read.
+    owner: String,
+    /// All task names in the directory.
+    known: HashSet<String>,
+    /// (task, subtask) edges that close a cycle, with the cycle spelled out.
+    cycles: HashMap<(String, String), String>,
+    /// The connection plugins available.
+    plugins: Vec<PluginInfo>,
+    /// The task's `connection:` (read ahead of its steps).
+    default_connection: String,
+    /// The templates directory.
+    templates: PathBuf,
+}
+
+thread_local! {
+    static CONTEXT: RefCell<Option<LoadContext>> = const { RefCell::new(None) };
+}
+
+impl<'de> Deserialize<'de> for SubtaskRef {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = SubtaskRef;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a task name")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<SubtaskRef, E> {
+                CONTEXT.with(|cell| {
+                    let context = cell.borrow();
+                    if let Some(context) = context.as_ref() {
+                        if !context.known.contains(name) {
+                            let mut known: Vec<&String> = context.known.iter().collect();
+                            known.sort();
+                            let known: Vec<&str> = known.iter().map(|s| s.as_str()).collect();
+                            return Err(E::custom(format!(
+                                "unknown subtask `{name}` (tasks: {})",
+                                known.join(", ")
+                            )));
+                        }
+                        if let Some(cycle) = context
+                            .cycles
+                            .get(&(context.owner.clone(), name.to_string()))
+                        {
+                            return Err(E::custom(format!("subtask cycle: {cycle}")));
+                        }
+                    }
+                    Ok(SubtaskRef(name.to_string()))
+                })
+            }
+        }
+        deserializer.deserialize_str(V)
+    }
+}
+
+/// A step as written.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepFile {
+    name: Option<String>,
+    when: Option<Expr>,
+    connection: Option<String>,
+    changed_when: Option<Expr>,
+    failed_when: Option<Expr>,
+    #[serde(default)]
+    ignore_errors: bool,
+    changed: Option<bool>,
+    command: Option<CommandSpec>,
+    config: Option<ConfigSpec>,
+    call: Option<String>,
+    args: Option<yaml::StrictValue<false>>,
+    render: Option<RenderSpec>,
+    task: Option<SubtaskRef>,
+    params: Option<yaml::StrictMap<false>>,
+}
+
+/// What a step does.
+#[derive(Clone, Debug)]
+pub enum StepKind {
+    /// One CLI command.
+    Command(CommandSpec),
+    /// Configuration lines, sent in config mode.
+    Config(ConfigSpec),
+    /// A plugin operation with JSON arguments.
+    Call {
+        /// Operation name.
+        name: String,
+        /// Arguments (strings are templates).
+        args: serde_yaml::Value,
+    },
+    /// A template rendered to text.
+    Render(RenderSpec),
+    /// A subtask with its own params (values are templates).
+    Task {
+        /// The subtask's name.
+        name: String,
+        /// Its params.
+        params: IndexMap<String, serde_yaml::Value>,
+    },
+}
+
+impl StepKind {
+    /// The key the step was written with.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            StepKind::Command(_) => "command",
+            StepKind::Config(_) => "config",
+            StepKind::Call { .. } => "call",
+            StepKind::Render(_) => "render",
+            StepKind::Task { .. } => "task",
+        }
+    }
+}
+
+/// A checked step.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// Its name (results of later steps refer to it).
+    pub name: String,
+    /// What it does.
+    pub kind: StepKind,
+    /// Run only when this is true.
+    pub when: Option<Expr>,
+    /// The connection plugin (default: the task's).
+    pub connection: Option<String>,
+    /// Marks the step changed when true (`result` is the step's result).
+    pub changed_when: Option<Expr>,
+    /// Marks the step failed when true.
+    pub failed_when: Option<Expr>,
+    /// A failure does not stop the task.
+    pub ignore_errors: bool,
+    /// `changed: true|false` written literally.
+    pub changed: Option<bool>,
+}
+
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Errors raised here point at the step's first line.
+        let file = StepFile::deserialize(deserializer)?;
+        let mut kinds = Vec::new();
+        if let Some(command) = file.command {
+            kinds.push(StepKind::Command(command));
+        }
+        if let Some(config) = file.config {
+            kinds.push(StepKind::Config(config));
+        }
+        if let Some(name) = file.call {
+            kinds.push(StepKind::Call {
+                name,
+                args: file
+                    .args
+                    .map(|a| a.value)
+                    .unwrap_or(serde_yaml::Value::Null),
+            });
+        } else if file.args.is_some() {
+            return Err(de::Error::custom("`args` belongs to a `call` step"));
+        }
+        if let Some(render) = file.render {
+            kinds.push(StepKind::Render(render));
+        }
+        if let Some(SubtaskRef(name)) = file.task {
+            let params = file
+                .params
+                .map(|p| p.entries.into_iter().map(|(k, v)| (k, v.value)).collect())
+                .unwrap_or_default();
+            kinds.push(StepKind::Task { name, params });
+        } else if file.params.is_some() {
+            return Err(de::Error::custom("`params` belongs to a `task` step"));
+        }
+        let kind = match kinds.len() {
+            1 => kinds.remove(0),
+            0 => {
+                return Err(de::Error::custom(
+                    "a step needs one of `command`, `config`, `call`, `render` or `task`",
+                ));
+            }
+            _ => {
+                let names: Vec<&str> = kinds.iter().map(StepKind::keyword).collect();
+                return Err(de::Error::custom(format!(
+                    "a step does one thing; this one has {}: split it into several steps",
+                    names.join(" and ")
+                )));
+            }
+        };
+        CONTEXT
+            .with(|cell| match cell.borrow().as_ref() {
+                Some(context) => check_step(context, file.connection.as_deref(), &kind),
+                None => Ok(()),
+            })
+            .map_err(de::Error::custom)?;
+        let name = file.name.unwrap_or_else(|| match &kind {
+            StepKind::Command(CommandSpec::One(t)) => t.0.clone(),
+            StepKind::Call { name, .. } | StepKind::Task { name, .. } => name.clone(),
+            other => other.keyword().to_string(),
+        });
+        Ok(Step {
+            name,
+            kind,
+            when: file.when,
+            connection: file.connection,
+            changed_when: file.changed_when,
+            failed_when: file.failed_when,
+            ignore_errors: file.ignore_errors,
+            changed: file.changed,
+        })
+    }
+}
+
+/// A task file as written.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaskFile {
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    connection: Option<String>,
+    #[serde(default)]
+    params: IndexMap<String, Param>,
+    steps: Vec<Step>,
+}
+
+/// A loaded, checked task.
+#[derive(Clone, Debug)]
+pub struct Task {
+    /// Its name (the file name without `.yaml`).
+    pub name: String,
+    /// Where it came from.
+    pub path: PathBuf,
+    /// One line saying what it does.
+    pub description: String,
+    /// The default connection plugin of its steps.
+    pub connection: String,
+    /// Declared params, in file order.
+    pub params: IndexMap<String, Param>,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+}
+
+/// Every task of a tasks directory, checked against each other and the available plugins.
+#[derive(Clone, Debug, Default)]
+pub struct Tasks {
+    /// The tasks directory.
+    pub dir: PathBuf,
+    /// The templates directory.
+    pub templates: PathBuf,
+    /// Tasks by name, sorted.
+    pub tasks: IndexMap<String, Task>,
+}
+
+/// The names of the task files in `dir`, sorted.
+fn task_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, TaskError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(TaskError::Dir {
+                dir: dir.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut files: Vec<(String, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .filter_map(|p| Some((p.file_stem()?.to_str()?.to_string(), p)))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Only the task's `connection:`, read ahead so steps can be checked against its plugin.
+#[derive(Deserialize)]
+struct ConnectionAhead {
+    #[serde(default)]
+    connection: Option<String>,
+}
+
+fn parse_task(path: &Path, mut context: LoadContext) -> Result<TaskFile, TaskError> {
+    let text = std::fs::read_to_string(path).map_err(|source| TaskError::Dir {
+        dir: path.to_path_buf(),
+        source,
+    })?;
+    // Syntax errors surface from the full parse below, with their positions.
+    context.default_connection = serde_yaml::from_str::<ConnectionAhead>(&text)
+        .ok()
+        .and_then(|ahead| ahead.connection)
+        .unwrap_or_else(|| "ssh".to_string());
+    CONTEXT.with(|cell| *cell.borrow_mut() = Some(context));
+    let parsed = yaml::parse::<TaskFile>(path, &text);
+    CONTEXT.with(|cell| cell.borrow_mut().take());
+    Ok(parsed?)
+}
+
+impl Tasks {
+    /// Reads and checks every task in `dir` against `plugins`.
+    pub fn load(dir: &Path, templates: &Path, plugins: &[PluginInfo]) -> Result<Tasks, TaskError> {
+        let files = task_files(dir)?;
+        let known: HashSet<String> = files.iter().map(|(n, _)| n.clone()).collect();
+        let mut parsed = IndexMap::new();
+        let base = LoadContext {
+            known,
+            plugins: plugins.to_vec(),
+            templates: templates.to_path_buf(),
+            ..LoadContext::default()
+        };
+        for (name, path) in &files {
+            let context = LoadContext {
+                owner: name.clone(),
+                ..base.clone()
+            };
+            parsed.insert(name.clone(), (path.clone(), parse_task(path, context)?));
+        }
+        // Subtask cycles, found on the whole graph, are then reported at the step that closes them.
+        let edges: HashMap<String, Vec<String>> = parsed
+            .iter()
+            .map(|(name, (_, file))| (name.clone(), subtasks(&file.steps)))
+            .collect();
+        let cycles = find_cycles(
+            &files.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+            &edges,
+        );
+        if let Some(((owner, _), _)) = cycles.iter().next() {
+            let (path, _) = &parsed[owner];
+            let context = LoadContext {
+                owner: owner.clone(),
+                cycles: cycles.clone(),
+                ..base.clone()
+            };
+            parse_task(path, context)?;
+        }
+        let mut tasks = IndexMap::new();
+        for (name, (path, file)) in parsed {
+            let task = Task {
+                name: name.clone(),
+                path: path.clone(),
+                description: file.description,
+                connection: file.connection.unwrap_or_else(|| "ssh".to_string()),
+                params: file.params,
+                steps: file.steps,
+            };
+            tasks.insert(name, task);
+        }
+        Ok(Tasks {
+            dir: dir.to_path_buf(),
+            templates: templates.to_path_buf(),
+            tasks,
+        })
+    }
+
+    /// The task called `name`.
+    pub fn get(&self, name: &str) -> Result<&Task, TaskError> {
+        self.tasks.get(name).ok_or_else(|| TaskError::NotFound {
+            name: name.to_string(),
+            dir: self.dir.clone(),
+            known: self.tasks.keys().cloned().collect(),
+        })
+    }
+}
+
+fn subtasks(steps: &[Step]) -> Vec<String> {
+    steps
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StepKind::Task { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn find_cycles(
+    names: &[String],
+    edges: &HashMap<String, Vec<String>>,
+) -> HashMap<(String, String), String> {
+    fn visit(
+        name: &str,
+        edges: &HashMap<String, Vec<String>>,
+        path: &mut Vec<String>,
+        done: &mut HashSet<String>,
+        cycles: &mut HashMap<(String, String), String>,
+    ) {
+        path.push(name.to_string());
+        for next in edges.get(name).into_iter().flatten() {
+            if let Some(start) = path.iter().position(|p| p == next) {
+                let mut ring: Vec<&str> = path[start..].iter().map(String::as_str).collect();
+                ring.push(next);
+                cycles.insert((name.to_string(), next.clone()), ring.join(" → "));
+            } else if !done.contains(next) {
+                visit(next, edges, path, done, cycles);
+            }
+        }
+        path.pop();
+        done.insert(name.to_string());
+    }
+    let mut cycles = HashMap::new();
+    let mut done = HashSet::new();
+    for name in names {
+        if !done.contains(name) {
+            visit(name, edges, &mut Vec::new(), &mut done, &mut cycles);
+        }
+    }
+    cycles
+}
+
+/// Checks a step against the plugin that will run it and the templates it needs.
+fn check_step(
+    context: &LoadContext,
+    connection: Option<&str>,
+    kind: &StepKind,
+) -> Result<(), String> {
+    let plugin_name = connection.unwrap_or(&context.default_connection);
+    let Some(plugin) = context.plugins.iter().find(|p| p.name == plugin_name) else {
+        let names: Vec<&str> = context.plugins.iter().map(|p| p.name.as_str()).collect();
+        return Err(format!(
+            "connection plugin `{plugin_name}` is not available (loaded: {}); load it with --plugin PATH or `plugins:` in netrun.yaml",
+            names.join(", ")
+        ));
+    };
+    let cli = plugin.command_types.contains(&CommandType::Cli);
+    match kind {
+        StepKind::Command(_) | StepKind::Config(_) if !cli => {
+            return Err(format!(
+                "the `{plugin_name}` connection does not accept CLI steps (`{}`); use `call` with one of its operations, or `connection: ssh`",
+                kind.keyword()
+            ));
+        }
+        StepKind::Call { name, .. } if !plugin.operations.iter().any(|o| &o.name == name) => {
+            let ops: Vec<&str> = plugin.operations.iter().map(|o| o.name.as_str()).collect();
+            return Err(if ops.is_empty() {
+                format!(
+                    "the `{plugin_name}` connection has no operations for `call: {name}`; use `command` or `config` steps"
+                )
+            } else {
+                format!(
+                    "the `{plugin_name}` connection has no operation `{name}` (it offers: {})",
+                    ops.join(", ")
+                )
+            });
+        }
+        _ => {}
+    }
+    let file = match kind {
+        StepKind::Config(ConfigSpec::File { template })
+        | StepKind::Render(RenderSpec::File { template }) => template,
+        _ => return Ok(()),
+    };
+    if file.split(['/', '\\']).any(|part| part == "..") {
+        return Err(format!(
+            "template `{file}` must stay inside the templates directory"
+        ));
+    }
+    let path = context.templates.join(file);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|err| format!("cannot read template {}: {err}", path.display()))?;
+    crate::template::check_template(&text).map_err(|err| {
+        format!(
+            "template {}: {}",
+            path.display(),
+            crate::template::describe(&err)
+        )
+    })
+}
+
+/// Parses `--arg K=V` values (YAML scalars) against a task's declared params.
+pub fn resolve_params(
+    task: &Task,
+    args: &[String],
+) -> Result<serde_json::Map<String, serde_json::Value>, TaskError> {
+    let mut given = serde_json::Map::new();
+    for arg in args {
+        let (key, value) = arg
+            .split_once('=')
+            .ok_or_else(|| TaskError::Params(format!("--arg `{arg}`: expected KEY=VALUE")))?;
+        if !task.params.contains_key(key) {
+            let declared: Vec<&str> = task.params.keys().map(String::as_str).collect();
+            return Err(TaskError::Params(format!(
+                "task `{}` has no param `{key}` (declared: {})",
+                task.name,
+                if declared.is_empty() {
+                    "none".to_string()
+                } else {
+                    declared.join(", ")
+                }
+            )));
+        }
+        let value: serde_yaml::Value = serde_yaml::from_str(value)
+            .unwrap_or_else(|_| serde_yaml::Value::String(value.to_string()));
+        let value = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+        given.insert(key.to_string(), value);
+    }
+    let mut params = serde_json::Map::new();
+    for (name, param) in &task.params {
+        match (given.remove(name), &param.default) {
+            (Some(value), _) => {
+                params.insert(name.clone(), value);
+            }
+            (None, Some(default)) => {
+                params.insert(
+                    name.clone(),
+                    serde_json::to_value(default).unwrap_or_default(),
+                );
+            }
+            (None, None) if param.required => {
+                return Err(TaskError::Params(format!(
+                    "task `{}` needs --arg {name}=VALUE{}",
+                    task.name,
+                    if param.description.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", param.description)
+                    }
+                )));
+            }
+            (None, None) => {
+                params.insert(name.clone(), serde_json::Value::Null);
+            }
+        }
+    }
+    Ok(params)
+}
