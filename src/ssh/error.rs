@@ -143,6 +143,19 @@ pub enum SshError {
         /// Output received before giving up.
         partial: String,
     },
+    /// An earlier command timed out, so the CLI may still answer it: the session cannot be
+    /// trusted to pair commands with their output any more.
+    #[error(
+        "{host}: the CLI session is out of step after '{after}' timed out; not sending '{command}' (a new connection is needed)"
+    )]
+    OutOfStep {
+        /// Inventory name.
+        host: String,
+        /// The command that timed out.
+        after: String,
+        /// The command refused.
+        command: String,
+    },
     /// The device closed the channel/connection before the command finished.
     #[error(
         "{host}: channel closed by device during '{command}'; partial output: {}",

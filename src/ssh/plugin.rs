@@ -285,7 +285,8 @@ impl Connection for SshShell {
     }
 
     fn is_alive(&mut self) -> BoxFuture<'_, bool> {
-        Box::pin(async move { self.conn.is_alive() })
+        // A session out of step after a timeout is as good as dead: reconnect before reuse.
+        Box::pin(async move { self.conn.is_alive() && self.shell.is_usable() })
     }
 
     fn close(self: Box<Self>) -> BoxFuture<'static, ()> {

@@ -31,6 +31,8 @@ pub struct CliSession {
     config: Option<PromptMatcher>,
     recorder: Option<Recorder>,
     prompt: String,
+    /// The command that timed out, after which output can no longer be paired with commands.
+    out_of_step: Option<String>,
 }
 
 impl std::fmt::Debug for CliSession {
@@ -91,6 +93,7 @@ impl CliSession {
             config,
             recorder,
             prompt: String::new(),
+            out_of_step: None,
         };
         session.wait_first_prompt().await?;
         for cmd in target.platform.on_open.clone() {
@@ -172,14 +175,36 @@ impl CliSession {
         command: &str,
         timeout: Option<Duration>,
     ) -> Result<String, SshError> {
+        if let Some(after) = &self.out_of_step {
+            return Err(SshError::OutOfStep {
+                host: self.target.host_label.clone(),
+                after: after.clone(),
+                command: command.to_string(),
+            });
+        }
         let timeout = timeout.unwrap_or(self.target.timeouts.command);
         self.collector.start_command(command);
         let mut line = command.trim_end_matches(['\r', '\n']).as_bytes().to_vec();
         line.push(b'\n');
         self.write(&line).await?;
-        let done = self.read_until_prompt(command, timeout).await?;
+        let done = match self.read_until_prompt(command, timeout).await {
+            Ok(done) => done,
+            Err(err) => {
+                if let SshError::CommandTimeout { .. } = err {
+                    // The device may still be working on it; its late output would be taken
+                    // for the next command's.
+                    self.out_of_step = Some(command.to_string());
+                }
+                return Err(err);
+            }
+        };
         self.prompt = done.prompt;
         Ok(done.output)
+    }
+
+    /// Whether commands can still be sent (false after a command timed out).
+    pub fn is_usable(&self) -> bool {
+        self.out_of_step.is_none()
     }
 
     fn check_failure(&self, command: &str, output: String) -> Result<String, SshError> {

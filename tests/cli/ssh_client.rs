@@ -275,6 +275,15 @@ async fn linux_shell_session() {
         }
         other => panic!("expected timeout, got {other:?}"),
     }
+    // The shell may still answer the timed-out command: the session refuses to go on.
+    assert!(!cli.is_usable());
+    match cli.send_command("exit", None).await {
+        Err(e @ SshError::OutOfStep { .. }) => assert!(!e.is_unreachable()),
+        other => panic!("expected the session to be out of step, got {other:?}"),
+    }
+    // A fresh shell on the same connection works; a channel closing before the prompt is an
+    // error, not an empty result.
+    let mut cli = conn.open_shell().await.expect("second shell");
     match cli.send_command("exit", None).await {
         Err(e @ SshError::ChannelClosed { .. }) => assert!(!e.is_unreachable()),
         other => panic!("expected channel closed, got {other:?}"),
