@@ -156,6 +156,16 @@ pub enum SshError {
         /// The command refused.
         command: String,
     },
+    /// Logged in and the shell opened, but no prompt came: the device is not usable.
+    #[error("{host}: {}", no_prompt(*timeout, partial))]
+    NoPrompt {
+        /// Inventory name.
+        host: String,
+        /// How long netrun waited (the command timeout).
+        timeout: Duration,
+        /// Whatever the device sent meanwhile.
+        partial: String,
+    },
     /// The device closed the channel/connection before the command finished.
     #[error(
         "{host}: channel closed by device during '{command}'; partial output: {}",
@@ -221,6 +231,20 @@ pub enum SshError {
     },
 }
 
+/// Silence and an unrecognised prompt need different fixes, so they read differently.
+fn no_prompt(timeout: Duration, partial: &str) -> String {
+    if partial.trim().is_empty() {
+        format!(
+            "logged in, but no prompt within {timeout:?}: nothing received (the device accepted the session but its CLI does not answer)"
+        )
+    } else {
+        format!(
+            "logged in, but no prompt within {timeout:?}; the device sent: {} (does the platform's prompt pattern match this device?)",
+            snippet(partial)
+        )
+    }
+}
+
 fn snippet(s: &str) -> String {
     const MAX: usize = 300;
     let s = s.trim();
@@ -253,15 +277,16 @@ impl SshError {
                 | SshError::AuthRejected { .. }
                 | SshError::AuthTimeout { .. }
                 | SshError::Key { .. }
+                | SshError::NoPrompt { .. }
         )
     }
 
     /// Output received before the failure, for timeouts, closes and device errors.
     pub fn partial_output(&self) -> Option<&str> {
         match self {
-            SshError::CommandTimeout { partial, .. } | SshError::ChannelClosed { partial, .. } => {
-                Some(partial)
-            }
+            SshError::CommandTimeout { partial, .. }
+            | SshError::ChannelClosed { partial, .. }
+            | SshError::NoPrompt { partial, .. } => Some(partial),
             SshError::Device { output, .. } => Some(output),
             SshError::ExitStatus { stdout, .. } => Some(stdout),
             _ => None,
@@ -301,6 +326,30 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.len() < 500);
         assert_eq!(e.partial_output().map(str::len), Some(2000));
+    }
+
+    #[test]
+    fn no_prompt_tells_silence_from_an_unmatched_prompt() {
+        let silent = SshError::NoPrompt {
+            host: "r1".into(),
+            timeout: Duration::from_secs(1),
+            partial: " \r\n".into(),
+        };
+        assert!(silent.is_unreachable());
+        let m = silent.to_string();
+        assert!(
+            m.starts_with("r1: logged in, but no prompt within 1s: nothing received"),
+            "{m}"
+        );
+        let odd = SshError::NoPrompt {
+            host: "r1".into(),
+            timeout: Duration::from_secs(30),
+            partial: "Welcome\r\nrouter>>>".into(),
+        };
+        let m = odd.to_string();
+        assert!(m.contains("the device sent: Welcome"), "{m}");
+        assert!(m.contains("router>>>"), "{m}");
+        assert!(m.contains("prompt pattern"), "{m}");
     }
 
     #[test]

@@ -390,12 +390,28 @@ async fn tcp_connect(
     };
     let lookup = tokio::net::lookup_host((target.hostname.as_str(), target.port));
     let addrs: Vec<SocketAddr> = match tokio::time::timeout_at(deadline, lookup).await {
-        Err(_) => return Err(timeout_err(target.hostname.clone())),
-        Ok(Err(e)) => {
+        // Nothing was contacted yet: the resolver is what did not answer, not the device.
+        Err(_) => {
             return Err(SshError::Dns {
                 host: host.clone(),
                 hostname: target.hostname.clone(),
-                detail: e.to_string(),
+                detail: format!(
+                    "no answer from the resolver within {:?} (connect timeout)",
+                    target.timeouts.connect
+                ),
+            });
+        }
+        Ok(Err(e)) => {
+            // std wraps the resolver's reason ("Name or service not known") in Rust wording.
+            let text = e.to_string();
+            let detail = text
+                .strip_prefix("failed to lookup address information: ")
+                .unwrap_or(&text)
+                .to_string();
+            return Err(SshError::Dns {
+                host: host.clone(),
+                hostname: target.hostname.clone(),
+                detail,
             });
         }
         Ok(Ok(a)) => a.collect(),
@@ -443,5 +459,28 @@ fn handshake_error(target: &SshTarget, e: russh::Error) -> SshError {
     SshError::Handshake {
         host: target.host_label.clone(),
         detail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_slow_resolver_is_a_dns_failure_not_a_device_timeout() {
+        let platforms = crate::platform::Platforms::builtin();
+        let platform = platforms.get("ios").cloned().map(Arc::new);
+        let Some(platform) = platform else {
+            panic!("no ios platform");
+        };
+        let target = SshTarget::new("r1", "nonexistent.invalid", "netops", platform);
+        // A deadline already passed: the lookup cannot finish in time (or fails outright).
+        match tcp_connect(&target, Instant::now()).await {
+            Err(e @ SshError::Dns { .. }) => {
+                assert!(e.is_unreachable());
+                assert!(e.to_string().contains("'nonexistent.invalid' (DNS)"), "{e}");
+            }
+            other => panic!("expected a DNS error, got {other:?}"),
+        }
     }
 }

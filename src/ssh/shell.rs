@@ -121,11 +121,8 @@ impl CliSession {
                 self.read_until_prompt("(waiting for prompt)", left)
                     .await
                     .map_err(|e| match e {
-                        SshError::CommandTimeout { partial, .. } => SshError::CommandTimeout {
+                        SshError::CommandTimeout { partial, .. } => SshError::NoPrompt {
                             host: self.target.host_label.clone(),
-                            command:
-                                "(waiting for the first prompt; check the platform's prompt regex)"
-                                    .into(),
                             timeout: total,
                             partial,
                         },

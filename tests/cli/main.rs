@@ -2,6 +2,7 @@
 //! and the SSH client against real servers on loopback.
 
 mod command;
+mod failures;
 mod inventory;
 mod runner;
 mod ssh_client;
