@@ -14,3 +14,15 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
+
+# fakenos: an independent simulator of network device CLIs over SSH (Python, paramiko), used by
+# tests/cli/fakenos.rs through tests/fixtures/fakenos_serve.py. Pinned: the tests compare
+# netrun's output with what this exact version's shell prints.
+FAKENOS_VERSION=1.2.1
+if ! python3 -c "import importlib.metadata as m, sys; sys.exit(m.version('fakenos') != '$FAKENOS_VERSION')" 2>/dev/null; then
+    PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check "fakenos==$FAKENOS_VERSION" || {
+        echo "prerequisites: failed to install fakenos==$FAKENOS_VERSION with pip" >&2
+        exit 1
+    }
+fi
+python3 -c "import fakenos" || { echo "prerequisites: fakenos installed but cannot be imported" >&2; exit 1; }

@@ -1,6 +1,7 @@
 //! netrun's integration tests: the real binary, run like a user would, with its exact output,
 //! and the SSH client against real servers on loopback.
 
+mod fakenos;
 mod inventory;
 mod ssh_client;
 mod sshd_server;
