@@ -14,3 +14,29 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
+
+# fakenos: an independent simulator of network device CLIs over SSH (Python, paramiko), used by
+# tests/cli/fakenos.rs through tests/fixtures/fakenos_serve.py, with the `python3` found on PATH
+# (the tests use the same one). Pinned: the tests compare netrun's output with what this exact
+# version's shell prints.
+FAKENOS_VERSION=1.2.1
+fakenos_ok() {
+    python3 -c "import importlib.metadata as m, sys, fakenos; sys.exit(m.version('fakenos') != '$FAKENOS_VERSION')" 2>/dev/null
+}
+if ! fakenos_ok; then
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+        sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-pip
+    fi
+    pip_args=(--quiet --disable-pip-version-check)
+    # A distribution's own python3 (PEP 668) refuses plain `pip install`.
+    if [ -e "$(python3 -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')/EXTERNALLY-MANAGED" ]; then
+        pip_args+=(--break-system-packages)
+    fi
+    PIP_ROOT_USER_ACTION=ignore python3 -m pip install "${pip_args[@]}" "fakenos==$FAKENOS_VERSION" || {
+        echo "prerequisites: failed to install fakenos==$FAKENOS_VERSION with $(command -v python3) -m pip" >&2
+        exit 1
+    }
+    fakenos_ok || { echo "prerequisites: fakenos==$FAKENOS_VERSION installed but not importable by $(command -v python3)" >&2; exit 1; }
+fi

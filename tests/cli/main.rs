@@ -3,6 +3,7 @@
 
 mod command;
 mod failures;
+mod fakenos;
 mod inventory;
 mod runner;
 mod ssh_client;
