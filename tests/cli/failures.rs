@@ -666,7 +666,10 @@ fn one_connection_per_host_for_many_commands() {
         assert_eq!(h["connections"], 1, "{h:#}");
         assert_eq!(h["results"].as_array().map(Vec::len), Some(3), "{h:#}");
     }
-    let counters = lab.counters_when(|c| c["totals"]["open_connections"] == 0);
+    // The lab rewrites its counters every 200 ms: wait for a file written after the run.
+    let counters = lab.counters_when(|c| {
+        c["totals"]["tcp_connections"].as_u64() >= Some(10) && c["totals"]["open_connections"] == 0
+    });
     let totals = &counters["totals"];
     assert_eq!(totals["tcp_connections"], 10, "{counters:#}");
     assert_eq!(totals["auth_successes"], 10, "{counters:#}");
