@@ -3,25 +3,18 @@
 //! `netrun lab` process when the client must see real ports and host keys), plus plain sockets on
 //! 127.0.0.1 for the faults below SSH.
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use insta::assert_snapshot;
 use serde_json::Value;
 
-use crate::support::{Scratch, Session};
+use crate::support::{DEFAULTS, LabProcess, Scratch, Session};
 
 /// A key that is not the lab's: the lab's host key is fixed, so a known_hosts line with this one
 /// is a changed key.
 const OTHER_KEY: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO39lVbL/fpj7Md0wRz5jwnBttBza2li7VuB8aCLY5b9";
-
-/// Credentials every test inventory uses (the lab accepts the host's own).
-const DEFAULTS: &str = "username: netops\npassword: netrun-lab\nplatform: ios\n";
 
 /// A 127.0.0.1 port with nothing listening: bound, read, released.
 fn closed_port() -> u16 {
@@ -73,117 +66,6 @@ fn assert_host(doc: &Value, name: &str, status: &str, words: &[&str]) {
     for word in words {
         assert!(error.contains(word), "{name}: {word:?} not in {error:?}");
     }
-}
-
-/// A `netrun lab` process serving an inventory of its own on consecutive 127.0.0.1 ports;
-/// SIGTERM on drop.
-struct LabProcess {
-    child: Child,
-    port: u16,
-    counters: PathBuf,
-}
-
-impl LabProcess {
-    /// Serves `hosts_yaml` (with [`DEFAULTS`]) from `dir/lab`, on ports picked free for `count`
-    /// devices; retries elsewhere if another process takes a port first.
-    fn start(dir: &Path, hosts_yaml: &str, count: u16) -> LabProcess {
-        let inventory = dir.join("lab");
-        std::fs::create_dir_all(&inventory).expect("lab dir");
-        std::fs::write(inventory.join("defaults.yaml"), DEFAULTS).expect("write defaults");
-        std::fs::write(inventory.join("hosts.yaml"), hosts_yaml).expect("write hosts");
-        let counters = dir.join("counters.json");
-        let mut last = String::new();
-        for attempt in 0..20u32 {
-            let port = free_block(count, attempt);
-            let mut child = Command::new(env!("CARGO_BIN_EXE_netrun"))
-                .current_dir(dir)
-                .args(["--inventory", "lab", "lab", "--listen"])
-                .arg(format!("127.0.0.1:{port}"))
-                .arg("--counters")
-                .arg(&counters)
-                .env("NO_COLOR", "1")
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("start netrun lab");
-            let stdout = child.stdout.take().expect("lab stdout");
-            let (tx, rx) = mpsc::channel();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                    if line.starts_with("lab serving") {
-                        let _ = tx.send(());
-                    }
-                }
-            });
-            if rx.recv_timeout(Duration::from_secs(60)).is_ok() {
-                return LabProcess {
-                    child,
-                    port,
-                    counters,
-                };
-            }
-            let _ = child.kill();
-            let out = child.wait_with_output().expect("lab output");
-            last = String::from_utf8_lossy(&out.stderr).into_owned();
-        }
-        panic!("netrun lab did not start: {last}");
-    }
-
-    /// The lab's latest counters file, once `ready` holds for it (a few seconds at most).
-    fn counters_when(&self, ready: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let current = std::fs::read_to_string(&self.counters)
-                .ok()
-                .and_then(|t| serde_json::from_str::<Value>(&t).ok());
-            match current {
-                Some(value) if ready(&value) => return value,
-                Some(value) if Instant::now() > deadline => return value,
-                _ if Instant::now() > deadline => panic!("no counters file"),
-                _ => std::thread::sleep(Duration::from_millis(50)),
-            }
-        }
-    }
-}
-
-impl Drop for LabProcess {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A first port of `count` consecutive free 127.0.0.1 ports, below the ephemeral range so that
-/// other tests' `:0` listeners do not land in it.
-fn free_block(count: u16, attempt: u32) -> u16 {
-    let seed = std::process::id()
-        .wrapping_mul(7919)
-        .wrapping_add(attempt.wrapping_mul(104_729))
-        .wrapping_add(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.subsec_nanos())
-                .unwrap_or_default(),
-        );
-    for offset in 0..1000u32 {
-        let base = 20_000 + ((seed.wrapping_add(offset * 37)) % 10_000) as u16;
-        let free = (0..count).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
-        if free {
-            return base;
-        }
-    }
-    panic!("no block of {count} free ports");
 }
 
 /// A client inventory in `scratch/inventory`: [`DEFAULTS`] plus `extras` for ssh, and `hosts`.

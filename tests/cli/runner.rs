@@ -1,94 +1,9 @@
 //! Running many hosts: streaming output, what cron sees, interrupts and deadlines.
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::Scratch;
-
-/// A `netrun lab` process serving `inventory/` of `scratch` on consecutive loopback ports.
-struct LabProcess {
-    child: Child,
-    counters: PathBuf,
-}
-
-impl LabProcess {
-    fn start(scratch: &Scratch, first_port: u16) -> LabProcess {
-        let counters = scratch.path.join("counters.json");
-        let child = Command::new(env!("CARGO_BIN_EXE_netrun"))
-            .current_dir(&scratch.path)
-            .args([
-                "lab",
-                "--listen",
-                &format!("127.0.0.1:{first_port}"),
-                "--counters",
-            ])
-            .arg(&counters)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start netrun lab");
-        let lab = LabProcess { child, counters };
-        let started = Instant::now();
-        while lab.totals().is_none() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "netrun lab did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        lab
-    }
-
-    /// The lab's totals, once it has written its counters.
-    fn totals(&self) -> Option<serde_json::Value> {
-        let text = std::fs::read_to_string(&self.counters).ok()?;
-        let doc: serde_json::Value = serde_json::from_str(&text).ok()?;
-        Some(doc["totals"].clone())
-    }
-}
-
-impl Drop for LabProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A first port such that it and the next `count - 1` are free on 127.0.0.1 right now.
-fn free_ports(count: u16) -> u16 {
-    for _ in 0..50 {
-        let Ok(probe) = std::net::TcpListener::bind("127.0.0.1:0") else {
-            continue;
-        };
-        let Ok(addr) = probe.local_addr() else {
-            continue;
-        };
-        drop(probe);
-        let first = addr.port();
-        if first.checked_add(count).is_none() {
-            continue;
-        }
-        let all_free =
-            (first..first + count).all(|p| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok());
-        if all_free {
-            return first;
-        }
-    }
-    panic!("no {count} consecutive free ports on 127.0.0.1");
-}
-
-/// Hosts `(name, lab data)` on ports `first..`, for a separate lab process.
-fn lab_inventory(scratch: &Scratch, first: u16, hosts: &[(&str, &str)]) {
-    let mut text = String::new();
-    for (i, (name, lab)) in hosts.iter().enumerate() {
-        text.push_str(&format!(
-            "{name}:\n  hostname: 127.0.0.1\n  port: {}\n  platform: ios\n  username: ops\n  password: lab-pw\n  data: {{lab: {{{lab}}}}}\n  connection_options: {{ssh: {{extras: {{known_hosts: 'off'}}}}}}\n",
-            first + i as u16
-        ));
-    }
-    scratch.file("inventory/hosts.yaml", &text);
-}
+use crate::support::{LabProcess, Scratch};
 
 fn in_process_inventory(scratch: &Scratch, hosts: &[(&str, &str)]) {
     let text: String = hosts
@@ -212,9 +127,25 @@ fn interrupt_prints_partial_results_exits_130_and_leaves_no_connection_open() {
         ("fast2", ""),
         ("slow2", "latency_ms: 20000"),
     ];
-    let first = free_ports(hosts.len() as u16);
-    lab_inventory(&scratch, first, &hosts);
-    let lab = LabProcess::start(&scratch, first);
+    let lab_hosts: String = hosts
+        .iter()
+        .map(|(name, lab)| format!("{name}: {{data: {{lab: {{{lab}}}}}}}\n"))
+        .collect();
+    let lab = LabProcess::start(&scratch.path, &lab_hosts, hosts.len() as u16);
+    let client: String = hosts
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| {
+            format!(
+                "{name}: {{hostname: 127.0.0.1, port: {}, platform: ios, username: netops, password: netrun-lab, connection_options: {{ssh: {{extras: {{known_hosts: 'off'}}}}}}}}\n",
+                lab.port + i as u16
+            )
+        })
+        .collect();
+    scratch.file("inventory/hosts.yaml", &client);
+    let totals = |ready: &dyn Fn(&serde_json::Value) -> bool| {
+        lab.counters_when(|c| ready(&c["totals"]))["totals"].clone()
+    };
 
     let child = Command::new(env!("CARGO_BIN_EXE_netrun"))
         .current_dir(&scratch.path)
@@ -225,19 +156,11 @@ fn interrupt_prints_partial_results_exits_130_and_leaves_no_connection_open() {
         .spawn()
         .expect("start netrun");
     // Wait until every host is logged in and the slow ones are stuck in their command.
-    let started = Instant::now();
-    while lab
-        .totals()
-        .map(|t| t["auth_successes"].as_u64().unwrap_or(0))
-        .unwrap_or(0)
-        < 4
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "hosts never logged in"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let logged_in = totals(&|t| t["auth_successes"] == 4);
+    assert_eq!(
+        logged_in["auth_successes"], 4,
+        "hosts never logged in: {logged_in}"
+    );
     std::thread::sleep(Duration::from_millis(300));
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -283,22 +206,7 @@ fn interrupt_prints_partial_results_exits_130_and_leaves_no_connection_open() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
 
     // The lab sees every connection closed.
-    let started = Instant::now();
-    loop {
-        let open = lab
-            .totals()
-            .map(|t| t["open_connections"].as_u64().unwrap_or(u64::MAX));
-        if open == Some(0) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "connections left open: {open:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert_eq!(
-        lab.totals().map(|t| t["tcp_connections"].clone()),
-        Some(4.into())
-    );
+    let last = totals(&|t| t["open_connections"] == 0 && t["tcp_connections"] == 4);
+    assert_eq!(last["open_connections"], 0, "connections left open: {last}");
+    assert_eq!(last["tcp_connections"], 4, "{last}");
 }
