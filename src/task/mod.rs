@@ -79,8 +79,9 @@ fn visit_text<E: de::Error>(
     what: &str,
 ) -> Result<String, E> {
     check(text).map(|()| text.to_string()).map_err(|err| {
+        let noun = what.trim_start_matches("an ").trim_start_matches("a ");
         E::custom(format!(
-            "invalid {what}: {}",
+            "invalid {noun}: {}",
             crate::template::describe(&err)
         ))
     })
@@ -122,8 +123,7 @@ checked_string!(Template, crate::template::check_template, "a template");
 checked_string!(Expr, crate::template::check_expression, "an expression");
 
 /// A `command:` — one template, or one per platform with an optional `default`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug)]
 pub enum CommandSpec {
     /// The same command everywhere.
     One(Template),
@@ -132,8 +132,7 @@ pub enum CommandSpec {
 }
 
 /// A `config:` — lines, or a template file from the templates directory.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug)]
 pub enum ConfigSpec {
     /// Configuration lines.
     Lines(Vec<Template>),
@@ -145,8 +144,7 @@ pub enum ConfigSpec {
 }
 
 /// A `render:` — inline template text, or a template file.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug)]
 pub enum RenderSpec {
     /// Inline template.
     Inline(Template),
@@ -155,6 +153,95 @@ pub enum RenderSpec {
         /// File name in the templates directory.
         template: String,
     },
+}
+
+// Hand-written visitors instead of `#[serde(untagged)]`: an untagged enum replaces the precise
+// error of the variant that failed (a template syntax error, say) with "did not match any variant".
+
+/// Reads `{template: NAME}`, the file form of `config:` and `render:`.
+fn template_file<'de, A: de::MapAccess<'de>>(mut map: A, what: &str) -> Result<String, A::Error> {
+    let mut file = None;
+    while let Some(key) = map.next_key::<String>()? {
+        if key != "template" || file.is_some() {
+            return Err(de::Error::custom(format!(
+                "{what} takes lines or `{{template: FILE}}`, found key `{key}`"
+            )));
+        }
+        file = Some(map.next_value::<String>()?);
+    }
+    file.ok_or_else(|| de::Error::custom(format!("{what}: `{{template: FILE}}` needs a file name")))
+}
+
+impl<'de> Deserialize<'de> for CommandSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CommandSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a command, or a map of platform names (and `default`) to commands")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CommandSpec, E> {
+                visit_text(v, crate::template::check_template, "a template")
+                    .map(|t| CommandSpec::One(Template(t)))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<CommandSpec, A::Error> {
+                let mut by_platform = IndexMap::new();
+                while let Some(platform) = map.next_key::<String>()? {
+                    let command: Template = map.next_value()?;
+                    by_platform.insert(platform, command);
+                }
+                Ok(CommandSpec::ByPlatform(by_platform))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for ConfigSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ConfigSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of configuration lines, or {template: FILE}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ConfigSpec, E> {
+                visit_text(v, crate::template::check_template, "a template")
+                    .map(|t| ConfigSpec::Lines(vec![Template(t)]))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<ConfigSpec, A::Error> {
+                let mut lines = Vec::new();
+                while let Some(line) = seq.next_element::<Template>()? {
+                    lines.push(line);
+                }
+                Ok(ConfigSpec::Lines(lines))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<ConfigSpec, A::Error> {
+                template_file(map, "config").map(|template| ConfigSpec::File { template })
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RenderSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RenderSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("template text, or {template: FILE}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RenderSpec, E> {
+                visit_text(v, crate::template::check_template, "a template")
+                    .map(|t| RenderSpec::Inline(Template(t)))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RenderSpec, A::Error> {
+                template_file(map, "render").map(|template| RenderSpec::File { template })
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
 }
 
 /// A `task:` reference; checked against the known tasks (and cycles) as it is read.

@@ -98,6 +98,7 @@ impl TaskRun {
         let mut ctx: indexmap::IndexMap<String, Value> = results.clone();
         ctx.insert("host".into(), self.host_value(host));
         ctx.insert("params".into(), crate::template::to_value(params));
+        ctx.insert("dry_run".into(), Value::from(self.dry_run));
         Value::from_pairs(ctx)
     }
 

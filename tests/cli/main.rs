@@ -10,3 +10,4 @@ mod ssh_client;
 mod sshd;
 mod sshd_server;
 mod support;
+mod tasks;
