@@ -115,15 +115,17 @@ impl From<HostFile> for Layer {
 
 impl From<DefaultsFile> for Layer {
     fn from(file: DefaultsFile) -> Self {
-        Layer {
+        // Defaults are a host without groups; one conversion serves both.
+        Layer::from(HostFile {
             hostname: file.hostname,
             port: file.port,
             username: file.username,
             password: file.password,
             platform: file.platform,
-            data: file.data.entries,
-            connection_options: options(file.connection_options),
-        }
+            groups: file::GroupList::default(),
+            data: file.data,
+            connection_options: file.connection_options,
+        })
     }
 }
 
