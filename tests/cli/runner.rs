@@ -210,3 +210,84 @@ fn interrupt_prints_partial_results_exits_130_and_leaves_no_connection_open() {
     assert_eq!(last["open_connections"], 0, "connections left open: {last}");
     assert_eq!(last["tcp_connections"], 4, "{last}");
 }
+
+#[test]
+fn a_lost_connection_is_reopened_once_and_reported() {
+    let scratch = Scratch::new();
+    // The lab counts the two session-setup commands, so the third command of the first
+    // connection is the one that drops it.
+    in_process_inventory(&scratch, &[("r1", "drop_after_commands: 3")]);
+    scratch.file(
+        "tasks/flaky.yaml",
+        "steps:\n  - command: show version\n  - name: dropped\n    command: show clock\n    ignore_errors: true\n  - name: after\n    command: show ip interface brief\n",
+    );
+    let session = scratch.netrun(&["run", "flaky", "--lab", "--output", "json"]);
+    assert_eq!(session.code, 0, "{session}");
+    let doc: serde_json::Value = serde_json::from_str(&session.stdout).expect("json");
+    let host = &doc["hosts"][0];
+    assert_eq!(host["connections"], 2, "{host:#}");
+    assert_eq!(
+        host["events"][0], "ssh connection was lost; reconnected",
+        "{host:#}"
+    );
+    assert_eq!(host["results"][1]["status"], "failed");
+    assert_eq!(host["results"][1]["ignored"], true);
+    assert_eq!(
+        host["results"][2]["status"], "ok",
+        "the step after the drop ran on a new connection"
+    );
+}
+
+#[test]
+fn session_logs_have_the_conversation_and_no_secret() {
+    let scratch = Scratch::new();
+    scratch.file(
+        "inventory/hosts.yaml",
+        "r1:\n  platform: ios\n  username: ops\n  password: s3cret-pw\n  connection_options: {ssh: {extras: {secret: en-s3cret}}}\n",
+    );
+    let logs = scratch.path.join("logs");
+    let session = scratch.netrun(&[
+        "command",
+        "show version",
+        "--lab",
+        "--session-log",
+        logs.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(session.code, 0, "{session}");
+    let log = std::fs::read_to_string(logs.join("r1.log")).unwrap_or_default();
+    assert!(log.contains(">>> sent \"enable\\n\""), "{log}");
+    assert!(log.contains(">>> sent \"show version\\n\""), "{log}");
+    assert!(log.contains("Cisco IOS Software"), "{log}");
+    assert!(
+        !log.contains("s3cret-pw") && !log.contains("en-s3cret"),
+        "secrets redacted: {log}"
+    );
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let scratch = Scratch::new();
+    let hosts: String = (0..5000)
+        .map(|i| format!("host{i:05}: {{platform: ios}}\n"))
+        .collect();
+    scratch.file("inventory/hosts.yaml", &hosts);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netrun"))
+        .current_dir(&scratch.path)
+        .arg("inventory")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start netrun");
+    // Read one line, then close our end like `| head -1` does.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 64];
+    let _ = std::io::Read::read(&mut stdout, &mut first);
+    drop(stdout);
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
