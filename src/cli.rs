@@ -28,6 +28,7 @@ pub struct Cli {
 
 /// Options accepted by every subcommand.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Config file [default: ./netrun.yaml if present]
     #[arg(long, global = true, value_name = "FILE", env = "NETRUN_CONFIG")]
@@ -87,6 +88,7 @@ pub enum Command {
 
 /// Host selection, the same for every subcommand.
 #[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Host selection")]
 pub struct SelectArgs {
     /// KEY=VALUE, KEY!=VALUE, KEY~REGEX, KEY>N, KEY>=N, KEY<N, KEY<=N; VALUE may be a,b,c (any of).
     /// KEY is name, hostname, platform, port, username, groups (inherited) or a data key
@@ -117,6 +119,7 @@ pub enum RunOutput {
 
 /// Options shared by run and command.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Run options")]
 pub struct RunOptions {
     /// Hosts in flight at once [default: 100]
     #[arg(long, value_name = "N", env = "NETRUN_WORKERS")]
