@@ -48,7 +48,10 @@ static int32_t echo_is_alive(nr_connection *c) { return c && c->alive; }
 static void echo_close(nr_connection *c) { free(c); }
 static void echo_free_string(nr_owned_str s) { free(s.ptr); }
 
-#ifndef NR_TEST_NO_SYMBOL
+/* NR_TEST_NO_SYMBOL exports the entry point under the wrong name. */
+#ifdef NR_TEST_NO_SYMBOL
+#define netrun_plugin_init netrun_plugin_init_misspelt
+#endif
 int32_t netrun_plugin_init(uint32_t host_abi, nr_plugin_v1 *table, uint32_t size, nr_error *err) {
     nr_plugin_v1 t;
 #ifdef NR_TEST_INIT_ERROR
@@ -80,4 +83,3 @@ int32_t netrun_plugin_init(uint32_t host_abi, nr_plugin_v1 *table, uint32_t size
     memcpy(table, &t, size < sizeof t ? size : sizeof t);
     return NR_OK;
 }
-#endif
