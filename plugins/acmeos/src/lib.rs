@@ -85,8 +85,12 @@ impl PluginConnection for Device {
                 std::thread::sleep(std::time::Duration::from_millis(ms));
                 Ok(json!({ "slept_ms": ms }))
             }
-            // For tests of the boundary: a bug in the plugin must fail only this host.
-            "panic" => panic!("acmeos bug on {}", self.hostname),
+            // For tests of the boundary: a bug in the plugin must fail only this host, and it
+            // only on hostnames containing `boom`, so a test can see the other hosts carry on.
+            "panic" if self.hostname.contains("boom") => {
+                panic!("acmeos bug on {}", self.hostname)
+            }
+            "panic" => Ok(json!({ "panicked": false })),
             other => Err(PluginError::invalid(format!("unknown operation `{other}`"))),
         }
     }
