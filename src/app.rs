@@ -11,7 +11,7 @@ use crate::cli::{
     RunOptions, RunOutput, SelectArgs,
 };
 use crate::config::{Overrides, Settings};
-use crate::connection::{Operation, Output, Plugins, Target};
+use crate::connection::{ConnectionPlugin, Operation, Output, Plugins, Target};
 use crate::error::{EXIT_OK, Error};
 use crate::filter::Selector;
 use crate::inventory::Inventory;
@@ -49,7 +49,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Run(args) => run_task(&settings, &view, args),
         Command::Command(args) => command(&settings, &view, args),
         Command::Tasks(args) => tasks(&settings, args),
-        Command::Plugins => Err(Error::NotYetAvailable("plugins")),
+        Command::Plugins => plugins_list(&settings),
         Command::Check => check(&settings),
         Command::Lab(args) => lab(&settings, args),
     }
@@ -139,17 +139,35 @@ fn platforms(settings: &Settings) -> Result<Arc<Platforms>, Error> {
 
 /// Resolves every selected host's ssh target and checks it before anything is contacted.
 fn ssh_jobs(inv: &Inventory, indices: &[usize], ssh: &SshPlugin) -> Result<Vec<HostJob>, Error> {
+    host_jobs(inv, indices, Some(ssh), &[])
+}
+
+/// Resolves every selected host's target for ssh and for each of `others` (loaded plugins,
+/// from `connection_options.NAME`); the ssh checks run only when `ssh` is given, i.e. when the
+/// work uses ssh, so a plugin-only inventory needs no ssh credentials.
+fn host_jobs(
+    inv: &Inventory,
+    indices: &[usize],
+    ssh: Option<&SshPlugin>,
+    others: &[String],
+) -> Result<Vec<HostJob>, Error> {
     let mut jobs = Vec::with_capacity(indices.len());
     let mut problems = Vec::new();
     for &index in indices {
         let host = inv.host(index);
         let target = Target::from_host(host, "ssh");
-        if let Err(problem) = ssh.prepare(&target) {
+        if let Some(ssh) = ssh
+            && let Err(problem) = ssh.prepare(&target)
+        {
             problems.push(format!("host `{}`: {problem}", host.name()));
+        }
+        let mut targets = HashMap::from([("ssh".to_string(), target)]);
+        for name in others {
+            targets.insert(name.clone(), Target::from_host(host, name));
         }
         jobs.push(HostJob {
             name: host.name().to_string(),
-            targets: HashMap::from([("ssh".to_string(), target)]),
+            targets,
         });
     }
     if problems.is_empty() {
@@ -638,13 +656,30 @@ fn run_task(settings: &Settings, view: &View, args: crate::cli::RunArgs) -> Resu
         platforms.clone(),
         Some(&args.options),
     )?);
-    let infos = vec![crate::connection::ConnectionPlugin::info(ssh.as_ref()).clone()];
+    let loaded = load_plugins(settings);
+    let mut infos = vec![crate::connection::ConnectionPlugin::info(ssh.as_ref()).clone()];
+    infos.extend(loaded.loaded.iter().map(|p| p.info().clone()));
     // Task files and params are checked before the inventory is touched or a device contacted.
-    let tasks = Arc::new(load_tasks(settings, &infos)?);
+    let tasks = match load_tasks(settings, &infos) {
+        Ok(tasks) => Arc::new(tasks),
+        Err(err) => {
+            // The task may need a plugin that failed to load: say why it did.
+            if let Some(note) = loaded.broken_summary() {
+                eprintln!("netrun: note: {note}");
+            }
+            return Err(err);
+        }
+    };
     let task = tasks.get(&args.task)?;
     let params = crate::task::resolve_params(task, &args.args)?;
     let (inv, indices) = select(settings, &args.select)?;
-    let jobs = ssh_jobs(&inv, &indices, &ssh)?;
+    let names: Vec<String> = loaded
+        .loaded
+        .iter()
+        .map(|p| p.info().name.clone())
+        .collect();
+    let needs_ssh = uses_plugin(&tasks, task, "ssh", &mut Vec::new());
+    let jobs = host_jobs(&inv, &indices, needs_ssh.then_some(ssh.as_ref()), &names)?;
     let devices = if args.options.lab {
         Some(lab_devices(&inv, &indices, &platforms)?)
     } else {
@@ -662,6 +697,9 @@ fn run_task(settings: &Settings, view: &View, args: crate::cli::RunArgs) -> Resu
     let work = crate::task::task_work(run, args.task.clone(), params);
     let mut plugins = Plugins::default();
     plugins.add(ssh);
+    for plugin in loaded.loaded {
+        plugins.add(plugin);
+    }
     execute(
         settings,
         view,
@@ -681,8 +719,109 @@ fn builtin_plugin_infos(settings: &Settings) -> Result<Vec<crate::connection::Pl
     ])
 }
 
+/// Loads the shared-library plugins named by settings; `ssh` is reserved for the built-in.
+fn load_plugins(settings: &Settings) -> crate::plugin::PluginSet {
+    crate::plugin::PluginSet::load(
+        &settings.plugins,
+        &settings.plugin_dirs,
+        &["ssh"],
+        settings.workers,
+    )
+}
+
+/// Built-in and loaded plugins' infos, with the loading outcome.
+fn all_plugin_infos(
+    settings: &Settings,
+) -> Result<(Vec<crate::connection::PluginInfo>, crate::plugin::PluginSet), Error> {
+    let mut infos = builtin_plugin_infos(settings)?;
+    let loaded = load_plugins(settings);
+    infos.extend(loaded.loaded.iter().map(|p| p.info().clone()));
+    Ok((infos, loaded))
+}
+
+/// Whether `task` (or a subtask it runs) has a step over `plugin`.
+fn uses_plugin<'a>(
+    tasks: &'a crate::task::Tasks,
+    task: &'a crate::task::Task,
+    plugin: &str,
+    seen: &mut Vec<&'a str>,
+) -> bool {
+    if seen.contains(&task.name.as_str()) {
+        return false;
+    }
+    seen.push(&task.name);
+    task.steps.iter().any(|step| match &step.kind {
+        crate::task::StepKind::Task { name, .. } => tasks
+            .get(name)
+            .is_ok_and(|sub| uses_plugin(tasks, sub, plugin, seen)),
+        crate::task::StepKind::Render(_) => false,
+        _ => step.connection.as_deref().unwrap_or(&task.connection) == plugin,
+    })
+}
+
+/// `netrun plugins`: every plugin with its metadata, then the broken ones and why.
+fn plugins_list(settings: &Settings) -> Result<u8, Error> {
+    let (infos, loaded) = all_plugin_infos(settings)?;
+    let mut table = output::new_table(&[
+        "plugin",
+        "version",
+        "path",
+        "command types",
+        "operations",
+        "dry run",
+    ]);
+    for info in &infos {
+        let types: Vec<String> = info
+            .command_types
+            .iter()
+            .map(|t| {
+                serde_json::to_value(t)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            })
+            .collect();
+        let ops: Vec<String> = info
+            .operations
+            .iter()
+            .map(|o| {
+                if o.read_only {
+                    format!("{} (read-only)", o.name)
+                } else {
+                    o.name.clone()
+                }
+            })
+            .collect();
+        table.add_row(vec![
+            info.name.clone(),
+            info.version.clone(),
+            info.path.clone(),
+            types.join(", "),
+            if ops.is_empty() {
+                "-".to_string()
+            } else {
+                ops.join("\n")
+            },
+            if info.dry_run { "yes" } else { "no" }.to_string(),
+        ]);
+    }
+    let mut text = format!("{}\n", table.trim_fmt());
+    if !loaded.broken.is_empty() {
+        text.push_str("\nbroken plugins:\n");
+        for broken in &loaded.broken {
+            text.push_str(&format!("  {}: {}\n", broken.path.display(), broken.reason));
+        }
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(Error::Output)?;
+    Ok(crate::error::EXIT_OK)
+}
+
 fn tasks(settings: &Settings, args: crate::cli::TasksArgs) -> Result<u8, Error> {
-    let tasks = load_tasks(settings, &builtin_plugin_infos(settings)?)?;
+    let tasks = load_tasks(settings, &all_plugin_infos(settings)?.0)?;
     let text = match &args.name {
         None => {
             let mut table = output::new_table(&["task", "description"]);
@@ -703,12 +842,26 @@ fn tasks(settings: &Settings, args: crate::cli::TasksArgs) -> Result<u8, Error> 
 
 fn check(settings: &Settings) -> Result<u8, Error> {
     let platforms = platforms(settings)?;
-    let infos = builtin_plugin_infos(settings)?;
-    let tasks = load_tasks(settings, &infos)?;
+    let (infos, loaded) = all_plugin_infos(settings)?;
+    let tasks = match load_tasks(settings, &infos) {
+        Ok(tasks) => tasks,
+        Err(err) => {
+            if let Some(note) = loaded.broken_summary() {
+                eprintln!("netrun: note: {note}");
+            }
+            return Err(err);
+        }
+    };
     let inv = Arc::new(Inventory::load(&settings.inventory_dir)?);
     let ssh = SshPlugin::new(settings.ssh.clone(), platforms);
     let all: Vec<usize> = (0..inv.len()).collect();
-    ssh_jobs(&inv, &all, &ssh)?;
+    // ssh credentials matter only if some task uses ssh.
+    let needs_ssh = tasks
+        .tasks
+        .values()
+        .any(|t| uses_plugin(&tasks, t, "ssh", &mut Vec::new()))
+        || tasks.tasks.is_empty();
+    host_jobs(&inv, &all, needs_ssh.then_some(&ssh), &[])?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     writeln!(

@@ -11,6 +11,7 @@ pub mod inventory;
 pub mod lab;
 pub mod output;
 pub mod platform;
+pub mod plugin;
 pub mod prompt;
 pub mod result;
 pub mod runner;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what netrun's test suite needs beyond the Rust toolchain: OpenSSH's sshd (a real,
-# independent SSH server the client tests talk to on 127.0.0.1), ssh-keygen, python3 and GNU time
-# (benchmarks). Idempotent; needs root (or sudo) for apt-get. Nothing here is optional: a
+# independent SSH server the client tests talk to on 127.0.0.1), ssh-keygen, python3, GNU time
+# (benchmarks) and a C compiler (the C plugin tests). Idempotent; needs root (or sudo) for apt-get. Nothing here is optional: a
 # missing prerequisite makes the tests fail, never skip.
 set -euo pipefail
 need_apt=()
@@ -9,6 +9,8 @@ need_apt=()
 command -v ssh-keygen >/dev/null || need_apt+=(openssh-client)
 command -v python3 >/dev/null || need_apt+=(python3)
 [ -x /usr/bin/time ] || need_apt+=(time)
+# A C compiler: tests/cli/plugins.rs builds the C example plugin with `cc`.
+command -v cc >/dev/null || need_apt+=(gcc libc6-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
     $sudo apt-get update -qq

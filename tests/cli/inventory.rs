@@ -263,10 +263,11 @@ fn config_file_unknown_key_and_precedence() {
 }
 
 #[test]
-fn later_subcommands_say_not_yet_available() {
+fn plugins_lists_the_builtin_ssh_plugin() {
     let session = netrun(&["plugins"]);
-    assert_eq!(session.code, 2, "{session}");
-    assert!(session.stderr.contains("not yet available"), "{session}");
+    assert_eq!(session.code, 0, "{session}");
+    assert!(session.stdout.contains("ssh"), "{session}");
+    assert!(session.stdout.contains("built-in"), "{session}");
 }
 
 #[test]

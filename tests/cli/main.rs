@@ -5,6 +5,7 @@ mod command;
 mod failures;
 mod fakenos;
 mod inventory;
+mod plugins;
 mod runner;
 mod ssh_client;
 mod sshd;
