@@ -660,17 +660,17 @@ fn run_task(settings: &Settings, view: &View, args: crate::cli::RunArgs) -> Resu
     let mut infos = vec![crate::connection::ConnectionPlugin::info(ssh.as_ref()).clone()];
     infos.extend(loaded.loaded.iter().map(|p| p.info().clone()));
     // Task files and params are checked before the inventory is touched or a device contacted.
-    let tasks = match load_tasks(settings, &infos) {
-        Ok(tasks) => Arc::new(tasks),
+    let tasks = Arc::new(load_tasks(settings, &infos)?);
+    let task = match tasks.get(&args.task) {
+        Ok(task) => task,
         Err(err) => {
             // The task may need a plugin that failed to load: say why it did.
             if let Some(note) = loaded.broken_summary() {
                 eprintln!("netrun: note: {note}");
             }
-            return Err(err);
+            return Err(err.into());
         }
     };
-    let task = tasks.get(&args.task)?;
     let params = crate::task::resolve_params(task, &args.args)?;
     let (inv, indices) = select(settings, &args.select)?;
     let names: Vec<String> = loaded
@@ -822,6 +822,11 @@ fn plugins_list(settings: &Settings) -> Result<u8, Error> {
 
 fn tasks(settings: &Settings, args: crate::cli::TasksArgs) -> Result<u8, Error> {
     let tasks = load_tasks(settings, &all_plugin_infos(settings)?.0)?;
+    if args.name.is_none()
+        && let Some(err) = tasks.first_error()
+    {
+        return Err(err.into());
+    }
     let text = match &args.name {
         None => {
             let mut table = output::new_table(&["task", "description"]);
@@ -843,15 +848,13 @@ fn tasks(settings: &Settings, args: crate::cli::TasksArgs) -> Result<u8, Error> 
 fn check(settings: &Settings) -> Result<u8, Error> {
     let platforms = platforms(settings)?;
     let (infos, loaded) = all_plugin_infos(settings)?;
-    let tasks = match load_tasks(settings, &infos) {
-        Ok(tasks) => tasks,
-        Err(err) => {
-            if let Some(note) = loaded.broken_summary() {
-                eprintln!("netrun: note: {note}");
-            }
-            return Err(err);
+    let tasks = load_tasks(settings, &infos)?;
+    if let Some(err) = tasks.first_error() {
+        if let Some(note) = loaded.broken_summary() {
+            eprintln!("netrun: note: {note}");
         }
-    };
+        return Err(err.into());
+    }
     let inv = Arc::new(Inventory::load(&settings.inventory_dir)?);
     let ssh = SshPlugin::new(settings.ssh.clone(), platforms);
     let all: Vec<usize> = (0..inv.len()).collect();

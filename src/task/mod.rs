@@ -497,6 +497,9 @@ pub struct Tasks {
     pub templates: PathBuf,
     /// Tasks by name, sorted.
     pub tasks: IndexMap<String, Task>,
+    /// Task files that are invalid, with why: kept apart so that one bad file (say, one that
+    /// needs a plugin that failed to load) does not stop runs of the others.
+    pub invalid: IndexMap<String, YamlError>,
 }
 
 /// The names of the task files in `dir`, sorted.
@@ -556,12 +559,20 @@ impl Tasks {
             templates: templates.to_path_buf(),
             ..LoadContext::default()
         };
+        let mut invalid = IndexMap::new();
         for (name, path) in &files {
             let context = LoadContext {
                 owner: name.clone(),
                 ..base.clone()
             };
-            parsed.insert(name.clone(), (path.clone(), parse_task(path, context)?));
+            match parse_task(path, context) {
+                Ok(file) => {
+                    parsed.insert(name.clone(), (path.clone(), file));
+                }
+                Err(err) => {
+                    invalid.insert(name.clone(), as_yaml_error(path, err));
+                }
+            }
         }
         // Subtask cycles, found on the whole graph, are then reported at the step that closes them.
         let edges: HashMap<String, Vec<String>> = parsed
@@ -572,15 +583,22 @@ impl Tasks {
             &files.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
             &edges,
         );
-        if let Some(((owner, _), _)) = cycles.iter().next() {
-            let (path, _) = &parsed[owner];
+        let owners: HashSet<&String> = cycles.keys().map(|(owner, _)| owner).collect();
+        for owner in owners {
+            let Some((path, _)) = parsed.get(owner) else {
+                continue;
+            };
             let context = LoadContext {
                 owner: owner.clone(),
                 cycles: cycles.clone(),
                 ..base.clone()
             };
-            parse_task(path, context)?;
+            if let Err(err) = parse_task(path, context) {
+                invalid.insert(owner.clone(), as_yaml_error(path, err));
+            }
         }
+        invalid.sort_keys();
+        parsed.retain(|name, _| !invalid.contains_key(name));
         let mut tasks = IndexMap::new();
         for (name, (path, file)) in parsed {
             let task = Task {
@@ -597,16 +615,59 @@ impl Tasks {
             dir: dir.to_path_buf(),
             templates: templates.to_path_buf(),
             tasks,
+            invalid,
         })
     }
 
-    /// The task called `name`.
+    /// The task called `name`, if it and every subtask it calls are valid.
     pub fn get(&self, name: &str) -> Result<&Task, TaskError> {
+        self.usable(name, &mut Vec::new())?;
         self.tasks.get(name).ok_or_else(|| TaskError::NotFound {
             name: name.to_string(),
             dir: self.dir.clone(),
-            known: self.tasks.keys().cloned().collect(),
+            known: self
+                .tasks
+                .keys()
+                .chain(self.invalid.keys())
+                .cloned()
+                .collect(),
         })
+    }
+
+    fn usable(&self, name: &str, seen: &mut Vec<String>) -> Result<(), TaskError> {
+        if seen.iter().any(|s| s == name) {
+            return Ok(());
+        }
+        seen.push(name.to_string());
+        if let Some(err) = self.invalid.get(name) {
+            return Err(TaskError::Invalid(err.clone()));
+        }
+        if let Some(task) = self.tasks.get(name) {
+            for sub in subtasks(&task.steps) {
+                self.usable(&sub, seen)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The first invalid task file, for `check` and listings.
+    pub fn first_error(&self) -> Option<TaskError> {
+        self.invalid
+            .values()
+            .next()
+            .map(|err| TaskError::Invalid(err.clone()))
+    }
+}
+
+/// A task file's problem as a positioned error (a read failure has no position).
+fn as_yaml_error(path: &Path, err: TaskError) -> YamlError {
+    match err {
+        TaskError::Invalid(err) => err,
+        other => YamlError {
+            path: path.to_path_buf(),
+            position: None,
+            message: other.to_string(),
+        },
     }
 }
 
