@@ -30,7 +30,8 @@ def main() -> None:
         },
         logging={"enabled": False},
     )
-    result = nr.run(task=send, command="show version")
+    key = "command_string" if plugin == "netmiko" else "command"
+    result = nr.run(task=send, **{key: "show version"})
     nr.close_connections()
     failed = sorted(result.failed_hosts)
     for name in failed[:3]:
