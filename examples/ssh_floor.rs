@@ -94,8 +94,11 @@ fn main() -> anyhow::Result<()> {
     let base: u16 = base.parse()?;
     let count: u16 = count.parse()?;
     let concurrency: usize = concurrency.parse()?;
-    let (user, password, command): (Arc<str>, Arc<str>, Arc<str>) =
-        (user.as_str().into(), password.as_str().into(), command.as_str().into());
+    let (user, password, command): (Arc<str>, Arc<str>, Arc<str>) = (
+        user.as_str().into(),
+        password.as_str().into(),
+        command.as_str().into(),
+    );
     let config = Arc::new(client::Config {
         nodelay: true,
         ..Default::default()
