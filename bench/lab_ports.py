@@ -8,6 +8,8 @@ import sys
 def free(base: int, count: int) -> bool:
     for port in range(base, base + count):
         s = socket.socket()
+        # As the lab's listeners do (tokio sets it): ports of a previous run in TIME_WAIT are free.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
