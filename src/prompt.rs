@@ -155,6 +155,24 @@ fn last_line_start(text: &str) -> usize {
     text.rfind('\n').map(|i| i + 1).unwrap_or(0)
 }
 
+/// `Regex::new(pattern)`, compiled once per process: every SSH session of a platform uses the
+/// same few patterns, and compiling them (Unicode `\w` classes) per session dominated a
+/// fleet run's CPU and memory. A clone shares the compiled program.
+fn compiled(pattern: &str) -> Result<Regex, regex::Error> {
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, Regex>>> =
+        std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(re) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(pattern) {
+        return Ok(re.clone());
+    }
+    let re = Regex::new(pattern)?;
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(pattern.to_string(), re.clone());
+    Ok(re)
+}
+
 /// Recognises a prompt: the complete last line of the buffer, matched as a whole.
 #[derive(Debug, Clone)]
 pub struct PromptMatcher {
@@ -165,7 +183,7 @@ impl PromptMatcher {
     /// Build from a platform prompt regex (not anchored; anchoring is added here).
     pub fn new(pattern: &str) -> Result<Self, regex::Error> {
         Ok(PromptMatcher {
-            re: Regex::new(&format!("^(?:{pattern})$"))?,
+            re: compiled(&format!("^(?:{pattern})$"))?,
         })
     }
 
@@ -209,7 +227,7 @@ impl PagerMatcher {
         }
         let res = patterns
             .iter()
-            .map(|p| Regex::new(p))
+            .map(|p| compiled(p))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Some(PagerMatcher { res }))
     }
