@@ -162,6 +162,7 @@ fn compiled(pattern: &str) -> Result<Regex, regex::Error> {
     static CACHE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, Regex>>> =
         std::sync::OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
+    // A poisoned lock only means another thread panicked mid-insert; the map is still usable.
     if let Some(re) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(pattern) {
         return Ok(re.clone());
     }

@@ -44,57 +44,6 @@ impl std::fmt::Debug for CliSession {
     }
 }
 
-/// A platform's prompt and pager regexes, compiled.
-struct Matchers {
-    any_prompt: PromptMatcher,
-    privileged: Option<PromptMatcher>,
-    config: Option<PromptMatcher>,
-    pager: Option<PagerMatcher>,
-}
-
-/// The platform's matchers, compiled once per process and shared by every session: compiling
-/// them (Unicode `\w` classes) cost more CPU and memory per host than the SSH handshake.
-/// Keyed by the patterns themselves, so platform overrides from netrun.yaml get their own.
-fn compiled(platform: &crate::platform::Platform) -> Result<Arc<Matchers>, regex::Error> {
-    static CACHE: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<String, Arc<Matchers>>>,
-    > = std::sync::OnceLock::new();
-    let any = platform.any_prompt_pattern();
-    let key = [
-        any.as_str(),
-        platform.prompt.privileged.as_deref().unwrap_or(""),
-        platform.prompt.config.as_deref().unwrap_or(""),
-        &platform.pager.patterns.join("\u{0}"),
-    ]
-    .join("\u{1}");
-    let cache = CACHE.get_or_init(Default::default);
-    if let Ok(cache) = cache.lock()
-        && let Some(found) = cache.get(&key)
-    {
-        return Ok(found.clone());
-    }
-    let matchers = Arc::new(Matchers {
-        any_prompt: PromptMatcher::new(&any)?,
-        privileged: platform
-            .prompt
-            .privileged
-            .as_deref()
-            .map(PromptMatcher::new)
-            .transpose()?,
-        config: platform
-            .prompt
-            .config
-            .as_deref()
-            .map(PromptMatcher::new)
-            .transpose()?,
-        pager: PagerMatcher::new(&platform.pager.patterns)?,
-    });
-    if let Ok(mut cache) = cache.lock() {
-        cache.insert(key, matchers.clone());
-    }
-    Ok(matchers)
-}
-
 impl CliSession {
     pub(crate) async fn start(
         channel: russh::Channel<Msg>,
@@ -107,11 +56,23 @@ impl CliSession {
             host: host.clone(),
             detail: format!("platform '{}' has an invalid regex: {e}", platform.name),
         };
-        let matchers = compiled(platform).map_err(bad_regex)?;
-        let any_prompt = matchers.any_prompt.clone();
-        let privileged = matchers.privileged.clone();
-        let config = matchers.config.clone();
-        let pager = matchers.pager.clone();
+        // The matchers' regexes are compiled once per process (see `prompt::compiled`).
+        let any_prompt = PromptMatcher::new(&platform.any_prompt_pattern()).map_err(bad_regex)?;
+        let privileged = platform
+            .prompt
+            .privileged
+            .as_deref()
+            .map(PromptMatcher::new)
+            .transpose()
+            .map_err(bad_regex)?;
+        let config = platform
+            .prompt
+            .config
+            .as_deref()
+            .map(PromptMatcher::new)
+            .transpose()
+            .map_err(bad_regex)?;
+        let pager = PagerMatcher::new(&platform.pager.patterns).map_err(bad_regex)?;
         let collector = Collector::new(any_prompt.clone(), pager);
         let channel_err = |e: russh::Error| SshError::ChannelClosed {
             host: host.clone(),
