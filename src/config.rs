@@ -159,6 +159,18 @@ fn seconds(what: &str, value: f64) -> Result<Duration, ConfigError> {
     })
 }
 
+/// `$XDG_DATA_HOME/netrun/plugins`, or `~/.local/share/netrun/plugins`.
+pub fn user_plugin_dir(home: &Path) -> PathBuf {
+    match std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        Some(data) => PathBuf::from(data).join("netrun").join("plugins"),
+        None => home
+            .join(".local")
+            .join("share")
+            .join("netrun")
+            .join("plugins"),
+    }
+}
+
 impl Settings {
     /// Reads the config file (if any) and applies precedence.
     pub fn load(overrides: &Overrides) -> Result<Settings, ConfigError> {
@@ -238,7 +250,14 @@ impl Settings {
             tasks_dir,
             templates_dir,
             plugins,
-            plugin_dirs: file.plugin_dirs.iter().map(rel).collect(),
+            plugin_dirs: {
+                let mut dirs: Vec<PathBuf> = file.plugin_dirs.iter().map(rel).collect();
+                // The user's own plugin directory, always searched (when it exists). The repo's
+                // build outputs are not searched by default: loading a library runs its code,
+                // so only what the user installed or configured is loaded.
+                dirs.push(user_plugin_dir(&home));
+                dirs
+            },
             workers,
             timeout,
             ssh,

@@ -303,3 +303,20 @@ fn seed_demo_upgrades_only_outdated_hosts() {
         assert!(host.to_string().contains(&acme_version(name)), "{session}");
     }
 }
+
+#[test]
+fn plugins_in_the_user_directory_are_loaded() {
+    let s = Scratch::new();
+    let dir = s.path.join("data/netrun/plugins");
+    std::fs::create_dir_all(&dir).expect("plugin dir");
+    c_plugin(&dir, "echo", &[]);
+    let data = s.path.join("data");
+    let env = [("XDG_DATA_HOME", data.to_str().unwrap_or_default())];
+    let session = crate::support::netrun_in(&s.path, &["plugins"], &env);
+    assert_eq!(session.code, 0, "{session}");
+    assert!(session.stdout.contains("echo (read-only)"), "{session}");
+    assert!(
+        session.stdout.contains("data/netrun/plugins"),
+        "the path is shown: {session}"
+    );
+}
