@@ -17,10 +17,8 @@ use indexmap::IndexMap;
 use rayon::prelude::*;
 
 use crate::yaml::{self, EnvString, Port, Setting, StrictValue, YamlError};
-use file::{
-    ConnectionOptionsFile, DefaultsFile, GroupCheck, GroupFile, GroupSkeleton, HostFile,
-    with_group_check,
-};
+pub use file::ConnectionOptionsFile as ConnectionOptions;
+use file::{DefaultsFile, GroupCheck, GroupFile, GroupSkeleton, HostFile, with_group_check};
 pub use resolve::{Attr, HostView, Resolved, Source, is_secret_key};
 
 /// Why an inventory could not be loaded. Nothing is half-loaded: any error stops the load.
@@ -46,36 +44,6 @@ pub enum InventoryError {
     Yaml(#[from] YamlError),
 }
 
-/// One connection plugin's options on a host, group or defaults.
-#[derive(Clone, Debug, Default)]
-pub struct ConnectionOptions {
-    /// Overrides the host's hostname for this plugin.
-    pub hostname: Setting<EnvString>,
-    /// Overrides the host's port for this plugin.
-    pub port: Setting<Port>,
-    /// Overrides the host's username for this plugin.
-    pub username: Setting<EnvString>,
-    /// Overrides the host's password for this plugin.
-    pub password: Setting<EnvString>,
-    /// Overrides the host's platform for this plugin.
-    pub platform: Setting<EnvString>,
-    /// Plugin-specific settings, merged key by key across layers.
-    pub extras: IndexMap<String, StrictValue<true>>,
-}
-
-impl From<ConnectionOptionsFile> for ConnectionOptions {
-    fn from(file: ConnectionOptionsFile) -> Self {
-        ConnectionOptions {
-            hostname: file.hostname,
-            port: file.port,
-            username: file.username,
-            password: file.password,
-            platform: file.platform,
-            extras: file.extras.entries,
-        }
-    }
-}
-
 /// What one layer (a host, a group, or defaults) says.
 #[derive(Clone, Debug, Default)]
 pub struct Layer {
@@ -95,10 +63,6 @@ pub struct Layer {
     pub connection_options: IndexMap<String, ConnectionOptions>,
 }
 
-fn options(map: file::ConnectionOptionsMap) -> IndexMap<String, ConnectionOptions> {
-    map.0.into_iter().map(|(k, v)| (k, v.into())).collect()
-}
-
 impl From<HostFile> for Layer {
     fn from(file: HostFile) -> Self {
         Layer {
@@ -108,7 +72,7 @@ impl From<HostFile> for Layer {
             password: file.password,
             platform: file.platform,
             data: file.data.entries,
-            connection_options: options(file.connection_options),
+            connection_options: file.connection_options.0,
         }
     }
 }

@@ -387,7 +387,7 @@ impl<'a> ConnectionView<'a> {
             let Some(options) = layer.connection_options.get(self.plugin) else {
                 continue;
             };
-            for (key, value) in &options.extras {
+            for (key, value) in &options.extras.entries {
                 merged.entry(key.as_str()).or_insert((
                     &value.value,
                     Resolved {
