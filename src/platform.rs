@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The embedded YAML that defines the built-in platforms.
 pub const BUILTIN_YAML: &str = include_str!("platform/platforms.yaml");
@@ -206,10 +207,23 @@ impl Platform {
 
     /// Whether `line` (case-insensitively) contains one of the failure markers.
     pub fn failure_marker_in(&self, line: &str) -> bool {
-        let lower = line.to_lowercase();
         self.failures
             .iter()
-            .any(|m| !m.is_empty() && lower.contains(&m.to_lowercase()))
+            .any(|m| !m.is_empty() && contains_ignoring_case(line, m))
+    }
+}
+
+/// Whether `haystack` contains `needle`, ignoring case. Checked on every output line of every
+/// command, so the common ASCII case compares bytes in place instead of lowercasing copies.
+fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
+    if needle.is_ascii() {
+        let needle = needle.as_bytes();
+        haystack
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    } else {
+        haystack.to_lowercase().contains(&needle.to_lowercase())
     }
 }
 
@@ -264,7 +278,8 @@ pub struct PromptOverride {
 /// The set of known platforms, looked up by canonical name or alias.
 #[derive(Debug, Clone)]
 pub struct Platforms {
-    by_name: IndexMap<String, Platform>,
+    // Shared so that every SSH session of a run points at one copy instead of cloning it.
+    by_name: IndexMap<String, Arc<Platform>>,
     // lowercase alias or name -> canonical name
     aliases: HashMap<String, String>,
 }
@@ -282,12 +297,12 @@ impl Platforms {
         let mut by_name = IndexMap::new();
         for (name, mut p) in raw {
             p.name = name.to_lowercase();
-            by_name.insert(p.name.clone(), p);
+            by_name.insert(p.name.clone(), Arc::new(p));
         }
         Self::index(by_name)
     }
 
-    fn index(by_name: IndexMap<String, Platform>) -> Result<Platforms, PlatformError> {
+    fn index(by_name: IndexMap<String, Arc<Platform>>) -> Result<Platforms, PlatformError> {
         let mut aliases: HashMap<String, String> = HashMap::new();
         for p in by_name.values() {
             p.validate()?;
@@ -311,6 +326,11 @@ impl Platforms {
 
     /// Look up a platform by canonical name or alias (case-insensitive).
     pub fn get(&self, name_or_alias: &str) -> Option<&Platform> {
+        self.shared(name_or_alias).map(|p| &**p)
+    }
+
+    /// Like [`Platforms::get`], as a shared handle a session can keep.
+    pub fn shared(&self, name_or_alias: &str) -> Option<&Arc<Platform>> {
         let canonical = self.aliases.get(&name_or_alias.trim().to_lowercase())?;
         self.by_name.get(canonical)
     }
@@ -343,7 +363,7 @@ impl Platforms {
             let mut platform = match (&existing, &ov.base) {
                 (Some(canonical), _) => by_name
                     .get(canonical)
-                    .cloned()
+                    .map(|p| Platform::clone(p))
                     .ok_or_else(|| PlatformError::Incomplete(name.clone()))?,
                 (None, Some(base)) => {
                     let base_name = self.aliases.get(&base.to_lowercase()).ok_or_else(|| {
@@ -354,7 +374,7 @@ impl Platforms {
                     })?;
                     let mut p = by_name
                         .get(base_name)
-                        .cloned()
+                        .map(|p| Platform::clone(p))
                         .ok_or_else(|| PlatformError::Incomplete(name.clone()))?;
                     // A derived platform does not inherit the base's aliases.
                     p.aliases.clear();
@@ -385,7 +405,7 @@ impl Platforms {
                 }
             };
             apply_override(&mut platform, ov);
-            by_name.insert(platform.name.clone(), platform);
+            by_name.insert(platform.name.clone(), Arc::new(platform));
         }
         *self = Self::index(by_name)?;
         Ok(())
@@ -509,6 +529,17 @@ mod tests {
         assert_eq!(linux.default_mode, Mode::Exec);
         assert!(full_match(&linux.any_prompt_pattern(), "netrun@host:~$"));
         assert!(full_match(&linux.any_prompt_pattern(), "root@host:/etc#"));
+    }
+
+    #[test]
+    fn failure_markers_ignore_case() {
+        assert!(contains_ignoring_case("% INVALID input", "% invalid"));
+        assert!(contains_ignoring_case("x: Syntax Error", "syntax error"));
+        assert!(!contains_ignoring_case("% Inval", "% invalid"));
+        assert!(!contains_ignoring_case("", "x"));
+        // Non-ASCII markers fall back to Unicode lowercasing.
+        assert!(contains_ignoring_case("FEHLER: UNGÜLTIG", "ungültig"));
+        assert!(contains_ignoring_case("Ünknown Befehl", "ünknown"));
     }
 
     #[test]

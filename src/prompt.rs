@@ -110,38 +110,38 @@ impl Normalizer {
     /// Decode buffered bytes into `out`; with `keep_incomplete`, a trailing partial UTF-8
     /// sequence stays buffered for the next chunk, otherwise it becomes U+FFFD.
     fn flush_utf8(&mut self, out: &mut String, keep_incomplete: bool) {
-        if self.utf8.is_empty() {
-            return;
-        }
-        let bytes = std::mem::take(&mut self.utf8);
-        let mut rest: &[u8] = &bytes;
-        loop {
+        // Decoded in place and cleared afterwards: the buffer keeps its capacity, so a
+        // session does not allocate once per output line.
+        let mut start = 0;
+        while start < self.utf8.len() {
+            let rest = &self.utf8[start..];
             match std::str::from_utf8(rest) {
                 Ok(s) => {
                     out.push_str(s);
-                    return;
+                    break;
                 }
                 Err(e) => {
-                    let (good, bad) = rest.split_at(e.valid_up_to());
-                    // `good` is valid by construction; the fallback never triggers.
-                    out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                    let valid = e.valid_up_to();
+                    // `rest[..valid]` is valid by construction; the fallback never triggers.
+                    out.push_str(std::str::from_utf8(&rest[..valid]).unwrap_or_default());
                     match e.error_len() {
                         Some(n) => {
                             out.push('\u{FFFD}');
-                            rest = &bad[n..];
+                            start += valid + n;
+                        }
+                        None if keep_incomplete => {
+                            self.utf8.drain(..start + valid);
+                            return;
                         }
                         None => {
-                            if keep_incomplete {
-                                self.utf8 = bad.to_vec();
-                            } else {
-                                out.push('\u{FFFD}');
-                            }
-                            return;
+                            out.push('\u{FFFD}');
+                            break;
                         }
                     }
                 }
             }
         }
+        self.utf8.clear();
     }
 }
 
@@ -507,6 +507,10 @@ mod tests {
         }
         // Invalid bytes become replacement characters rather than errors.
         assert_eq!(norm(&[b"a\xffb"]), "a\u{FFFD}b");
+        // An invalid byte, then a sequence completed by the next chunk.
+        assert_eq!(norm(&[b"a\xff\xc3", b"\xa9z"]), "a\u{FFFD}\u{e9}z");
+        // A sequence cut off by a newline is replaced, not carried into the next line.
+        assert_eq!(norm(&[b"a\xc3\nb"]), "a\u{FFFD}\nb");
     }
 
     #[test]

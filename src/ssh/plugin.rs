@@ -96,7 +96,7 @@ impl SshPlugin {
         let platform_name = target.platform.as_deref().ok_or_else(|| {
             "no platform set; set `platform:` on the host or a group (ios, nxos, iosxr, eos, junos, linux)".to_string()
         })?;
-        let platform = self.platforms.get(platform_name).ok_or_else(|| {
+        let platform = self.platforms.shared(platform_name).ok_or_else(|| {
             let known: Vec<&str> = self.platforms.names().collect();
             format!(
                 "unknown platform `{platform_name}` (known: {})",
@@ -110,7 +110,7 @@ impl SshPlugin {
             target.host.clone(),
             target.hostname.clone(),
             username,
-            Arc::new(platform.clone()),
+            Arc::clone(platform),
         );
         ssh.port = target.port.unwrap_or(22);
         ssh.password = target.password.clone();
