@@ -22,6 +22,12 @@ def load(path):
 def ratio(a, b):
     return f"{a / b:.2f}×" if b else "n/a"
 
+def speedup(a, b):
+    """netrun ÷ peer, with how many times faster netrun is when it is."""
+    if not a or not b:
+        return ratio(a, b)
+    return f"{a / b:.2f}× ({b / a:.1f}× less)" if a < b else ratio(a, b)
+
 def table(rows, n, workers, load_avg, versions, date, cores):
     print(f"\n### {n} hosts, {workers} workers — {date}, load {load_avg}, {cores} cores")
     print(f"\n{versions}\n")
@@ -36,9 +42,34 @@ def table(rows, n, workers, load_avg, versions, date, cores):
         return
     print("\n| ratio | wall | CPU | peak RSS |")
     print("|---|---:|---:|---:|")
-    for other in [floor] + [r for name, r in rows.items() if name.startswith("nornir")]:
-        print(f"| netrun command ÷ {other['name']} | {ratio(netrun['wall'], other['wall'])} "
-              f"| {ratio(netrun['cpu'], other['cpu'])} | {ratio(netrun['rss_mb'], other['rss_mb'])} |")
+    peers = [r for name, r in rows.items() if name.startswith("nornir")]
+    for other in [floor] + peers:
+        show = ratio if other is floor else speedup
+        print(f"| netrun command ÷ {other['name']} | {show(netrun['wall'], other['wall'])} "
+              f"| {show(netrun['cpu'], other['cpu'])} | {show(netrun['rss_mb'], other['rss_mb'])} |")
+    targets(rows, netrun, floor, peers, int(n))
+
+def targets(rows, netrun, floor, peers, n):
+    """The issue's targets (stated for 1,000 hosts and 100 workers), judged on this run."""
+    verdict = lambda ok: "met" if ok else "**missed**"
+    lines = [(f"wall ≤ 1.3× floor ({netrun['wall'] / floor['wall']:.2f}×)",
+              netrun["wall"] <= 1.3 * floor["wall"])]
+    for p in peers:
+        lines.append((f"≥ 15× ahead of {p['name']}: wall {p['wall'] / netrun['wall']:.1f}×, "
+                      f"CPU {p['cpu'] / netrun['cpu']:.1f}×",
+                      p["wall"] >= 15 * netrun["wall"] and p["cpu"] >= 15 * netrun["cpu"]))
+    if n == 1000:
+        lines.append((f"peak RSS ≤ 40 MB ({netrun['rss_mb']:.1f} MB)", netrun["rss_mb"] <= 40))
+    netrun_rows = [r for name, r in rows.items() if name.startswith("netrun")]
+    lines.append(("zero failed hosts (netrun)", all(r["failed"] == "0" for r in netrun_rows)))
+    task = rows.get("netrun run (3 commands)")
+    if task:
+        lines.append((f"one SSH connection per host for the 3-command task ({task['tcp']} for {n})",
+                      task["tcp"] == str(n)))
+    print("\n| target | verdict |")
+    print("|---|---|")
+    for text, ok in lines:
+        print(f"| {text} | {verdict(ok)} |")
 
 def check(rows, n):
     problems = []
