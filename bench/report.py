@@ -50,15 +50,17 @@ def table(rows, n, workers, load_avg, versions, date, cores):
     targets(rows, netrun, floor, peers, int(n))
 
 def targets(rows, netrun, floor, peers, n):
-    """The issue's targets (stated for 1,000 hosts and 100 workers), judged on this run."""
+    """The issue's targets, judged on this run. Speed and memory targets are stated for 1,000
+    hosts (100 workers); zero failures and one connection per host apply at every size."""
     verdict = lambda ok: "met" if ok else "**missed**"
-    lines = [(f"wall ≤ 1.3× floor ({netrun['wall'] / floor['wall']:.2f}×)",
-              netrun["wall"] <= 1.3 * floor["wall"])]
-    for p in peers:
-        lines.append((f"≥ 15× ahead of {p['name']}: wall {p['wall'] / netrun['wall']:.1f}×, "
-                      f"CPU {p['cpu'] / netrun['cpu']:.1f}×",
-                      p["wall"] >= 15 * netrun["wall"] and p["cpu"] >= 15 * netrun["cpu"]))
+    lines = []
     if n == 1000:
+        lines.append((f"wall ≤ 1.3× floor ({netrun['wall'] / floor['wall']:.2f}×)",
+                      netrun["wall"] <= 1.3 * floor["wall"]))
+        for p in peers:
+            lines.append((f"≥ 15× ahead of {p['name']}: wall {p['wall'] / netrun['wall']:.1f}×, "
+                          f"CPU {p['cpu'] / netrun['cpu']:.1f}×",
+                          p["wall"] >= 15 * netrun["wall"] and p["cpu"] >= 15 * netrun["cpu"]))
         lines.append((f"peak RSS ≤ 40 MB ({netrun['rss_mb']:.1f} MB)", netrun["rss_mb"] <= 40))
     netrun_rows = [r for name, r in rows.items() if name.startswith("netrun")]
     lines.append(("zero failed hosts (netrun)", all(r["failed"] == "0" for r in netrun_rows)))
