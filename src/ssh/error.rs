@@ -130,8 +130,8 @@ pub enum SshError {
     },
     /// The command did not return to a prompt (or exit) in time.
     #[error(
-        "{host}: command '{command}' timed out after {timeout:?}; partial output: {}",
-        snippet(partial)
+        "{host}: command '{command}' timed out after {timeout:?}{}",
+        partial_detail(partial)
     )]
     CommandTimeout {
         /// Inventory name.
@@ -168,8 +168,8 @@ pub enum SshError {
     },
     /// The device closed the channel/connection before the command finished.
     #[error(
-        "{host}: channel closed by device during '{command}'; partial output: {}",
-        snippet(partial)
+        "{host}: channel closed by device during '{command}'{}",
+        partial_detail(partial)
     )]
     ChannelClosed {
         /// Inventory name.
@@ -192,7 +192,10 @@ pub enum SshError {
         output: String,
     },
     /// An exec command exited non-zero.
-    #[error("{host}: '{command}' exited with status {status}: {}", snippet(stderr))]
+    #[error(
+        "{host}: '{command}' exited with status {status}{}",
+        exit_detail(stderr)
+    )]
     ExitStatus {
         /// Inventory name.
         host: String,
@@ -245,12 +248,28 @@ fn no_prompt(timeout: Duration, partial: &str) -> String {
     }
 }
 
+/// What follows a timeout or a closed channel: the end of what arrived, or that nothing did.
+fn partial_detail(partial: &str) -> String {
+    if partial.trim().is_empty() {
+        " before any output".to_string()
+    } else {
+        format!("; partial output: {}", snippet(partial))
+    }
+}
+
+/// What follows "exited with status N": the end of stderr, or that there was none.
+fn exit_detail(stderr: &str) -> String {
+    if stderr.trim().is_empty() {
+        " and wrote nothing to stderr".to_string()
+    } else {
+        format!(": {}", snippet(stderr))
+    }
+}
+
+/// The end of a device's text, trimmed and cut to a readable length.
 fn snippet(s: &str) -> String {
     const MAX: usize = 300;
     let s = s.trim();
-    if s.is_empty() {
-        return "(none)".to_string();
-    }
     if s.len() <= MAX {
         return s.to_string();
     }
@@ -363,5 +382,24 @@ mod tests {
         let m = e.to_string();
         assert!(m.contains("tried: password, keyboard-interactive"), "{m}");
         assert!(m.contains("server accepts: publickey"), "{m}");
+    }
+
+    #[test]
+    fn exit_status_message_with_and_without_stderr() {
+        let failed = |stderr: &str| SshError::ExitStatus {
+            host: "srv1".into(),
+            command: "false".into(),
+            status: 1,
+            stdout: String::new(),
+            stderr: stderr.into(),
+        };
+        assert_eq!(
+            failed("").to_string(),
+            "srv1: 'false' exited with status 1 and wrote nothing to stderr"
+        );
+        assert_eq!(
+            failed("ls: cannot access 'x'\n").to_string(),
+            "srv1: 'false' exited with status 1: ls: cannot access 'x'"
+        );
     }
 }
