@@ -1,8 +1,11 @@
-//! The netrun binary against OpenSSH's sshd on 127.0.0.1: exec and shell, key and password
-//! authentication, and known_hosts `strict` rejecting a changed key.
+//! The netrun binary against OpenSSH's sshd on 127.0.0.1: exec and shell, key, agent and
+//! password authentication, and known_hosts `strict` rejecting a changed key.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
 
 use crate::sshd_server::{KEY_PASSPHRASE, PASSWORD, Sshd, SshdOptions, USER};
-use crate::support::{Scratch, Session};
+use crate::support::{Scratch, Session, netrun_in};
 
 /// A one-host inventory for `sshd` with the given ssh extras.
 fn inventory(scratch: &Scratch, sshd: &Sshd, auth: &str, extras: &str) {
@@ -144,4 +147,84 @@ fn wrong_password_is_unreachable_with_the_methods_tried() {
     let error = doc["hosts"][0]["error"].as_str().unwrap_or_default();
     assert!(error.contains("password"), "{error}");
     assert!(!session.stdout.contains("not-the-password"), "{session}");
+}
+
+/// A real `ssh-agent` listening on a socket in a scratch directory, killed on drop.
+struct Agent {
+    child: Child,
+    socket: PathBuf,
+}
+
+impl Agent {
+    fn start(dir: &Path) -> Agent {
+        let socket = dir.join("agent.sock");
+        let child = Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&socket)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("ssh-agent (package openssh-client) did not start: {e}"));
+        let agent = Agent { child, socket };
+        for _ in 0..100 {
+            if agent.socket.exists() {
+                return agent;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("ssh-agent did not create {}", agent.socket.display());
+    }
+
+    /// Runs `ssh-add ARGS` against this agent.
+    fn add(&self, args: &[&std::ffi::OsStr]) {
+        let out = Command::new("ssh-add")
+            .args(args)
+            .env("SSH_AUTH_SOCK", &self.socket)
+            .output()
+            .expect("run ssh-add");
+        assert!(
+            out.status.success(),
+            "ssh-add {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn agent_keys_authenticate_and_an_empty_agent_is_named_in_the_error() {
+    let sshd = Sshd::start(SshdOptions {
+        password: false,
+        ..SshdOptions::default()
+    });
+    let scratch = Scratch::new();
+    let agent = Agent::start(&scratch.path);
+    agent.add(&[sshd.key.as_os_str()]);
+    inventory(&scratch, &sshd, "", "        use_agent: true\n");
+    let sock = agent.socket.to_string_lossy().into_owned();
+    let env = [("SSH_AUTH_SOCK", sock.as_str())];
+
+    let session = netrun_in(&scratch.path, &["command", "id -un"], &env);
+    assert_eq!(session.code, 0, "{session}\nsshd log:\n{}", sshd.log());
+    assert!(session.stdout.contains(USER), "{session}");
+
+    // The same host with the agent emptied: unreachable, and the error says what was offered.
+    agent.add(&["-D".as_ref()]);
+    let session = netrun_in(
+        &scratch.path,
+        &["command", "id -un", "--output", "json"],
+        &env,
+    );
+    assert_eq!(session.code, 1, "{session}");
+    let doc = json(&session);
+    assert_eq!(doc["hosts"][0]["status"], "unreachable", "{session}");
+    let error = doc["hosts"][0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("agent (0 keys)"), "{error}");
+    assert!(error.contains("server accepts: publickey"), "{error}");
 }
