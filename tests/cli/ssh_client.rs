@@ -122,7 +122,7 @@ async fn keyboard_interactive_only() {
     let sshd = Sshd::start(SshdOptions {
         password: false,
         kbdint: true,
-        fake_ios: false,
+        ..SshdOptions::default()
     });
     let mut t = target(&sshd, "linux");
     t.password = Some(PASSWORD.into());

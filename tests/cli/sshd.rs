@@ -228,3 +228,26 @@ fn agent_keys_authenticate_and_an_empty_agent_is_named_in_the_error() {
     assert!(error.contains("agent (0 keys)"), "{error}");
     assert!(error.contains("server accepts: publickey"), "{error}");
 }
+
+#[test]
+fn an_old_device_needs_legacy_algorithms_and_works_with_them() {
+    // Only SHA-1 Diffie-Hellman, CBC and HMAC-SHA1, like an old IOS image.
+    let sshd = Sshd::start(SshdOptions {
+        extra_config: "KexAlgorithms diffie-hellman-group14-sha1\nCiphers aes128-cbc\nMACs hmac-sha1\n",
+        ..SshdOptions::default()
+    });
+    let scratch = Scratch::new();
+    let auth = format!("  password: {PASSWORD}\n");
+    inventory(&scratch, &sshd, &auth, "");
+    let session = scratch.netrun(&["command", "id -un", "--output", "json"]);
+    assert_eq!(session.code, 1, "{session}");
+    let doc = json(&session);
+    assert_eq!(doc["hosts"][0]["status"], "unreachable", "{session}");
+    let error = doc["hosts"][0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("try legacy_algorithms: true"), "{error}");
+
+    inventory(&scratch, &sshd, &auth, "        legacy_algorithms: true\n");
+    let session = scratch.netrun(&["command", "id -un"]);
+    assert_eq!(session.code, 0, "{session}\nsshd log:\n{}", sshd.log());
+    assert!(session.stdout.contains(USER), "{session}");
+}

@@ -32,6 +32,8 @@ pub struct SshdOptions {
     pub kbdint: bool,
     /// Run the fake IOS CLI instead of the user's shell.
     pub fake_ios: bool,
+    /// More sshd_config lines (e.g. restricting algorithms like an old device).
+    pub extra_config: &'static str,
 }
 
 impl Default for SshdOptions {
@@ -40,6 +42,7 @@ impl Default for SshdOptions {
             password: true,
             kbdint: false,
             fake_ios: false,
+            extra_config: "",
         }
     }
 }
@@ -181,13 +184,14 @@ impl Sshd {
                  AuthorizedKeysFile {dir}/authorized_keys\nStrictModes no\n\
                  PubkeyAuthentication yes\nPasswordAuthentication {pw}\n\
                  KbdInteractiveAuthentication {kbd}\nUsePAM {pam}\nPermitRootLogin no\n\
-                 AllowUsers {USER}\nLogLevel VERBOSE\nPrintMotd no\n{force}",
+                 AllowUsers {USER}\nLogLevel VERBOSE\nPrintMotd no\n{force}{extra}",
                 hk = host_key.display(),
                 dir = dir.display(),
                 pw = yn(opts.password),
                 kbd = yn(opts.kbdint),
                 // Keyboard-interactive needs PAM on Linux; password alone works without it.
                 pam = yn(opts.kbdint),
+                extra = opts.extra_config,
             );
             let cfg_path = dir.join("sshd_config");
             std::fs::write(&cfg_path, config).expect("sshd_config");
