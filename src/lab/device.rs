@@ -168,6 +168,17 @@ enum Input {
 }
 
 /// What a command produced.
+/// What an `exec` command produced.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct ExecOutput {
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error (extended data type 1).
+    pub stderr: String,
+    /// Exit status.
+    pub status: u32,
+}
+
 enum Reply {
     Text { text: String, pageable: bool },
     Error(String),
@@ -337,26 +348,40 @@ impl Device {
         out.finish()
     }
 
-    /// Runs one command outside a shell (`exec` channel): output and exit status.
-    pub(crate) fn exec(&mut self, command: &str) -> (String, u32) {
+    /// Runs one command outside a shell (`exec` channel).
+    pub(crate) fn exec(&mut self, command: &str) -> ExecOutput {
         self.mode = Mode::Privileged;
         self.page_len = 0;
-        let newline = if self.shared.platform == Platform::Linux {
-            "\n"
-        } else {
-            "\r\n"
+        let linux = self.shared.platform == Platform::Linux;
+        let newline = if linux { "\n" } else { "\r\n" };
+        let lines = |text: &str| {
+            let mut joined = String::new();
+            for line in text.lines() {
+                joined.push_str(line);
+                joined.push_str(newline);
+            }
+            joined
         };
-        let (text, status) = match self.run(command, 0) {
-            Reply::Text { text, .. } => (text, 0),
-            Reply::Error(text) => (text, 1),
-            Reply::AskSecret | Reply::Close | Reply::Nothing => (String::new(), 0),
-        };
-        let mut joined = String::new();
-        for line in text.lines() {
-            joined.push_str(line);
-            joined.push_str(newline);
+        match self.run(command, 0) {
+            Reply::Text { text, .. } => ExecOutput {
+                stdout: lines(&text),
+                stderr: String::new(),
+                status: 0,
+            },
+            // A Linux shell reports an unknown command on stderr with status 127 (the lab's
+            // only Linux error); network OSes print their errors as ordinary output.
+            Reply::Error(text) if linux => ExecOutput {
+                stdout: String::new(),
+                stderr: lines(&text),
+                status: 127,
+            },
+            Reply::Error(text) => ExecOutput {
+                stdout: lines(&text),
+                stderr: String::new(),
+                status: 1,
+            },
+            Reply::AskSecret | Reply::Close | Reply::Nothing => ExecOutput::default(),
         }
-        (joined, status)
     }
 
     fn line_key(&mut self, byte: u8, out: &mut Out) {

@@ -414,11 +414,20 @@ async fn exec_task(
         return;
     }
     let mut cli = Device::new(Arc::clone(&device));
-    let (output, status) = cli.exec(command);
-    if !output.is_empty() && handle.data(channel, output.into_bytes()).await.is_err() {
+    let out = cli.exec(command);
+    if !out.stdout.is_empty() && handle.data(channel, out.stdout.into_bytes()).await.is_err() {
         return;
     }
-    let _ = handle.exit_status_request(channel, status).await;
+    // Extended data type 1 is stderr (RFC 4254, section 5.2).
+    if !out.stderr.is_empty()
+        && handle
+            .extended_data(channel, 1, out.stderr.into_bytes())
+            .await
+            .is_err()
+    {
+        return;
+    }
+    let _ = handle.exit_status_request(channel, out.status).await;
     let _ = handle.eof(channel).await;
     let _ = handle.close(channel).await;
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::catalog::{Catalog, Platform};
-use super::device::{Device, DeviceShared, Step};
+use super::device::{Device, DeviceShared, ExecOutput, Step};
 use super::*;
 
 fn spec(name: &str, platform: &str, secret: Option<&str>) -> DeviceSpec {
@@ -90,11 +90,11 @@ fn every_data_file_loads_and_every_canned_command_renders() {
                 command.push_str(" 192.0.2.9");
             }
             let mut device = Device::new(Arc::clone(&shared));
-            let (out, status) = device.exec(&command);
-            assert_eq!(status, 0, "{platform} {command:?}: {out}");
+            let out = device.exec(&command);
+            assert_eq!(out.status, 0, "{platform} {command:?}: {out:?}");
             assert!(
-                !out.contains("template error"),
-                "{platform} {command:?}: {out}"
+                !out.stdout.contains("template error"),
+                "{platform} {command:?}: {out:?}"
             );
         }
     }
@@ -127,9 +127,9 @@ fn host_vars_override_defaults() {
     let mut s = spec("r1", "ios", None);
     s.vars.insert("os_version".into(), "17.3.4a".into());
     let mut device = Device::new(shared(&s));
-    let (out, status) = device.exec("show version");
-    assert_eq!(status, 0);
-    assert!(out.contains("Version 17.3.4a,"), "{out}");
+    let out = device.exec("show version");
+    assert_eq!(out.status, 0);
+    assert!(out.stdout.contains("Version 17.3.4a,"), "{out:?}");
 }
 
 #[test]
@@ -407,18 +407,26 @@ fn linux_shell() {
 fn exec_status_and_line_endings() {
     let s = spec("r1", "ios", None);
     let dev = shared(&s);
-    let (out, status) = Device::new(Arc::clone(&dev)).exec("show ip interface brief");
-    assert_eq!(status, 0);
-    assert!(out.starts_with("Interface"), "{out}");
-    assert!(out.ends_with("\r\n"));
-    let (out, status) = Device::new(Arc::clone(&dev)).exec("nonsense");
-    assert_eq!(status, 1);
-    assert!(out.contains("% Invalid input detected"), "{out}");
+    let out = Device::new(Arc::clone(&dev)).exec("show ip interface brief");
+    assert_eq!(out.status, 0);
+    assert!(out.stdout.starts_with("Interface"), "{out:?}");
+    assert!(out.stdout.ends_with("\r\n"));
+    let out = Device::new(Arc::clone(&dev)).exec("nonsense");
+    assert_eq!(out.status, 1);
+    assert!(out.stdout.contains("% Invalid input detected"), "{out:?}");
     let linux = shared(&spec("h", "linux", None));
-    let (out, status) = Device::new(Arc::clone(&linux)).exec("hostname");
-    assert_eq!((out.as_str(), status), ("h\n", 0));
-    let (_, status) = Device::new(linux).exec("nope");
-    assert_eq!(status, 1);
+    let out = Device::new(Arc::clone(&linux)).exec("hostname");
+    assert_eq!((out.stdout.as_str(), out.status), ("h\n", 0));
+    // Like bash: nothing on stdout, the complaint on stderr, status 127.
+    let out = Device::new(linux).exec("nope");
+    assert_eq!(
+        out,
+        ExecOutput {
+            stdout: String::new(),
+            stderr: "bash: nope: command not found\n".into(),
+            status: 127,
+        }
+    );
 }
 
 #[test]
