@@ -152,10 +152,32 @@ pub struct Overrides {
     pub timeout: Option<f64>,
 }
 
-fn seconds(what: &str, value: f64) -> Result<Duration, ConfigError> {
-    Duration::try_from_secs_f64(value).map_err(|_| ConfigError::Invalid {
+/// Longest accepted timeout or interval: a week. Anything longer is a typo, and adding a huge
+/// value to `Instant::now()` would overflow.
+pub const MAX_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
+
+/// Most hosts in flight at once (far beyond any descriptor limit, but a bound for typos).
+pub const MAX_WORKERS: usize = 100_000;
+
+/// Checks a number of seconds from the config file, the command line or the inventory; 0 is
+/// accepted only where it means "off".
+pub fn checked_seconds(value: f64, zero_means_off: bool) -> Result<Duration, String> {
+    // Written so that NaN fails too.
+    if !(0.0..=MAX_SECONDS).contains(&value) {
+        return Err(format!(
+            "{value} is not a number of seconds from 0 to {MAX_SECONDS}"
+        ));
+    }
+    if value == 0.0 && !zero_means_off {
+        return Err("must be more than 0 seconds".to_string());
+    }
+    Ok(Duration::from_secs_f64(value))
+}
+
+fn seconds(what: &str, value: f64, zero_means_off: bool) -> Result<Duration, ConfigError> {
+    checked_seconds(value, zero_means_off).map_err(|reason| ConfigError::Invalid {
         what: what.to_string(),
-        reason: format!("{value} is not a number of seconds"),
+        reason,
     })
 }
 
@@ -213,28 +235,41 @@ impl Settings {
         let mut plugins: Vec<PathBuf> = file.plugins.iter().map(rel).collect();
         plugins.extend(overrides.plugins.iter().cloned());
 
-        let workers = overrides.workers.or(file.runner.workers).unwrap_or(100);
-        if workers == 0 {
+        // Which setting a bad value came from: the flag (or its NETRUN_* variable), else the file.
+        let in_file = |key: &str| match &path {
+            Some(p) => format!("{}: {key}", p.display()),
+            None => key.to_string(),
+        };
+        let (workers, workers_from) = match (overrides.workers, file.runner.workers) {
+            (Some(w), _) => (w, "--workers".to_string()),
+            (None, Some(w)) => (w, in_file("runner.workers")),
+            (None, None) => (100, String::new()),
+        };
+        if !(1..=MAX_WORKERS).contains(&workers) {
             return Err(ConfigError::Invalid {
-                what: "workers".into(),
-                reason: "must be at least 1".into(),
+                what: workers_from,
+                reason: format!("{workers} is not from 1 to {MAX_WORKERS}"),
             });
         }
-        let timeout = overrides
-            .timeout
-            .or(file.runner.timeout)
-            .map(|t| seconds("timeout", t))
-            .transpose()?;
+        let timeout = match (overrides.timeout, file.runner.timeout) {
+            (Some(t), _) => Some(seconds("--timeout", t, false)?),
+            (None, Some(t)) => Some(seconds(&in_file("runner.timeout"), t, false)?),
+            (None, None) => None,
+        };
 
         let ssh = &file.ssh;
         let home = std::env::var_os("HOME")
             .map(PathBuf::from)
             .unwrap_or_default();
-        let keepalive = seconds("ssh.keepalive", ssh.keepalive.unwrap_or(30.0))?;
+        let ssh_secs = |key: &str, value: Option<f64>, default: f64| match value {
+            Some(v) => seconds(&in_file(&format!("ssh.{key}")), v, key == "keepalive"),
+            None => Ok(Duration::from_secs_f64(default)),
+        };
+        let keepalive = ssh_secs("keepalive", ssh.keepalive, 30.0)?;
         let ssh = SshSettings {
-            connect_timeout: seconds("ssh.connect_timeout", ssh.connect_timeout.unwrap_or(10.0))?,
-            auth_timeout: seconds("ssh.auth_timeout", ssh.auth_timeout.unwrap_or(15.0))?,
-            command_timeout: seconds("ssh.command_timeout", ssh.command_timeout.unwrap_or(30.0))?,
+            connect_timeout: ssh_secs("connect_timeout", ssh.connect_timeout, 10.0)?,
+            auth_timeout: ssh_secs("auth_timeout", ssh.auth_timeout, 15.0)?,
+            command_timeout: ssh_secs("command_timeout", ssh.command_timeout, 30.0)?,
             keepalive: (!keepalive.is_zero()).then_some(keepalive),
             known_hosts: ssh.known_hosts.unwrap_or_default(),
             known_hosts_file: ssh
@@ -339,10 +374,68 @@ mod tests {
     fn zero_workers_is_rejected() {
         let path = write("zero", "runner: {workers: 0}\n");
         let err = Settings::load(&Overrides {
-            config: Some(path),
+            config: Some(path.clone()),
             ..Default::default()
         })
         .unwrap_err();
-        assert_eq!(err.to_string(), "workers: must be at least 1");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: runner.workers: 0 is not from 1 to 100000",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn out_of_range_numbers_name_their_origin() {
+        let path = write(
+            "range",
+            "runner: {workers: 18446744073709551615}\nssh: {connect_timeout: -5}\n",
+        );
+        let load = |overrides: Overrides| {
+            Settings::load(&Overrides {
+                config: Some(path.clone()),
+                ..overrides
+            })
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+        };
+        let file = path.display();
+        assert_eq!(
+            load(Overrides::default()),
+            format!("{file}: runner.workers: 18446744073709551615 is not from 1 to 100000")
+        );
+        assert_eq!(
+            load(Overrides {
+                workers: Some(5),
+                ..Default::default()
+            }),
+            format!("{file}: ssh.connect_timeout: -5 is not a number of seconds from 0 to 604800")
+        );
+        assert_eq!(
+            load(Overrides {
+                workers: Some(5),
+                timeout: Some(0.0),
+                ..Default::default()
+            }),
+            "--timeout: must be more than 0 seconds"
+        );
+        assert_eq!(
+            load(Overrides {
+                workers: Some(usize::MAX),
+                ..Default::default()
+            }),
+            format!("--workers: {} is not from 1 to 100000", usize::MAX)
+        );
+        assert_eq!(
+            load(Overrides {
+                workers: Some(5),
+                timeout: Some(1.0e19),
+                ..Default::default()
+            }),
+            "--timeout: 10000000000000000000 is not a number of seconds from 0 to 604800"
+        );
     }
 }

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::{CliSession, KnownHostsPolicy, SshConnection, SshError, SshTarget};
 use crate::config::SshSettings;
@@ -122,16 +121,30 @@ impl SshPlugin {
         ssh.keepalive = self.settings.keepalive;
 
         for (key, value) in &target.extras {
+            let is_secret = matches!(key.as_str(), "secret" | "passphrase");
             let bad = |expected: &str| {
-                format!("connection_options.ssh.extras.{key}: expected {expected}, found {value}")
+                // A mistyped secret is still a secret: name its type, never its value.
+                let found = if is_secret {
+                    format!("{} (value not shown)", json_type(value))
+                } else {
+                    value.to_string()
+                };
+                format!("connection_options.ssh.extras.{key}: expected {expected}, found {found}")
             };
             let text = || value.as_str().ok_or_else(|| bad("a string"));
+            // Like `password:`, a numeric secret (`secret: 1234`) is its digits.
+            let secret_text = || match value {
+                serde_json::Value::String(s) => Ok(s.clone()),
+                serde_json::Value::Number(n) => Ok(n.to_string()),
+                _ => Err(bad("a string")),
+            };
             let flag = || value.as_bool().ok_or_else(|| bad("true or false"));
             let secs = || {
-                value
+                let checked = value
                     .as_f64()
-                    .and_then(|s| Duration::try_from_secs_f64(s).ok())
                     .ok_or_else(|| bad("a number of seconds"))
+                    .map(|s| crate::config::checked_seconds(s, key == "keepalive"));
+                checked?.map_err(|reason| format!("connection_options.ssh.extras.{key}: {reason}"))
             };
             match key.as_str() {
                 "mode" => {
@@ -141,7 +154,7 @@ impl SshPlugin {
                         _ => return Err(bad("`shell` or `exec`")),
                     }
                 }
-                "secret" => ssh.secret = Some(text()?.to_string()),
+                "secret" => ssh.secret = Some(secret_text()?),
                 "known_hosts" => {
                     ssh.known_hosts = match text()? {
                         "strict" => KnownHostsPolicy::Strict,
@@ -153,7 +166,7 @@ impl SshPlugin {
                 "known_hosts_file" => ssh.known_hosts_file = expand_home(text()?),
                 "legacy_algorithms" => ssh.legacy_algorithms = flag()?,
                 "private_key" => ssh.private_key = Some(expand_home(text()?)),
-                "passphrase" => ssh.passphrase = Some(text()?.to_string()),
+                "passphrase" => ssh.passphrase = Some(secret_text()?),
                 "use_agent" => ssh.use_agent = flag()?,
                 "connect_timeout" => ssh.timeouts.connect = secs()?,
                 "auth_timeout" => ssh.timeouts.auth = secs()?,
@@ -171,6 +184,18 @@ impl SshPlugin {
             }
         }
         Ok(ssh)
+    }
+}
+
+/// The JSON type of `value`, for messages that must not show it.
+fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "a mapping",
     }
 }
 
@@ -330,5 +355,79 @@ impl Connection for SshExec {
         Box::pin(async move {
             let _ = self.conn.close().await;
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn plugin() -> SshPlugin {
+        let settings = SshSettings {
+            connect_timeout: Duration::from_secs(10),
+            auth_timeout: Duration::from_secs(15),
+            command_timeout: Duration::from_secs(30),
+            keepalive: None,
+            known_hosts: KnownHostsPolicy::AcceptNew,
+            known_hosts_file: PathBuf::from("known_hosts"),
+        };
+        SshPlugin::new(settings, Arc::new(Platforms::builtin()))
+    }
+
+    fn prepare(extras: serde_json::Value) -> Result<SshTarget, String> {
+        let target = Target {
+            host: "r1".into(),
+            hostname: "127.0.0.1".into(),
+            port: None,
+            username: Some("admin".into()),
+            password: None,
+            platform: Some("ios".into()),
+            extras: extras.as_object().cloned().unwrap_or_default(),
+        };
+        plugin().prepare(&target)
+    }
+
+    #[test]
+    fn a_mistyped_secret_is_described_not_shown() {
+        for extras in [
+            serde_json::json!({"secret": ["s3cr3t-in-a-list"]}),
+            serde_json::json!({"passphrase": {"pp": "s3cr3t-in-a-map"}}),
+            serde_json::json!({"secret": true}),
+        ] {
+            let err = prepare(extras.clone()).err().unwrap_or_default();
+            assert!(err.contains("expected a string, found a"), "{err}");
+            assert!(err.contains("(value not shown)"), "{err}");
+            assert!(!err.contains("s3cr3t") && !err.contains("true"), "{err}");
+        }
+        // Numbers are accepted as their digits, like `password: 1234`.
+        let ssh = prepare(serde_json::json!({"secret": 987654})).expect("numeric secret");
+        assert_eq!(ssh.secret.as_deref(), Some("987654"));
+    }
+
+    #[test]
+    fn timeouts_are_bounded() {
+        let err = prepare(serde_json::json!({"command_timeout": 1.0e19})).err();
+        assert_eq!(
+            err.as_deref(),
+            Some(
+                "connection_options.ssh.extras.command_timeout: 10000000000000000000 is not a number of seconds from 0 to 604800"
+            )
+        );
+        let err = prepare(serde_json::json!({"connect_timeout": 0})).err();
+        assert_eq!(
+            err.as_deref(),
+            Some("connection_options.ssh.extras.connect_timeout: must be more than 0 seconds")
+        );
+        let ssh = prepare(serde_json::json!({"keepalive": 0, "auth_timeout": 2.5})).expect("ok");
+        assert_eq!(ssh.keepalive, None, "0 turns keepalive off");
+        assert_eq!(ssh.timeouts.auth, Duration::from_millis(2500));
+        let err = prepare(serde_json::json!({"auth_timeout": "soon"})).err();
+        assert_eq!(
+            err.as_deref(),
+            Some(
+                "connection_options.ssh.extras.auth_timeout: expected a number of seconds, found \"soon\""
+            )
+        );
     }
 }
