@@ -64,28 +64,87 @@ impl TranscriptSink for MemoryTranscript {
 pub const REDACTED: &[u8] = b"********";
 
 /// Per-channel recorder that scrubs known secrets before they reach the sink.
-#[derive(Clone)]
+///
+/// A secret can arrive split over two SSH packets, so the end of the received data that could
+/// still be the start of a secret is held back until the next packet shows what follows.
 pub(crate) struct Recorder {
     sink: Arc<dyn TranscriptSink>,
     secrets: Vec<String>,
+    held: Mutex<Vec<u8>>,
 }
 
 impl Recorder {
     pub(crate) fn new(sink: Arc<dyn TranscriptSink>, secrets: Vec<String>) -> Self {
-        Recorder { sink, secrets }
+        let secrets = secrets.into_iter().filter(|s| !s.is_empty()).collect();
+        Recorder {
+            sink,
+            secrets,
+            held: Mutex::new(Vec::new()),
+        }
     }
 
     /// Record data that is known to be a secret (password answer): only the marker is kept.
     pub(crate) fn secret_sent(&self) {
+        self.flush();
         self.sink.record(Direction::Sent, REDACTED);
         self.sink.record(Direction::Sent, b"\n");
     }
 
     /// Record ordinary data, replacing any occurrence of a secret.
     pub(crate) fn record(&self, direction: Direction, data: &[u8]) {
-        let scrubbed = redact(data, &self.secrets);
-        self.sink.record(direction, &scrubbed);
+        match direction {
+            Direction::Sent => {
+                // What the device sent before this goes first, as it happened.
+                self.flush();
+                self.sink.record(direction, &redact(data, &self.secrets));
+            }
+            Direction::Received => {
+                let Ok(mut held) = self.held.lock() else {
+                    return;
+                };
+                held.extend_from_slice(data);
+                let scrubbed = redact(&held, &self.secrets);
+                let keep = secret_prefix_len(&scrubbed, &self.secrets);
+                let (ready, rest) = scrubbed.split_at(scrubbed.len() - keep);
+                if !ready.is_empty() {
+                    self.sink.record(direction, ready);
+                }
+                *held = rest.to_vec();
+            }
+        }
     }
+
+    /// Writes out held-back received data (it did not turn into a secret).
+    fn flush(&self) {
+        let Ok(mut held) = self.held.lock() else {
+            return;
+        };
+        if !held.is_empty() {
+            self.sink.record(Direction::Received, &held);
+            held.clear();
+        }
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+/// Length of the longest end of `data` that is the beginning (not the whole) of a secret.
+fn secret_prefix_len(data: &[u8], secrets: &[String]) -> usize {
+    secrets
+        .iter()
+        .map(|s| {
+            let s = s.as_bytes();
+            (1..s.len().min(data.len() + 1))
+                .rev()
+                .find(|&n| data.ends_with(&s[..n]))
+                .unwrap_or(0)
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 fn redact(data: &[u8], secrets: &[String]) -> Vec<u8> {
@@ -166,5 +225,42 @@ mod tests {
         rec.secret_sent();
         assert_eq!(mem.received_text(), "echo ******** done");
         assert_eq!(mem.sent_text(), "********\n");
+    }
+
+    #[test]
+    fn a_secret_split_across_packets_is_scrubbed() {
+        let mem = MemoryTranscript::new();
+        let rec = Recorder::new(Arc::new(mem.clone()), vec!["Pa55word".into()]);
+        // Split at every position, and one byte at a time.
+        let text = b"serial: Pa55word x Pa55word";
+        for cut in 1..text.len() {
+            let (a, b) = text.split_at(cut);
+            rec.record(Direction::Received, a);
+            rec.record(Direction::Received, b);
+            rec.record(Direction::Received, b"\n");
+        }
+        for byte in text {
+            rec.record(Direction::Received, std::slice::from_ref(byte));
+        }
+        drop(rec);
+        let got = mem.received_text();
+        assert!(!got.contains("Pa55word"), "{got}");
+        let expected = "serial: ******** x ********";
+        assert_eq!(got.matches(expected).count(), text.len(), "{got}");
+    }
+
+    #[test]
+    fn held_back_text_is_written_before_what_is_sent_and_at_the_end() {
+        let mem = MemoryTranscript::new();
+        let sink: Arc<dyn TranscriptSink> = Arc::new(mem.clone());
+        let rec = Recorder::new(sink, vec!["secret".into()]);
+        // "r1#se" could be the start of "secret": held until something else happens.
+        rec.record(Direction::Received, b"r1#se");
+        assert_eq!(mem.received_text(), "r1#");
+        rec.record(Direction::Sent, b"show clock\n");
+        assert_eq!(mem.received_text(), "r1#se");
+        rec.record(Direction::Received, b"cre");
+        drop(rec);
+        assert_eq!(mem.received_text(), "r1#secre");
     }
 }
