@@ -372,6 +372,13 @@ fn execute(
     work: Work,
     devices: Option<Vec<DeviceSpec>>,
 ) -> Result<u8, Error> {
+    // A results directory that cannot be made is found before anything runs (exit 2).
+    if let Some(dir) = &options.save_dir {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+            path: dir.clone(),
+            source,
+        })?;
+    }
     let started = Instant::now();
     let total = jobs.len();
     let bar = view
@@ -513,9 +520,11 @@ fn report(
         }
     };
     written.and_then(|()| out.flush()).map_err(Error::Output)?;
-    if let Some(dir) = &options.save_dir {
-        save_results(dir, results)?;
-    }
+    // Every file that can be written is written; the first failure is reported afterwards.
+    let saved = match &options.save_dir {
+        Some(dir) => save_results(dir, results),
+        None => Ok(()),
+    };
     if let Some(path) = &options.save_failed {
         let failed: String = results
             .iter()
@@ -527,12 +536,15 @@ fn report(
             source,
         })?;
     }
+    saved?;
     Ok(summary.exit_code())
 }
 
+/// Writes each host's output to `DIR/HOST.txt`; the first failure, after trying every host.
 fn save_results(dir: &std::path::Path, results: &[HostResult]) -> Result<(), Error> {
     let write_error = |path: std::path::PathBuf| move |source| Error::Write { path, source };
     std::fs::create_dir_all(dir).map_err(write_error(dir.to_path_buf()))?;
+    let mut first_error = None;
     for host in results {
         let text: String = host
             .results
@@ -543,10 +555,12 @@ fn save_results(dir: &std::path::Path, results: &[HostResult]) -> Result<(), Err
                 None => None,
             })
             .collect();
-        let path = dir.join(format!("{}.txt", host.host));
-        std::fs::write(&path, text).map_err(write_error(path.clone()))?;
+        let path = dir.join(crate::output::host_file_name(&host.host, "txt"));
+        if let Err(err) = std::fs::write(&path, text).map_err(write_error(path.clone())) {
+            first_error.get_or_insert(err);
+        }
     }
-    Ok(())
+    first_error.map_or(Ok(()), Err)
 }
 
 fn lab(settings: &Settings, args: LabArgs) -> Result<u8, Error> {

@@ -72,12 +72,21 @@ impl DeviceShared {
         for (key, value) in &spec.vars {
             vars.insert(key.clone(), value.clone());
         }
-        let hostname = spec
+        // Like a device's configured hostname: the first label of the inventory name, in the
+        // characters a network OS accepts, and never empty (an inventory name like `../x`).
+        let hostname: String = spec
             .name
             .split('.')
             .next()
-            .unwrap_or(&spec.name)
-            .to_string();
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+            .collect();
+        let hostname = if hostname.is_empty() {
+            "device".to_string()
+        } else {
+            hostname
+        };
         let mut ctx = vars.clone();
         ctx.insert("name".into(), Value::from(spec.name.clone()));
         ctx.insert("hostname".into(), Value::from(hostname.clone()));

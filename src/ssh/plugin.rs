@@ -69,7 +69,7 @@ impl SshPlugin {
         let Some(dir) = &self.session_log else {
             return Ok(None);
         };
-        let path = dir.join(format!("{host}.log"));
+        let path = dir.join(crate::output::host_file_name(host, "log"));
         let first = self
             .logged
             .lock()

@@ -124,6 +124,50 @@ fn save_failed_then_rerun_just_those_hosts() {
 }
 
 #[test]
+fn host_names_cannot_write_outside_the_save_and_log_directories() {
+    let scratch = Scratch::new();
+    scratch.file(
+        "inventory/hosts.yaml",
+        "\"sub/r1\": {platform: ios, username: u, password: p}\n\"../escaped\": {platform: ios, username: u, password: p}\n",
+    );
+    let session = scratch.netrun(&[
+        "command",
+        "show clock",
+        "--lab",
+        "--save-dir",
+        "out/saved",
+        "--session-log",
+        "out/logs",
+    ]);
+    assert_eq!(session.code, 0, "{session}");
+    let mut files: Vec<String> = ["out/saved", "out/logs", "out"]
+        .iter()
+        .flat_map(|dir| {
+            std::fs::read_dir(scratch.path.join(dir))
+                .into_iter()
+                .flatten()
+        })
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            entry.path().is_file().then_some(name)
+        })
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "%2E.%2Fescaped.log",
+            "%2E.%2Fescaped.txt",
+            "sub%2Fr1.log",
+            "sub%2Fr1.txt"
+        ]
+    );
+    assert!(!scratch.path.join("out/escaped.txt").exists());
+    assert!(!scratch.path.join("out/saved/sub").exists());
+}
+
+#[test]
 fn hosts_that_cannot_be_connected_stop_the_run_before_it_starts() {
     let scratch = Scratch::new();
     scratch.file(
