@@ -706,7 +706,7 @@ fn run_task(settings: &Settings, view: &View, args: crate::cli::RunArgs) -> Resu
         env: Arc::new(template::environment(Some(settings.templates_dir.clone()))),
         platforms,
         plugins: infos,
-        dry_run: args.options.dry_run,
+        dry_run: args.dry_run,
     });
     let work = crate::task::task_work(run, args.task.clone(), params);
     let mut plugins = Plugins::default();

@@ -127,9 +127,6 @@ pub struct RunOptions {
     /// Per-host deadline in seconds; the host is cancelled and marked timeout
     #[arg(long, value_name = "SECS", env = "NETRUN_TIMEOUT")]
     pub timeout: Option<f64>,
-    /// Do not send changes; steps that would change a device report skipped
-    #[arg(long)]
-    pub dry_run: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = RunOutput::Table)]
     pub output: RunOutput,
@@ -161,6 +158,10 @@ pub struct RunArgs {
     /// How to run.
     #[command(flatten)]
     pub options: RunOptions,
+    /// Do not send changes; steps that would change a device report skipped
+    // Only for tasks: `command` sends exactly the lines it is given, so it has no dry run.
+    #[arg(long, help_heading = "Run options")]
+    pub dry_run: bool,
 }
 
 /// `netrun command`.

@@ -186,3 +186,17 @@ fn lab_refuses_non_loopback_addresses() {
     assert_eq!(session.code, 2, "{session}");
     assert!(session.stderr.contains("only binds loopback"), "{session}");
 }
+
+#[test]
+fn dry_run_belongs_to_tasks_not_to_raw_commands() {
+    // `command` sends exactly what it is given; pretending to dry-run it would send changes.
+    let session = netrun(&["command", "hostname CHANGED", "--dry-run", "--lab"]);
+    assert_eq!(session.code, 2, "{session}");
+    assert!(session.stdout.is_empty(), "{session}");
+    assert!(
+        session
+            .stderr
+            .contains("unexpected argument '--dry-run' found"),
+        "{session}"
+    );
+}
