@@ -48,7 +48,7 @@ pub struct GlobalArgs {
     /// Only errors on stderr
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// Colour output; NO_COLOR in the environment means never
+    /// Colour output; `auto` means on a terminal and NO_COLOR unset
     #[arg(long, global = true, value_enum, default_value_t = When::Auto, value_name = "WHEN")]
     pub color: When,
     /// Progress bar on stderr
