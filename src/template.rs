@@ -1,7 +1,7 @@
 //! The one minijinja environment of netrun: `--where` expressions, task files and lab outputs all
 //! render through [`environment`], so filters and strictness are the same everywhere.
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 use minijinja::{Environment, UndefinedBehavior};
 
@@ -16,20 +16,42 @@ pub fn environment(templates_dir: Option<PathBuf>) -> Environment<'static> {
     if let Some(dir) = templates_dir {
         env.set_loader(move |name| {
             // Template names come from task files; never let them escape the templates directory.
-            if name.split(['/', '\\']).any(|part| part == "..") {
-                return Ok(None);
-            }
-            match std::fs::read_to_string(dir.join(name)) {
+            let path = template_path(&dir, name).map_err(|why| {
+                minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, why)
+            })?;
+            match std::fs::read_to_string(&path) {
                 Ok(text) => Ok(Some(text)),
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(err) => Err(minijinja::Error::new(
                     minijinja::ErrorKind::InvalidOperation,
-                    format!("cannot read template {}: {err}", dir.join(name).display()),
+                    format!("cannot read template {}: {err}", path.display()),
                 )),
             }
         });
     }
     env
+}
+
+/// The file of template `name` in `dir`, or why it is refused: absolute paths, `..`, and
+/// anything that resolves (through a symlink, say) outside `dir`.
+pub fn template_path(dir: &Path, name: &str) -> Result<PathBuf, String> {
+    let outside = || format!("template `{name}` must be a path inside the templates directory");
+    // `Path::is_absolute` alone misses `/x` on Windows and `C:x`; any root or prefix is refused.
+    let relative = !name.starts_with(['/', '\\'])
+        && Path::new(name)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if !relative || name.split(['/', '\\']).any(|part| part == "..") {
+        return Err(outside());
+    }
+    let path = dir.join(name);
+    // A missing file is reported by whoever reads it; an existing one must really be inside.
+    if let (Ok(real), Ok(real_dir)) = (path.canonicalize(), dir.canonicalize())
+        && !real.starts_with(&real_dir)
+    {
+        return Err(outside());
+    }
+    Ok(path)
 }
 
 thread_local! {
@@ -104,6 +126,36 @@ mod tests {
     fn strict_undefined_is_an_error() {
         let env = environment(None);
         assert!(env.render_str("{{ nope }}", ()).is_err());
+    }
+
+    #[test]
+    fn template_paths_stay_inside_the_directory() {
+        let dir = std::env::temp_dir().join(format!("netrun-tpl-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("sub/ok.j2"), "ok").unwrap();
+        assert_eq!(template_path(&dir, "sub/ok.j2"), Ok(dir.join("sub/ok.j2")));
+        for bad in ["/etc/hostname", "../x.j2", "sub/../../x.j2", "\\x.j2"] {
+            assert!(template_path(&dir, bad).is_err(), "{bad}");
+        }
+        #[cfg(unix)]
+        {
+            let _ = std::fs::remove_file(dir.join("escape.j2"));
+            std::os::unix::fs::symlink("/etc/hostname", dir.join("escape.j2")).unwrap();
+            assert!(template_path(&dir, "escape.j2").is_err());
+        }
+        let env = environment(Some(dir.clone()));
+        assert_eq!(
+            env.render_str("{% include 'sub/ok.j2' %}", ()).unwrap(),
+            "ok"
+        );
+        let err = env
+            .render_str("{% include '/etc/hostname' %}", ())
+            .unwrap_err();
+        assert!(
+            describe(&err).contains("inside the templates directory"),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
