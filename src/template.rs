@@ -59,9 +59,25 @@ thread_local! {
     static CHECKER: Environment<'static> = environment(None);
 }
 
-/// Checks that `source` is a valid template (syntax only; variables are checked when rendered).
+/// Checks that `source` is a valid template (syntax only; variables are checked when rendered)
+/// whose literal `include`/`import`/`extends` names stay inside the templates directory.
 pub fn check_template(source: &str) -> Result<(), minijinja::Error> {
-    CHECKER.with(|env| env.template_from_str(source).map(|_| ()))
+    CHECKER.with(|env| env.template_from_str(source).map(|_| ()))?;
+    // The loader refuses these when rendering too; a literal name is refused here already, so
+    // that `check` reports it with the file and line. Computed names are left to the loader.
+    static LITERAL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"\{%[-+]?\s*(?:include|import|extends|from)\s+(?:"([^"]*)"|'([^']*)')"#)
+            .expect("a valid regular expression")
+    });
+    for caps in LITERAL.captures_iter(source) {
+        let Some(name) = caps.get(1).or_else(|| caps.get(2)) else {
+            continue;
+        };
+        // Only the shape of the name is checked: there is no directory to resolve against here.
+        template_path(Path::new(""), name.as_str())
+            .map_err(|why| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, why))?;
+    }
+    Ok(())
 }
 
 /// Checks that `source` is a valid expression (`when:`, `--where`).
@@ -156,6 +172,23 @@ mod tests {
             "{err}"
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn literal_includes_outside_the_directory_are_refused() {
+        assert!(check_template("{% include 'sub/ok.j2' %}").is_ok());
+        for bad in [
+            "{% include '/etc/os-release' %}",
+            "{%- include \"../x\" %}",
+            "{% import '/x' as m %}",
+            "{% extends '/x' %}",
+        ] {
+            let err = check_template(bad).unwrap_err();
+            assert!(
+                describe(&err).contains("inside the templates directory"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -337,6 +337,13 @@ fn invalid_task_files_are_rejected_precisely() {
             &[("t.yaml", "steps:\n  - render: {template: /etc/hostname}\n")],
         ),
         (
+            "include of an absolute path",
+            &[(
+                "t.yaml",
+                "steps:\n  - render: x\n  - render: \"{% include '/etc/os-release' %}\"\n",
+            )],
+        ),
+        (
             "template path through ..",
             &[("t.yaml", "steps:\n  - config: {template: ../t.yaml}\n")],
         ),
