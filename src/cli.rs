@@ -149,7 +149,10 @@ pub struct RunOptions {
 pub struct RunArgs {
     /// Task name: tasks/NAME.yaml
     pub task: String,
-    /// Task parameter, value read as a YAML scalar; repeatable
+    /// Task parameter; repeatable. V is text, kept verbatim, except `true`/`false` and decimal
+    /// integers (`42`), which become a boolean or a number unless the param's default is a string.
+    /// Floats stay text (`17.10`); a YAML-quoted V ('a: b') is unquoted; a V that reads as a YAML
+    /// mapping or list is an error
     #[arg(long = "arg", value_name = "K=V")]
     pub args: Vec<String>,
     /// Which hosts.

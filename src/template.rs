@@ -1,7 +1,7 @@
 //! The one minijinja environment of netrun: `--where` expressions, task files and lab outputs all
 //! render through [`environment`], so filters and strictness are the same everywhere.
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 use minijinja::{Environment, UndefinedBehavior};
 
@@ -16,15 +16,15 @@ pub fn environment(templates_dir: Option<PathBuf>) -> Environment<'static> {
     if let Some(dir) = templates_dir {
         env.set_loader(move |name| {
             // Template names come from task files; never let them escape the templates directory.
-            if name.split(['/', '\\']).any(|part| part == "..") {
-                return Ok(None);
-            }
-            match std::fs::read_to_string(dir.join(name)) {
+            let path = template_path(&dir, name).map_err(|why| {
+                minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, why)
+            })?;
+            match std::fs::read_to_string(&path) {
                 Ok(text) => Ok(Some(text)),
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(err) => Err(minijinja::Error::new(
                     minijinja::ErrorKind::InvalidOperation,
-                    format!("cannot read template {}: {err}", dir.join(name).display()),
+                    format!("cannot read template {}: {err}", path.display()),
                 )),
             }
         });
@@ -32,14 +32,52 @@ pub fn environment(templates_dir: Option<PathBuf>) -> Environment<'static> {
     env
 }
 
+/// The file of template `name` in `dir`, or why it is refused: absolute paths, `..`, and
+/// anything that resolves (through a symlink, say) outside `dir`.
+pub fn template_path(dir: &Path, name: &str) -> Result<PathBuf, String> {
+    let outside = || format!("template `{name}` must be a path inside the templates directory");
+    // `Path::is_absolute` alone misses `/x` on Windows and `C:x`; any root or prefix is refused.
+    let relative = !name.starts_with(['/', '\\'])
+        && Path::new(name)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if !relative || name.split(['/', '\\']).any(|part| part == "..") {
+        return Err(outside());
+    }
+    let path = dir.join(name);
+    // A missing file is reported by whoever reads it; an existing one must really be inside.
+    if let (Ok(real), Ok(real_dir)) = (path.canonicalize(), dir.canonicalize())
+        && !real.starts_with(&real_dir)
+    {
+        return Err(outside());
+    }
+    Ok(path)
+}
+
 thread_local! {
     /// The environment used to check template syntax while files are read (no loader needed).
     static CHECKER: Environment<'static> = environment(None);
 }
 
-/// Checks that `source` is a valid template (syntax only; variables are checked when rendered).
+/// Checks that `source` is a valid template (syntax only; variables are checked when rendered)
+/// whose literal `include`/`import`/`extends` names stay inside the templates directory.
 pub fn check_template(source: &str) -> Result<(), minijinja::Error> {
-    CHECKER.with(|env| env.template_from_str(source).map(|_| ()))
+    CHECKER.with(|env| env.template_from_str(source).map(|_| ()))?;
+    // The loader refuses these when rendering too; a literal name is refused here already, so
+    // that `check` reports it with the file and line. Computed names are left to the loader.
+    static LITERAL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"\{%[-+]?\s*(?:include|import|extends|from)\s+(?:"([^"]*)"|'([^']*)')"#)
+            .expect("a valid regular expression")
+    });
+    for caps in LITERAL.captures_iter(source) {
+        let Some(name) = caps.get(1).or_else(|| caps.get(2)) else {
+            continue;
+        };
+        // Only the shape of the name is checked: there is no directory to resolve against here.
+        template_path(Path::new(""), name.as_str())
+            .map_err(|why| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, why))?;
+    }
+    Ok(())
 }
 
 /// Checks that `source` is a valid expression (`when:`, `--where`).
@@ -104,6 +142,53 @@ mod tests {
     fn strict_undefined_is_an_error() {
         let env = environment(None);
         assert!(env.render_str("{{ nope }}", ()).is_err());
+    }
+
+    #[test]
+    fn template_paths_stay_inside_the_directory() {
+        let dir = std::env::temp_dir().join(format!("netrun-tpl-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("sub/ok.j2"), "ok").unwrap();
+        assert_eq!(template_path(&dir, "sub/ok.j2"), Ok(dir.join("sub/ok.j2")));
+        for bad in ["/etc/hostname", "../x.j2", "sub/../../x.j2", "\\x.j2"] {
+            assert!(template_path(&dir, bad).is_err(), "{bad}");
+        }
+        #[cfg(unix)]
+        {
+            let _ = std::fs::remove_file(dir.join("escape.j2"));
+            std::os::unix::fs::symlink("/etc/hostname", dir.join("escape.j2")).unwrap();
+            assert!(template_path(&dir, "escape.j2").is_err());
+        }
+        let env = environment(Some(dir.clone()));
+        assert_eq!(
+            env.render_str("{% include 'sub/ok.j2' %}", ()).unwrap(),
+            "ok"
+        );
+        let err = env
+            .render_str("{% include '/etc/hostname' %}", ())
+            .unwrap_err();
+        assert!(
+            describe(&err).contains("inside the templates directory"),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn literal_includes_outside_the_directory_are_refused() {
+        assert!(check_template("{% include 'sub/ok.j2' %}").is_ok());
+        for bad in [
+            "{% include '/etc/os-release' %}",
+            "{%- include \"../x\" %}",
+            "{% import '/x' as m %}",
+            "{% extends '/x' %}",
+        ] {
+            let err = check_template(bad).unwrap_err();
+            assert!(
+                describe(&err).contains("inside the templates directory"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

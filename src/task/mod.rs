@@ -263,6 +263,9 @@ struct LoadContext {
     default_connection: String,
     /// The templates directory.
     templates: PathBuf,
+    /// Declared params of every task that parsed, known in the second pass so that subtask
+    /// calls can be checked against them.
+    declared: HashMap<String, IndexMap<String, Param>>,
 }
 
 thread_local! {
@@ -387,8 +390,27 @@ pub struct Step {
 
 impl<'de> Deserialize<'de> for Step {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Errors raised here point at the step's first line.
-        let file = StepFile::deserialize(deserializer)?;
+        // The whole-step checks run inside the step mapping's visitor: serde_yaml positions an
+        // error by the value being visited when it is raised, so an error raised after the
+        // mapping was read would point at the enclosing `steps:` list instead of this step.
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Step;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a step (a mapping with one of `command`, `config`, `call`, `render` or `task`)")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Step, A::Error> {
+                let file = StepFile::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Step::from_file(file).map_err(de::Error::custom)
+            }
+        }
+        deserializer.deserialize_map(V)
+    }
+}
+
+impl Step {
+    /// Checks a step as written: one kind, modifiers that fit it, the plugin and templates it needs.
+    fn from_file(file: StepFile) -> Result<Step, String> {
         let mut kinds = Vec::new();
         if let Some(command) = file.command {
             kinds.push(StepKind::Command(command));
@@ -405,7 +427,7 @@ impl<'de> Deserialize<'de> for Step {
                     .unwrap_or(serde_yaml::Value::Null),
             });
         } else if file.args.is_some() {
-            return Err(de::Error::custom("`args` belongs to a `call` step"));
+            return Err("`args` belongs to a `call` step".to_string());
         }
         if let Some(render) = file.render {
             kinds.push(StepKind::Render(render));
@@ -417,29 +439,28 @@ impl<'de> Deserialize<'de> for Step {
                 .unwrap_or_default();
             kinds.push(StepKind::Task { name, params });
         } else if file.params.is_some() {
-            return Err(de::Error::custom("`params` belongs to a `task` step"));
+            return Err("`params` belongs to a `task` step".to_string());
         }
         let kind = match kinds.len() {
             1 => kinds.remove(0),
             0 => {
-                return Err(de::Error::custom(
-                    "a step needs one of `command`, `config`, `call`, `render` or `task`",
-                ));
+                return Err(
+                    "a step needs one of `command`, `config`, `call`, `render` or `task`"
+                        .to_string(),
+                );
             }
             _ => {
                 let names: Vec<&str> = kinds.iter().map(StepKind::keyword).collect();
-                return Err(de::Error::custom(format!(
+                return Err(format!(
                     "a step does one thing; this one has {}: split it into several steps",
                     names.join(" and ")
-                )));
+                ));
             }
         };
-        CONTEXT
-            .with(|cell| match cell.borrow().as_ref() {
-                Some(context) => check_step(context, file.connection.as_deref(), &kind),
-                None => Ok(()),
-            })
-            .map_err(de::Error::custom)?;
+        CONTEXT.with(|cell| match cell.borrow().as_ref() {
+            Some(context) => check_step(context, file.connection.as_deref(), &kind),
+            None => Ok(()),
+        })?;
         let name = file.name.unwrap_or_else(|| match &kind {
             StepKind::Command(CommandSpec::One(t)) => t.0.clone(),
             StepKind::Call { name, .. } | StepKind::Task { name, .. } => name.clone(),
@@ -531,11 +552,41 @@ struct ConnectionAhead {
     connection: Option<String>,
 }
 
+/// The text of a task file; a file that is not UTF-8 is an invalid task file, positioned at
+/// the first bad byte.
+fn read_task_file(path: &Path) -> Result<String, YamlError> {
+    let invalid = |position, message| YamlError {
+        path: path.to_path_buf(),
+        position,
+        message,
+    };
+    let bytes = std::fs::read(path)
+        .map_err(|err| invalid(None, format!("cannot read task file: {err}")))?;
+    String::from_utf8(bytes).map_err(|err| {
+        let bytes = err.as_bytes();
+        let offset = err.utf8_error().valid_up_to();
+        let before = &bytes[..offset];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        // Columns count characters, like serde_yaml's; the line up to `offset` is valid UTF-8.
+        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        invalid(
+            Some((line, column)),
+            match bytes.get(offset) {
+                Some(byte) => format!(
+                    "not valid UTF-8: byte 0x{byte:02x} at byte offset {offset}; task files are UTF-8 text"
+                ),
+                None => format!("not valid UTF-8 at byte offset {offset}; task files are UTF-8 text"),
+            },
+        )
+    })
+}
+
 fn parse_task(path: &Path, mut context: LoadContext) -> Result<TaskFile, TaskError> {
-    let text = std::fs::read_to_string(path).map_err(|source| TaskError::Dir {
-        dir: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_task_file(path)?;
     // Syntax errors surface from the full parse below, with their positions.
     context.default_connection = serde_yaml::from_str::<ConnectionAhead>(&text)
         .ok()
@@ -574,7 +625,13 @@ impl Tasks {
                 }
             }
         }
-        // Subtask cycles, found on the whole graph, are then reported at the step that closes them.
+        // Subtask cycles, found on the whole graph, are then reported at the step that closes them;
+        // subtask calls are checked against the params their subtask declares. Both need every
+        // file read first, so the tasks that call subtasks are read a second time.
+        let declared: HashMap<String, IndexMap<String, Param>> = parsed
+            .iter()
+            .map(|(name, (_, file))| (name.clone(), file.params.clone()))
+            .collect();
         let edges: HashMap<String, Vec<String>> = parsed
             .iter()
             .map(|(name, (_, file))| (name.clone(), subtasks(&file.steps)))
@@ -583,7 +640,11 @@ impl Tasks {
             &files.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
             &edges,
         );
-        let owners: HashSet<&String> = cycles.keys().map(|(owner, _)| owner).collect();
+        let owners: Vec<&String> = edges
+            .iter()
+            .filter(|(_, subs)| !subs.is_empty())
+            .map(|(owner, _)| owner)
+            .collect();
         for owner in owners {
             let Some((path, _)) = parsed.get(owner) else {
                 continue;
@@ -591,6 +652,7 @@ impl Tasks {
             let context = LoadContext {
                 owner: owner.clone(),
                 cycles: cycles.clone(),
+                declared: declared.clone(),
                 ..base.clone()
             };
             if let Err(err) = parse_task(path, context) {
@@ -729,6 +791,9 @@ fn check_step(
             names.join(", ")
         ));
     };
+    if let StepKind::Task { name, params } = kind {
+        check_subtask_params(context, name, params)?;
+    }
     let cli = plugin.command_types.contains(&CommandType::Cli);
     match kind {
         StepKind::Command(_) | StepKind::Config(_) if !cli => {
@@ -757,12 +822,7 @@ fn check_step(
         | StepKind::Render(RenderSpec::File { template }) => template,
         _ => return Ok(()),
     };
-    if file.split(['/', '\\']).any(|part| part == "..") {
-        return Err(format!(
-            "template `{file}` must stay inside the templates directory"
-        ));
-    }
-    let path = context.templates.join(file);
+    let path = crate::template::template_path(&context.templates, file)?;
     let text = std::fs::read_to_string(&path)
         .map_err(|err| format!("cannot read template {}: {err}", path.display()))?;
     crate::template::check_template(&text).map_err(|err| {
@@ -774,32 +834,139 @@ fn check_step(
     })
 }
 
-/// Parses `--arg K=V` values (YAML scalars) against a task's declared params.
+/// Checks a subtask call's params against those the subtask declares (once they are known).
+fn check_subtask_params(
+    context: &LoadContext,
+    name: &str,
+    params: &IndexMap<String, serde_yaml::Value>,
+) -> Result<(), String> {
+    // Unknown in the first pass, and for a subtask that is itself invalid (its own error is
+    // reported when it is used).
+    let Some(declared) = context.declared.get(name) else {
+        return Ok(());
+    };
+    if let Some(key) = params.keys().find(|key| !declared.contains_key(*key)) {
+        return Err(format!(
+            "params.{key}: task `{name}` has no param `{key}` (declared: {})",
+            declared_list(declared)
+        ));
+    }
+    let missing: Vec<&str> = declared
+        .iter()
+        .filter(|(key, param)| {
+            param.required && param.default.is_none() && !params.contains_key(*key)
+        })
+        .map(|(key, _)| key.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "task `{name}` needs param{} {} in `params:`",
+            if missing.len() == 1 { "" } else { "s" },
+            missing
+                .iter()
+                .map(|key| format!("`{key}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// Declared param names for messages, or `none`.
+fn declared_list(declared: &IndexMap<String, Param>) -> String {
+    if declared.is_empty() {
+        "none".to_string()
+    } else {
+        declared
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Parses `--arg K=V` values against a task's declared params (see [`arg_value`] for the rule).
 pub fn resolve_params(
     task: &Task,
     args: &[String],
 ) -> Result<serde_json::Map<String, serde_json::Value>, TaskError> {
-    let mut given = serde_json::Map::new();
+    let mut given = Vec::new();
     for arg in args {
-        let (key, value) = arg
+        let (key, text) = arg
             .split_once('=')
             .ok_or_else(|| TaskError::Params(format!("--arg `{arg}`: expected KEY=VALUE")))?;
-        if !task.params.contains_key(key) {
-            let declared: Vec<&str> = task.params.keys().map(String::as_str).collect();
+        let Some(param) = task.params.get(key) else {
             return Err(TaskError::Params(format!(
                 "task `{}` has no param `{key}` (declared: {})",
                 task.name,
-                if declared.is_empty() {
-                    "none".to_string()
-                } else {
-                    declared.join(", ")
-                }
+                declared_list(&task.params)
             )));
+        };
+        let value = arg_value(param, text)
+            .map_err(|why| TaskError::Params(format!("--arg `{arg}`: {why}")))?;
+        given.push((key.to_string(), value));
+    }
+    bind_params(task, given)
+}
+
+/// The value of `--arg K=TEXT`.
+///
+/// Text typed on a command line is text: it is kept verbatim unless it is unambiguously a
+/// boolean (`true`, `false`) or a decimal integer that reads back as written (`42`, not `007`
+/// or `1_000`). A float never converts (`17.10` would become `17.1`). A param whose `default`
+/// is a string always takes the text verbatim. A YAML-quoted value (`'a: b'`) is unquoted. A
+/// value that YAML reads as a mapping or sequence is an error, since a param given on the
+/// command line is a scalar: quote it, or give the param a string default.
+fn arg_value(param: &Param, text: &str) -> Result<serde_json::Value, String> {
+    let verbatim = serde_json::Value::String(text.to_string());
+    if matches!(param.default, Some(serde_yaml::Value::String(_))) {
+        return Ok(verbatim);
+    }
+    // Text that is not YAML at all (`@x`, `{a`) is just text.
+    let Ok(parsed) = serde_yaml::from_str::<serde_yaml::Value>(text) else {
+        return Ok(verbatim);
+    };
+    Ok(match parsed {
+        serde_yaml::Value::Bool(b) if text == "true" || text == "false" => b.into(),
+        serde_yaml::Value::Number(n)
+            if n.as_i64().is_some_and(|i| i.to_string() == text)
+                || n.as_u64().is_some_and(|u| u.to_string() == text) =>
+        {
+            serde_json::to_value(n).map_err(|err| err.to_string())?
         }
-        let value: serde_yaml::Value = serde_yaml::from_str(value)
-            .unwrap_or_else(|_| serde_yaml::Value::String(value.to_string()));
-        let value = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
-        given.insert(key.to_string(), value);
+        serde_yaml::Value::String(s) if text.starts_with(['\'', '"']) => s.into(),
+        serde_yaml::Value::Mapping(_) | serde_yaml::Value::Sequence(_) => {
+            let what = if parsed.is_mapping() {
+                "a mapping"
+            } else {
+                "a sequence"
+            };
+            return Err(format!(
+                "`{text}` reads as {what}, and a param given on the command line is a scalar; quote it (`'{text}'`) to pass it as text"
+            ));
+        }
+        serde_yaml::Value::Tagged(_) => {
+            return Err(format!(
+                "`{text}` is a tagged YAML value; quote it (`'{text}'`) to pass it as text"
+            ));
+        }
+        _ => verbatim,
+    })
+}
+
+/// Binds given param values to a task's declared params: defaults for the rest, and an error for
+/// an undeclared or missing required one.
+pub fn bind_params(
+    task: &Task,
+    given: Vec<(String, serde_json::Value)>,
+) -> Result<serde_json::Map<String, serde_json::Value>, TaskError> {
+    let mut given: serde_json::Map<String, serde_json::Value> = given.into_iter().collect();
+    if let Some(key) = given.keys().find(|key| !task.params.contains_key(*key)) {
+        return Err(TaskError::Params(format!(
+            "task `{}` has no param `{key}` (declared: {})",
+            task.name,
+            declared_list(&task.params)
+        )));
     }
     let mut params = serde_json::Map::new();
     for (name, param) in &task.params {
@@ -830,4 +997,46 @@ pub fn resolve_params(
         }
     }
     Ok(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn arg_values_are_text_unless_unambiguous() {
+        let plain = Param::default();
+        let cases = [
+            ("17.10", json!("17.10")),
+            ("15.2(7)E4", json!("15.2(7)E4")),
+            ("42", json!(42)),
+            ("-3", json!(-3)),
+            ("007", json!("007")),
+            ("1_000", json!("1_000")),
+            ("0x10", json!("0x10")),
+            ("true", json!(true)),
+            ("yes", json!("yes")),
+            ("null", json!("null")),
+            ("", json!("")),
+            ("abc # not a comment", json!("abc # not a comment")),
+            ("'a: b'", json!("a: b")),
+            ("\"17.10\"", json!("17.10")),
+            ("@x", json!("@x")),
+        ];
+        for (text, want) in cases {
+            assert_eq!(arg_value(&plain, text), Ok(want), "{text}");
+        }
+        for text in ["a: b", "[1, 2]", "{a: 1}", "!tag x"] {
+            let err = arg_value(&plain, text).unwrap_err();
+            assert!(err.contains(&format!("`{text}`")), "{text}: {err}");
+        }
+        let string = Param {
+            default: Some(serde_yaml::Value::String("15.2".into())),
+            ..Param::default()
+        };
+        for text in ["42", "true", "a: b", "'q'"] {
+            assert_eq!(arg_value(&string, text), Ok(json!(text)), "{text}");
+        }
+    }
 }

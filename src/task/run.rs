@@ -434,11 +434,12 @@ impl TaskRun {
         let mut given = Vec::new();
         for (key, value) in params {
             match self.render_value(value, ctx) {
-                Ok(v) => given.push(format!("{key}={}", yaml_scalar(&v))),
+                // Values arrive as written (a string stays a string), never re-read as YAML.
+                Ok(v) => given.push((key.clone(), v)),
                 Err(message) => return self.failed(step, started, message, None),
             }
         }
-        let params = match super::resolve_params(task, &given) {
+        let params = match super::bind_params(task, given) {
             Ok(params) => params,
             Err(err) => return self.failed(step, started, err.to_string(), None),
         };
@@ -483,14 +484,6 @@ type StepOutcome = Result<(Option<serde_json::Value>, bool), StepFailure>;
 
 /// Why a step failed: message, partial output, whether the host is unreachable.
 type StepFailure = (String, Option<String>, bool);
-
-/// A JSON value written back as a YAML scalar for `--arg`-style param parsing.
-fn yaml_scalar(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
 
 /// Runs an operation; errors carry (message, partial output, unreachable).
 async fn run_op(

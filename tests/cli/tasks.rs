@@ -312,6 +312,65 @@ fn invalid_task_files_are_rejected_precisely() {
             )],
         ),
         (
+            "two step kinds in the second step",
+            &[(
+                "t.yaml",
+                "steps:\n  - render: a\n  - command: show version\n    render: x\n",
+            )],
+        ),
+        (
+            "missing template file in the third step",
+            &[(
+                "t.yaml",
+                "steps:\n  - render: a\n  - render: b\n  - config: {template: nope.j2}\n",
+            )],
+        ),
+        (
+            "missing plugin in the second step",
+            &[(
+                "t.yaml",
+                "steps:\n  - render: a\n  - connection: acmeos\n    call: get_version\n",
+            )],
+        ),
+        (
+            "absolute template path",
+            &[("t.yaml", "steps:\n  - render: {template: /etc/hostname}\n")],
+        ),
+        (
+            "include of an absolute path",
+            &[(
+                "t.yaml",
+                "steps:\n  - render: x\n  - render: \"{% include '/etc/os-release' %}\"\n",
+            )],
+        ),
+        (
+            "template path through ..",
+            &[("t.yaml", "steps:\n  - config: {template: ../t.yaml}\n")],
+        ),
+        (
+            "unknown subtask param",
+            &[
+                (
+                    "t.yaml",
+                    "steps:\n  - render: a\n  - task: child\n    params: {what: 1, typo: 1}\n",
+                ),
+                (
+                    "child.yaml",
+                    "params:\n  what: {required: true}\nsteps:\n  - render: x\n",
+                ),
+            ],
+        ),
+        (
+            "missing subtask param",
+            &[
+                ("t.yaml", "steps:\n  - render: a\n  - task: child\n"),
+                (
+                    "child.yaml",
+                    "params:\n  what: {required: true}\n  opt: {required: true, default: 1}\nsteps:\n  - render: x\n",
+                ),
+            ],
+        ),
+        (
             "platform map template syntax",
             &[(
                 "t.yaml",
@@ -336,6 +395,70 @@ fn invalid_task_files_are_rejected_precisely() {
         transcript.push_str(&format!("# {name}\n{}\n", check.stderr));
     }
     assert_snapshot!(transcript);
+}
+
+#[test]
+fn a_task_file_that_is_not_utf8_is_named_as_such() {
+    let scratch = Scratch::new();
+    scratch.file("inventory/hosts.yaml", "r1: {platform: ios, username: u}\n");
+    scratch.file("tasks/good.yaml", "steps:\n  - render: x\n");
+    std::fs::write(
+        scratch.path.join("tasks/bad.yaml"),
+        b"steps:\n  - render: caf\xe9\n",
+    )
+    .expect("write file");
+    let check = scratch.netrun(&["check"]);
+    assert_eq!(check.code, 2, "{check}");
+    let run = scratch.netrun(&["run", "bad"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert_eq!(run.stderr, check.stderr, "run and check agree");
+    assert_snapshot!(check.stderr);
+    // Like any invalid task file, it does not stop runs of the others.
+    let other = scratch.netrun(&["run", "good"]);
+    assert_eq!(other.code, 0, "{other}");
+}
+
+/// A child task that shows what it was given: type and value of each param.
+const SHOW_PARAMS: &str = "params:\n  a: {}\n  b: {}\n  c: {}\n  d: {}\n  s: {default: \"x\"}\nsteps:\n  - render: \"{% for k in ['a', 'b', 'c', 'd', 's'] %}{{ k }}={{ params[k] | tojson }} {% endfor %}\"\n";
+
+#[test]
+fn subtask_params_arrive_as_written() {
+    let scratch = Scratch::new();
+    scratch.file("inventory/hosts.yaml", "r1: {platform: ios, username: u}\n");
+    scratch.file("tasks/child.yaml", SHOW_PARAMS);
+    scratch.file(
+        "tasks/parent.yaml",
+        "steps:\n  - task: child\n    params: {a: \"desc: uplink\", b: \"#5\", c: \"17.10\", d: 5, s: \"{{ host.name }}\"}\n",
+    );
+    let session = scratch.netrun(&["run", "parent", "--output", "json"]);
+    assert_eq!(session.code, 0, "{session}");
+    let doc = json(&session);
+    assert_eq!(
+        doc["hosts"][0]["results"][0]["result"],
+        r##"a="desc: uplink" b="#5" c="17.10" d=5 s="r1" "##,
+        "{session}"
+    );
+}
+
+#[test]
+fn arg_values_are_text_unless_unambiguous() {
+    let scratch = Scratch::new();
+    scratch.file("inventory/hosts.yaml", "r1: {platform: ios, username: u}\n");
+    scratch.file("tasks/child.yaml", SHOW_PARAMS);
+    let session = scratch.netrun(&[
+        "run", "child", "--arg", "a=17.10", "--arg", "b=true", "--arg", "c=42", "--arg",
+        "d='x: y'", "--arg", "s=7", "--output", "json",
+    ]);
+    assert_eq!(session.code, 0, "{session}");
+    let doc = json(&session);
+    assert_eq!(
+        doc["hosts"][0]["results"][0]["result"], r#"a="17.10" b=true c=42 d="x: y" s="7" "#,
+        "{session}"
+    );
+    let mapping = scratch.netrun(&["run", "child", "--arg", "a=x: y"]);
+    assert_eq!(mapping.code, 2, "{mapping}");
+    assert!(mapping.stdout.is_empty(), "nothing ran: {mapping}");
+    assert_snapshot!(mapping.stderr);
 }
 
 #[test]
