@@ -132,7 +132,14 @@ fn platforms(settings: &Settings) -> Result<Arc<Platforms>, Error> {
     if let Some(overrides) = &settings.platforms {
         platforms
             .merge_overrides_value(overrides.clone())
-            .map_err(Error::Platforms)?;
+            .map_err(|source| Error::Platforms {
+                // Overrides only come from a config file; the fallback name is never shown.
+                path: settings
+                    .config_file
+                    .clone()
+                    .unwrap_or_else(|| "netrun.yaml".into()),
+                source,
+            })?;
     }
     Ok(Arc::new(platforms))
 }

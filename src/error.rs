@@ -34,9 +34,15 @@ pub enum Error {
     /// Some selected hosts have connection settings that cannot work; nothing was run.
     #[error("{} host{} cannot be connected as configured:\n  {}", .0.len(), if .0.len() == 1 { "" } else { "s" }, .0.join("\n  "))]
     Targets(Vec<String>),
-    /// The platform definitions (built-in plus netrun.yaml `platforms:`) are invalid.
-    #[error("invalid platform definitions in netrun.yaml")]
-    Platforms(#[source] crate::platform::PlatformError),
+    /// The platform definitions (built-in plus the config file's `platforms:`) are invalid.
+    #[error("invalid platform definitions in {}", path.display())]
+    Platforms {
+        /// The config file the overrides came from.
+        path: std::path::PathBuf,
+        /// What is wrong with them.
+        #[source]
+        source: crate::platform::PlatformError,
+    },
     /// The simulated lab could not start.
     #[error("cannot start the lab")]
     Lab(#[source] crate::lab::LabError),
