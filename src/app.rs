@@ -862,6 +862,11 @@ fn check(settings: &Settings) -> Result<u8, Error> {
         }
         return Err(err.into());
     }
+    // A library the user named (or put in a plugin directory) that cannot load is a
+    // configuration error, even if no task uses it yet.
+    if !loaded.broken.is_empty() {
+        return Err(Error::BrokenPlugins(loaded.broken));
+    }
     let inv = Arc::new(Inventory::load(&settings.inventory_dir)?);
     let ssh = SshPlugin::new(settings.ssh.clone(), platforms);
     let all: Vec<usize> = (0..inv.len()).collect();

@@ -43,6 +43,9 @@ pub enum Error {
         #[source]
         source: crate::platform::PlatformError,
     },
+    /// Some plugin libraries cannot be used (`netrun check` fails on them).
+    #[error("{} plugin{} cannot be loaded:\n  {}", .0.len(), if .0.len() == 1 { "" } else { "s" }, .0.iter().map(|b| format!("{}: {}", b.path.display(), b.reason)).collect::<Vec<_>>().join("\n  "))]
+    BrokenPlugins(Vec<crate::plugin::BrokenPlugin>),
     /// The simulated lab could not start.
     #[error("cannot start the lab")]
     Lab(#[source] crate::lab::LabError),
@@ -108,6 +111,9 @@ impl Error {
             Error::Task(crate::task::TaskError::Params(_)) => {
                 Some("`netrun tasks NAME` lists a task's params".into())
             }
+            Error::BrokenPlugins(_) => Some(
+                "`netrun plugins` lists the plugins that load; fix or remove the files above".into(),
+            ),
             Error::NotYetAvailable(_) => {
                 Some("README.md lists what this version of netrun can do".into())
             }
