@@ -592,9 +592,9 @@ fn lab(settings: &Settings, args: LabArgs) -> Result<u8, Error> {
                 .and_then(|()| out.flush())
                 .map_err(Error::Output)?;
         }
-        let write_counters = |lab: &Lab| -> Result<(), Error> {
+        let write_counters = |counters: &crate::lab::LabCounters| -> Result<(), Error> {
             if let Some(path) = &args.counters {
-                let json = serde_json::to_vec_pretty(&lab.counters())
+                let json = serde_json::to_vec_pretty(counters)
                     .map_err(|e| Error::Output(std::io::Error::other(e)))?;
                 // Written whole then renamed, so a reader never sees half a file.
                 let partial = path.with_extension("partial");
@@ -607,7 +607,7 @@ fn lab(settings: &Settings, args: LabArgs) -> Result<u8, Error> {
             }
             Ok(())
         };
-        write_counters(&lab)?;
+        write_counters(&lab.counters())?;
         let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
         let mut terminate =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -616,10 +616,11 @@ fn lab(settings: &Settings, args: LabArgs) -> Result<u8, Error> {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => break,
                 _ = terminate.recv() => break,
-                _ = tick.tick() => write_counters(&lab)?,
+                _ = tick.tick() => write_counters(&lab.counters())?,
             }
         }
-        lab.shutdown().await;
+        // Once more on exit: a run that ended less than a tick ago is otherwise missing.
+        write_counters(&lab.shutdown().await)?;
         Ok::<_, Error>(())
     })?;
     Ok(crate::error::EXIT_OK)
