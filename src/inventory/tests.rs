@@ -378,3 +378,40 @@ fn plain_key_lines_are_the_only_cut_points() {
     assert_eq!(top_level_entries("- a\n- b\n"), None);
     assert_eq!(top_level_entries("a: 1\nb:\n  c: 2\n"), Some(vec![0, 5]));
 }
+
+#[test]
+fn a_chunked_parse_fails_exactly_as_a_sequential_one() {
+    let check = Arc::new(group_check(&IndexMap::new()));
+    let path = std::path::Path::new("hosts.yaml");
+    let sequential = |text: &str| {
+        with_group_check(check.clone(), || {
+            yaml::parse::<yaml::Entries<HostFile>>(path, text).map(|h| h.entries.len())
+        })
+    };
+    let base = big_hosts_with_quoted_continuations(6000);
+    for tail in [
+        // A quote left open to the end of the file.
+        "h99999:\n  data:\n    note: \"never closed\nnext: line\n",
+        // A bad field after hosts whose column-0 lines misled the cut.
+        "h99999:\n  prot: 22\n",
+        // A duplicate of a host two chunks earlier.
+        "h00001: {}\n",
+        // A key line that closes a flow mapping opened on the line before.
+        "h99999: {data: {a: 1,\nb: 2}}\n",
+    ] {
+        let text = format!("{base}{tail}");
+        let expected = sequential(&text);
+        let got = parse_hosts(path, &text, &check).map(|h| h.len());
+        match (&expected, &got) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{tail:?}"),
+            (Err(a), Err(b)) => {
+                assert_eq!(
+                    (a.position, &a.message),
+                    (b.position, &b.message),
+                    "{tail:?}"
+                )
+            }
+            _ => panic!("{tail:?}: sequential {expected:?}, chunked {got:?}"),
+        }
+    }
+}
