@@ -132,7 +132,14 @@ fn platforms(settings: &Settings) -> Result<Arc<Platforms>, Error> {
     if let Some(overrides) = &settings.platforms {
         platforms
             .merge_overrides_value(overrides.clone())
-            .map_err(Error::Platforms)?;
+            .map_err(|source| Error::Platforms {
+                // Overrides only come from a config file; the fallback name is never shown.
+                path: settings
+                    .config_file
+                    .clone()
+                    .unwrap_or_else(|| "netrun.yaml".into()),
+                source,
+            })?;
     }
     Ok(Arc::new(platforms))
 }
@@ -599,9 +606,9 @@ fn lab(settings: &Settings, args: LabArgs) -> Result<u8, Error> {
                 .and_then(|()| out.flush())
                 .map_err(Error::Output)?;
         }
-        let write_counters = |lab: &Lab| -> Result<(), Error> {
+        let write_counters = |counters: &crate::lab::LabCounters| -> Result<(), Error> {
             if let Some(path) = &args.counters {
-                let json = serde_json::to_vec_pretty(&lab.counters())
+                let json = serde_json::to_vec_pretty(counters)
                     .map_err(|e| Error::Output(std::io::Error::other(e)))?;
                 // Written whole then renamed, so a reader never sees half a file.
                 let partial = path.with_extension("partial");
@@ -614,7 +621,7 @@ fn lab(settings: &Settings, args: LabArgs) -> Result<u8, Error> {
             }
             Ok(())
         };
-        write_counters(&lab)?;
+        write_counters(&lab.counters())?;
         let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
         let mut terminate =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -623,10 +630,11 @@ fn lab(settings: &Settings, args: LabArgs) -> Result<u8, Error> {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => break,
                 _ = terminate.recv() => break,
-                _ = tick.tick() => write_counters(&lab)?,
+                _ = tick.tick() => write_counters(&lab.counters())?,
             }
         }
-        lab.shutdown().await;
+        // Once more on exit: a run that ended less than a tick ago is otherwise missing.
+        write_counters(&lab.shutdown().await)?;
         Ok::<_, Error>(())
     })?;
     Ok(crate::error::EXIT_OK)
@@ -868,6 +876,11 @@ fn check(settings: &Settings) -> Result<u8, Error> {
             eprintln!("netrun: note: {note}");
         }
         return Err(err.into());
+    }
+    // A library the user named (or put in a plugin directory) that cannot load is a
+    // configuration error, even if no task uses it yet.
+    if !loaded.broken.is_empty() {
+        return Err(Error::BrokenPlugins(loaded.broken));
     }
     let inv = Arc::new(Inventory::load(&settings.inventory_dir)?);
     let ssh = SshPlugin::new(settings.ssh.clone(), platforms);

@@ -236,7 +236,7 @@ pub struct LabArgs {
     /// Loopback address to listen on; port 0 picks free ports, port P uses P, P+1, ...
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub listen: String,
-    /// Write the lab's connection counters as JSON to FILE on exit
+    /// Write the lab's connection counters as JSON to FILE, every 200 ms and on exit
     #[arg(long, value_name = "FILE")]
     pub counters: Option<PathBuf>,
     /// Which hosts.

@@ -34,9 +34,18 @@ pub enum Error {
     /// Some selected hosts have connection settings that cannot work; nothing was run.
     #[error("{} host{} cannot be connected as configured:\n  {}", .0.len(), if .0.len() == 1 { "" } else { "s" }, .0.join("\n  "))]
     Targets(Vec<String>),
-    /// The platform definitions (built-in plus netrun.yaml `platforms:`) are invalid.
-    #[error("invalid platform definitions in netrun.yaml")]
-    Platforms(#[source] crate::platform::PlatformError),
+    /// The platform definitions (built-in plus the config file's `platforms:`) are invalid.
+    #[error("invalid platform definitions in {}", path.display())]
+    Platforms {
+        /// The config file the overrides came from.
+        path: std::path::PathBuf,
+        /// What is wrong with them.
+        #[source]
+        source: crate::platform::PlatformError,
+    },
+    /// Some plugin libraries cannot be used (`netrun check` fails on them).
+    #[error("{} plugin{} cannot be loaded:\n  {}", .0.len(), if .0.len() == 1 { "" } else { "s" }, .0.iter().map(|b| format!("{}: {}", b.path.display(), b.reason)).collect::<Vec<_>>().join("\n  "))]
+    BrokenPlugins(Vec<crate::plugin::BrokenPlugin>),
     /// The simulated lab could not start.
     #[error("cannot start the lab")]
     Lab(#[source] crate::lab::LabError),
@@ -102,6 +111,9 @@ impl Error {
             Error::Task(crate::task::TaskError::Params(_)) => {
                 Some("`netrun tasks NAME` lists a task's params".into())
             }
+            Error::BrokenPlugins(_) => Some(
+                "`netrun plugins` lists the plugins that load; fix or remove the files above".into(),
+            ),
             Error::NotYetAvailable(_) => {
                 Some("README.md lists what this version of netrun can do".into())
             }

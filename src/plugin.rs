@@ -162,9 +162,24 @@ fn valid_name(name: &str) -> bool {
 
 /// Loads and checks one library.
 fn load_one(path: &Path) -> Result<(PluginInfo, Table), String> {
+    // dlopen searches the system library path for a bare file name; the user means the file.
+    let local;
+    let path = if path.parent() == Some(Path::new("")) {
+        local = Path::new(".").join(path);
+        &local
+    } else {
+        path
+    };
     // SAFETY: loading runs the library's initialisers; a plugin is trusted code by design
     // (the user named it), and this is the documented risk of loading it.
-    let lib = unsafe { libloading::Library::new(path) }.map_err(|e| format!("cannot load: {e}"))?;
+    let lib = unsafe { libloading::Library::new(path) }.map_err(|e| {
+        // libloading's own text is only "dlopen failed"; the loader's message ("No such
+        // file", "invalid ELF header") is in its source.
+        match std::error::Error::source(&e) {
+            Some(source) => format!("cannot load: {e}: {source}"),
+            None => format!("cannot load: {e}"),
+        }
+    })?;
     // Never unloaded: the table's pointers point into the library.
     let lib: &'static libloading::Library = Box::leak(Box::new(lib));
     // SAFETY: the symbol's type is fixed by ABI v1.

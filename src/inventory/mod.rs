@@ -258,7 +258,10 @@ const CHUNK_BYTES: usize = 256 * 1024;
 
 /// Parses `hosts.yaml`. serde_yaml holds a whole document's events in memory before it
 /// deserializes, so a large file is cut at its top-level entries into chunks that are parsed in
-/// parallel: peak memory stays near the size of the result, and both cores work.
+/// parallel: peak memory stays near the size of the result, and both cores work. The cuts are
+/// found by a line scan, not a YAML parser, so they are only a guess: when any chunk fails (or
+/// two chunks hold one name), the whole file is parsed again in one piece, and its result or
+/// error is the one returned, exactly as a sequential parse would give it.
 fn parse_hosts(
     path: &Path,
     text: &str,
@@ -275,40 +278,38 @@ fn parse_hosts(
     let Some(starts) = top_level_entries(text) else {
         return whole();
     };
-    // (byte offset, line, index of its first entry) for each chunk.
-    let mut chunks: Vec<(usize, usize, usize)> = Vec::new();
-    let mut last = usize::MAX;
-    for (entry, &(offset, line)) in starts.iter().enumerate() {
-        if last == usize::MAX || offset - last >= CHUNK_BYTES {
-            chunks.push((offset, line, entry));
-            last = offset;
+    // Byte offset of each chunk. The first starts at 0 so that nothing before the first cut
+    // (comments, or an indented first entry) is skipped.
+    let mut chunks: Vec<usize> = vec![0];
+    for &offset in &starts {
+        if offset - chunks[chunks.len() - 1] >= CHUNK_BYTES {
+            chunks.push(offset);
         }
     }
-    let parsed: Vec<Result<IndexMap<String, HostFile>, YamlError>> = chunks
+    if chunks.len() == 1 {
+        return whole();
+    }
+    let parsed: Vec<Option<IndexMap<String, HostFile>>> = chunks
         .par_iter()
         .enumerate()
-        .map(|(i, &(offset, line, _))| {
-            let end = chunks.get(i + 1).map_or(text.len(), |next| next.0);
+        .map(|(i, &offset)| {
+            let end = chunks.get(i + 1).copied().unwrap_or(text.len());
             let result: Result<yaml::Entries<HostFile>, YamlError> =
                 with_group_check(check.clone(), || yaml::parse(path, &text[offset..end]));
-            result.map(|hosts| hosts.entries).map_err(|mut err| {
-                if let Some((l, c)) = err.position {
-                    err.position = Some((l + line - 1, c));
-                }
-                err
-            })
+            // The error is dropped: it may come from a wrong cut (a chunk ending inside a
+            // quoted scalar), and the whole-file parse below finds the real one.
+            result.ok().map(|hosts| hosts.entries)
         })
         .collect();
     let mut hosts = IndexMap::with_capacity(starts.len());
-    for (chunk, result) in chunks.iter().zip(parsed) {
-        for (i, (name, host)) in result?.into_iter().enumerate() {
+    for result in parsed {
+        let Some(chunk) = result else {
+            return whole();
+        };
+        for (name, host) in chunk {
             if hosts.contains_key(&name) {
-                let line = starts.get(chunk.2 + i).map(|s| s.1);
-                return Err(YamlError {
-                    path: path.to_path_buf(),
-                    position: line.map(|l| (l, 1)),
-                    message: format!("duplicate host `{name}`"),
-                });
+                // The sequential parse reports the duplicate at the position it would.
+                return whole();
             }
             hosts.insert(name, host);
         }
@@ -316,24 +317,99 @@ fn parse_hosts(
     Ok(hosts)
 }
 
-/// The (byte offset, 1-based line) of every top-level entry of a plain block mapping, or `None`
-/// when the file uses anything that makes cutting it unsafe (flow style, anchors, documents).
-fn top_level_entries(text: &str) -> Option<Vec<(usize, usize)>> {
+/// The byte offset of every line that may start a top-level entry of a plain block mapping (a
+/// plain `name:` key at column 0), or `None` when the file uses anything that makes cutting it
+/// unsafe (anchors, aliases, merge keys, documents, directives, a top-level sequence).
+///
+/// A line inside a multi-line quoted scalar or flow collection can still look like a key; a cut
+/// there leaves the chunk before it unterminated, so it fails and [`parse_hosts`] falls back.
+fn top_level_entries(text: &str) -> Option<Vec<usize>> {
     if text.contains('&') || text.contains('*') || text.contains("<<") {
         return None;
     }
     let mut starts = Vec::new();
     let mut offset = 0;
-    for (index, line) in text.split_inclusive('\n').enumerate() {
-        let first = line.chars().next();
-        match first {
-            None | Some(' ') | Some('#') | Some('\n') | Some('\r') => {}
-            Some('{' | '[' | '-' | '%' | '!' | '?' | '|' | '>' | '.' | '\t') => return None,
-            Some(_) => starts.push((offset, index + 1)),
+    for line in text.split_inclusive('\n') {
+        match line.as_bytes().first() {
+            Some(b'-' | b'%' | b'.') if is_document_marker(line) => return None,
+            Some(b'%') => return None,
+            Some(b'-')
+                if line
+                    .as_bytes()
+                    .get(1)
+                    .is_none_or(|b| b.is_ascii_whitespace()) =>
+            {
+                return None;
+            }
+            _ if is_plain_key_line(line) => starts.push(offset),
+            _ => {}
         }
         offset += line.len();
     }
     Some(starts)
+}
+
+/// Whether the value part of a `key: value` line ends a quoted scalar or flow collection that
+/// began on an earlier line (`second: line of a quote"`, `b: 2}`): an unbalanced quote or a
+/// closing bracket without its opener. An approximation; a wrong answer only moves a cut.
+fn closes_earlier_line(rest: &[u8]) -> bool {
+    let (mut double, mut single, mut depth) = (false, false, 0i32);
+    let mut escaped = false;
+    for &b in rest {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' if double => escaped = true,
+            b'"' if !single => double = !double,
+            b'\'' if !double => single = !single,
+            b'{' | b'[' if !double && !single => depth += 1,
+            b'}' | b']' if !double && !single => {
+                depth -= 1;
+                if depth < 0 {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    double || single
+}
+
+/// Whether `line` is `---` or `...`, alone or followed by whitespace.
+fn is_document_marker(line: &str) -> bool {
+    (line.starts_with("---") || line.starts_with("..."))
+        && line
+            .as_bytes()
+            .get(3)
+            .is_none_or(|b| b.is_ascii_whitespace())
+}
+
+/// Whether `line` starts at column 0 with a plain scalar key followed by `:` and a space or
+/// the end of the line: `r1:`, `r1: {}`, `core-sw.example.com: {hostname: 10.0.0.1}`.
+fn is_plain_key_line(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    // A plain scalar cannot start with whitespace or an indicator; quoted keys are not cut at,
+    // since a quote at column 0 may as well continue a multi-line quoted scalar.
+    let Some(first) = bytes.first() else {
+        return false;
+    };
+    if first.is_ascii_whitespace() || b"#'\"{}[]|>!&*?:,-%@`.".contains(first) {
+        return false;
+    }
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            // A quote or flow indicator in the key is legal YAML but rare in host names; not
+            // cutting there keeps the scan simple and safe.
+            b'"' | b'\'' | b'{' | b'}' | b'[' | b']' | b',' | b'\n' | b'\r' => return false,
+            b'#' if i > 0 && bytes[i - 1].is_ascii_whitespace() => return false,
+            b':' => {
+                let rest = &bytes[i + 1..];
+                return rest.first().is_none_or(|next| next.is_ascii_whitespace())
+                    && !closes_earlier_line(rest);
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Finds the group names and every parent edge that closes a cycle.

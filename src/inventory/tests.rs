@@ -304,3 +304,114 @@ fn errors_in_late_chunks_keep_their_file_line() {
     assert_eq!(err.position, Some((1 + 6 * 8000 + 1, 1)));
     assert_eq!(err.message, "duplicate host `h00001`");
 }
+
+/// `big_hosts` where every host ends with a double-quoted description whose second line is at
+/// column 0 and looks like a plain key (`second: line 7`), so the line scan takes it for a host:
+/// valid YAML (PyYAML and libyaml accept it), parsed through the whole-file fallback.
+fn big_hosts_with_quoted_continuations(count: usize) -> String {
+    let mut text = String::from("# generated\n");
+    for i in 0..count {
+        text.push_str(&format!(
+            "h{i:05}:\n  hostname: 10.0.{}.{}\n  data:\n    padding: {}\n    description: \"first line\nsecond: line {i}\n  end\"\n",
+            i / 256,
+            i % 256,
+            "x".repeat(60)
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_column_0_line_inside_a_quoted_scalar_is_not_a_new_host() {
+    let text = big_hosts_with_quoted_continuations(6000);
+    assert!(
+        text.len() > 2 * CHUNK_BYTES,
+        "the test must exercise chunking"
+    );
+    let (inv, _dir) = inventory(&text, "", "").unwrap();
+    assert_eq!(inv.len(), 6000);
+    let host = inv.host(4321);
+    assert_eq!(host.name(), "h04321");
+    assert_eq!(
+        host.data_path("description").and_then(|v| v.as_str()),
+        Some("first line second: line 4321 end")
+    );
+}
+
+#[test]
+fn a_large_file_indented_as_a_whole_is_parsed() {
+    // No line starts at column 0, so there is nothing to cut at: one piece.
+    let text: String = big_hosts(8000)
+        .lines()
+        .map(|l| format!("  {l}\n"))
+        .collect();
+    let (inv, _dir) = inventory(&text, BIG_GROUPS, "").unwrap();
+    assert_eq!(inv.len(), 8000);
+}
+
+#[test]
+fn plain_key_lines_are_the_only_cut_points() {
+    for line in [
+        "r1:\n",
+        "r1: {}\n",
+        "core-sw.example.com: {a: 1}\n",
+        "r1:",
+        "r1: {hostname: \"10.0.0.1\", data: {note: 'it''s'}}\r\n",
+    ] {
+        assert!(is_plain_key_line(line), "{line:?}");
+    }
+    for line in [
+        "  r1:\n",
+        "# r1:\n",
+        "\"r1\": {}\n",
+        "'r1': {}\n",
+        "second: line 1\"\n",
+        "a, b: c\n",
+        "r1 # c: d\n",
+        "http://x\n",
+        "-r1:\n",
+        "b: 2}\n",
+    ] {
+        assert!(!is_plain_key_line(line), "{line:?}");
+    }
+    assert_eq!(top_level_entries("a: 1\n---\nb: 2\n"), None);
+    assert_eq!(top_level_entries("- a\n- b\n"), None);
+    assert_eq!(top_level_entries("a: 1\nb:\n  c: 2\n"), Some(vec![0, 5]));
+}
+
+#[test]
+fn a_chunked_parse_fails_exactly_as_a_sequential_one() {
+    let check = Arc::new(group_check(&IndexMap::new()));
+    let path = std::path::Path::new("hosts.yaml");
+    let sequential = |text: &str| {
+        with_group_check(check.clone(), || {
+            yaml::parse::<yaml::Entries<HostFile>>(path, text).map(|h| h.entries.len())
+        })
+    };
+    let base = big_hosts_with_quoted_continuations(6000);
+    for tail in [
+        // A quote left open to the end of the file.
+        "h99999:\n  data:\n    note: \"never closed\nnext: line\n",
+        // A bad field after hosts whose column-0 lines misled the cut.
+        "h99999:\n  prot: 22\n",
+        // A duplicate of a host two chunks earlier.
+        "h00001: {}\n",
+        // A key line that closes a flow mapping opened on the line before.
+        "h99999: {data: {a: 1,\nb: 2}}\n",
+    ] {
+        let text = format!("{base}{tail}");
+        let expected = sequential(&text);
+        let got = parse_hosts(path, &text, &check).map(|h| h.len());
+        match (&expected, &got) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{tail:?}"),
+            (Err(a), Err(b)) => {
+                assert_eq!(
+                    (a.position, &a.message),
+                    (b.position, &b.message),
+                    "{tail:?}"
+                )
+            }
+            _ => panic!("{tail:?}: sequential {expected:?}, chunked {got:?}"),
+        }
+    }
+}

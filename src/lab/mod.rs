@@ -198,12 +198,19 @@ impl Lab {
         )
     }
 
-    /// Stops listening, disconnects every client and waits until all connections are closed.
-    pub async fn shutdown(self) {
+    /// Stops listening, disconnects every client and waits until all connections are closed;
+    /// returns the final counters (every connection counted, none open).
+    pub async fn shutdown(self) -> LabCounters {
         let _ = self.stop.send(true);
         for listener in self.listeners {
             let _ = listener.await;
         }
+        LabCounters::from_devices(
+            self.devices
+                .iter()
+                .map(|d| (d.name.clone(), d.counters.snapshot()))
+                .collect(),
+        )
     }
 }
 

@@ -516,6 +516,28 @@ slow:
 }
 
 #[test]
+fn the_lab_writes_its_counters_on_exit() {
+    let scratch = Scratch::new();
+    let lab = LabProcess::start(&scratch.path, "r1: {}\n", 1);
+    client_inventory(
+        &scratch,
+        "{known_hosts: 'off'}",
+        &format!("r1:\n  hostname: 127.0.0.1\n  port: {}\n", lab.port),
+    );
+    let (session, doc) = run_json(&scratch, &["command", "show version"]);
+    assert_eq!(session.code, 0, "{session}");
+    assert_eq!(doc["summary"]["ok"], 1, "{session}");
+    // Without the 200 ms rewrites' file, only the write on exit can leave one behind; the
+    // next tick is most likely still ahead when SIGTERM arrives.
+    let _ = std::fs::remove_file(scratch.path.join("counters.json"));
+    let counters = lab.stop().expect("counters file written on exit");
+    let totals = &counters["totals"];
+    assert_eq!(totals["tcp_connections"], 1, "{counters:#}");
+    assert_eq!(totals["auth_successes"], 1, "{counters:#}");
+    assert_eq!(totals["open_connections"], 0, "{counters:#}");
+}
+
+#[test]
 fn one_connection_per_host_for_many_commands() {
     let scratch = Scratch::new();
     let names: Vec<String> = (1..=10).map(|i| format!("r{i:02}")).collect();

@@ -320,3 +320,58 @@ fn plugins_in_the_user_directory_are_loaded() {
         "the path is shown: {session}"
     );
 }
+
+#[test]
+fn check_fails_on_a_plugin_that_cannot_load_and_says_why() {
+    let s = Scratch::new();
+    s.file("inventory/hosts.yaml", "r1: {platform: ios, username: u}\n")
+        // Long enough that the loader reads a header and rejects it (a tiny file is "too short").
+        .file("junk.so", &"this is not a shared library\n".repeat(10));
+    let junk = s.path.join("junk.so");
+    let missing = s.path.join("missing.so");
+    let args = |command: &str| {
+        vec![
+            "--plugin".to_string(),
+            lib_arg(&junk),
+            "--plugin".to_string(),
+            lib_arg(&missing),
+            command.to_string(),
+        ]
+    };
+    let run = |command: &str| {
+        let all = args(command);
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        s.netrun(&refs)
+    };
+
+    let check = run("check");
+    assert_eq!(check.code, 2, "{check}");
+    assert!(check.stdout.is_empty(), "{check}");
+    assert!(
+        check.stderr.contains("2 plugins cannot be loaded"),
+        "{check}"
+    );
+    for (path, reason) in [
+        (&junk, "invalid ELF header"),
+        (&missing, "No such file or directory"),
+    ] {
+        let line = check
+            .stderr
+            .lines()
+            .find(|l| l.contains(&format!("{}: ", path.display())))
+            .unwrap_or_else(|| panic!("no line for {}: {check}", path.display()));
+        assert!(line.contains(reason), "{line}");
+    }
+
+    // A bare file name is the file in the current directory, not a search of the library path.
+    let bare = s.netrun(&["--plugin", "junk.so", "check"]);
+    assert_eq!(bare.code, 2, "{bare}");
+    assert!(bare.stderr.contains("invalid ELF header"), "{bare}");
+
+    // `netrun plugins` lists them (exit 0) with the loader's own message, not just "dlopen failed".
+    let listing = run("plugins");
+    assert_eq!(listing.code, 0, "{listing}");
+    for reason in ["invalid ELF header", "No such file or directory"] {
+        assert!(listing.stdout.contains(reason), "{reason}: {listing}");
+    }
+}

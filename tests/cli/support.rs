@@ -188,10 +188,22 @@ impl LabProcess {
             }
         }
     }
-}
 
-impl Drop for LabProcess {
-    fn drop(&mut self) {
+    /// Stops the lab with SIGTERM, waits for it to exit, and returns its counters file as it
+    /// was left (`None` when there is none).
+    pub fn stop(mut self) -> Option<Value> {
+        self.terminate();
+        std::fs::read_to_string(&self.counters)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+    }
+
+    /// SIGTERM, then SIGKILL if it is still running after 5 s; nothing once it has exited.
+    fn terminate(&mut self) {
+        // After an exit has been seen, std keeps the status: the pid is never signalled again.
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
@@ -204,6 +216,12 @@ impl Drop for LabProcess {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for LabProcess {
+    fn drop(&mut self) {
+        self.terminate();
     }
 }
 

@@ -615,3 +615,21 @@ fn a_multi_step_task_with_subtasks_uses_one_connection_per_host() {
     assert_eq!(counters["totals"]["auth_successes"], 3, "{counters:#}");
     assert_eq!(counters["totals"]["open_connections"], 0, "{counters:#}");
 }
+
+#[test]
+fn platform_override_errors_name_the_config_file_in_use() {
+    let scratch = Scratch::new();
+    scratch
+        .file("inventory/hosts.yaml", "r1: {platform: ios, username: u}\n")
+        // A new platform needs `base:` or `prompt.user`.
+        .file("cfg.yaml", "platforms:\n  acme: {aliases: [acmeos]}\n");
+    let session = scratch.netrun(&["--config", "cfg.yaml", "check"]);
+    assert_eq!(session.code, 2, "{session}");
+    assert!(
+        session
+            .stderr
+            .contains("invalid platform definitions in cfg.yaml"),
+        "{session}"
+    );
+    assert!(!session.stderr.contains("netrun.yaml"), "{session}");
+}
