@@ -515,18 +515,20 @@ fn report(
                 summary: summary.clone(),
                 hosts: results,
             };
-            serde_json::to_writer_pretty(&mut out, &document)
-                .map_err(std::io::Error::other)
+            output::write_serialized(&mut out, |w| serde_json::to_writer_pretty(w, &document))
                 .and_then(|()| writeln!(out))
         }
         // The host lines were printed as each host finished.
-        RunOutput::Ndjson => {
-            serde_json::to_writer(&mut out, &serde_json::json!({ "summary": summary }))
-                .map_err(std::io::Error::other)
-                .and_then(|()| writeln!(out))
-        }
+        RunOutput::Ndjson => output::write_serialized(&mut out, |w| {
+            serde_json::to_writer(w, &serde_json::json!({ "summary": summary }))
+        })
+        .and_then(|()| writeln!(out)),
     };
-    written.and_then(|()| out.flush()).map_err(Error::Output)?;
+    let printed = match written.and_then(|()| out.flush()).map_err(Error::Output) {
+        // The reader went away (`| head`, `| grep -q`): the files and the exit code still tell.
+        Err(err) if err.is_broken_pipe() => Ok(()),
+        other => other,
+    };
     // Every file that can be written is written; the first failure is reported afterwards.
     let saved = match &options.save_dir {
         Some(dir) => save_results(dir, results),
@@ -543,6 +545,7 @@ fn report(
             source,
         })?;
     }
+    printed?;
     saved?;
     Ok(summary.exit_code())
 }

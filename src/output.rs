@@ -95,9 +95,52 @@ pub fn inventory_json(
     inv: &Inventory,
     indices: &[usize],
 ) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &HostsDocument { inv, indices })
-        .map_err(std::io::Error::other)?;
+    write_serialized(&mut *out, |w| {
+        serde_json::to_writer_pretty(w, &HostsDocument { inv, indices })
+    })?;
     writeln!(out)
+}
+
+/// Runs a serde writer over `out`, and when it fails because writing failed, returns that
+/// write error itself: serializer errors hide the `io::ErrorKind`, and a closed pipe
+/// (`netrun inventory --format yaml | head`) must be told apart from a real failure.
+pub fn write_serialized<W: Write, E>(
+    out: W,
+    serialize: impl FnOnce(&mut KeepWriteError<W>) -> Result<(), E>,
+) -> std::io::Result<()>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let mut keep = KeepWriteError { out, error: None };
+    serialize(&mut keep).map_err(|e| {
+        keep.error
+            .take()
+            .unwrap_or_else(|| std::io::Error::other(e))
+    })
+}
+
+/// A writer that remembers the first write error it passed on (see [`write_serialized`]).
+pub struct KeepWriteError<W> {
+    out: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: Write> Write for KeepWriteError<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf).map_err(|e| self.keep(e))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush().map_err(|e| self.keep(e))
+    }
+}
+
+impl<W> KeepWriteError<W> {
+    fn keep(&mut self, e: std::io::Error) -> std::io::Error {
+        let copy = std::io::Error::new(e.kind(), e.to_string());
+        self.error.get_or_insert(e);
+        copy
+    }
 }
 
 /// Writes the selected hosts, fully resolved, as YAML.
@@ -106,7 +149,9 @@ pub fn inventory_yaml(
     inv: &Inventory,
     indices: &[usize],
 ) -> std::io::Result<()> {
-    serde_yaml::to_writer(out, &HostsDocument { inv, indices }).map_err(std::io::Error::other)
+    write_serialized(out, |w| {
+        serde_yaml::to_writer(w, &HostsDocument { inv, indices })
+    })
 }
 
 /// `{"hosts": [...]}`, written host by host: never the whole document in memory.

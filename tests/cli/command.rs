@@ -200,3 +200,57 @@ fn dry_run_belongs_to_tasks_not_to_raw_commands() {
         "{session}"
     );
 }
+
+/// Runs netrun at the repository root with its stdout already closed by the reader, like
+/// `netrun ... | true`; returns the exit code and stderr.
+fn with_closed_stdout(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_netrun"))
+        .current_dir(repo())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start netrun");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for netrun");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_reader_that_goes_away_changes_neither_the_exit_code_nor_the_files() {
+    let scratch = Scratch::new();
+    let failed = scratch.path.join("failed.txt");
+    for output in ["table", "json", "ndjson"] {
+        let _ = std::fs::remove_file(&failed);
+        let (code, stderr) = with_closed_stdout(&[
+            "command",
+            "show version",
+            "--filter",
+            "site=earth",
+            "--lab",
+            "--output",
+            output,
+            "--save-failed",
+            failed.to_str().unwrap_or_default(),
+        ]);
+        assert_eq!(
+            code,
+            Some(1),
+            "{output}: srv01.earth still failed; {stderr}"
+        );
+        assert_eq!(stderr, "", "{output}: a closed pipe is not an error");
+        assert_eq!(
+            std::fs::read_to_string(&failed).unwrap_or_default(),
+            "srv01.earth\n",
+            "{output}"
+        );
+    }
+    for format in ["table", "json", "yaml"] {
+        let (code, stderr) = with_closed_stdout(&["inventory", "--format", format]);
+        assert_eq!((code, stderr.as_str()), (Some(0), ""), "{format}");
+    }
+}
