@@ -556,14 +556,12 @@ fn save_results(dir: &std::path::Path, results: &[HostResult]) -> Result<(), Err
     std::fs::create_dir_all(dir).map_err(write_error(dir.to_path_buf()))?;
     let mut first_error = None;
     for host in results {
+        // What the device answered, step after step; skipped steps only say why they were.
         let text: String = host
             .results
             .iter()
-            .filter_map(|node| match &node.result {
-                Some(serde_json::Value::String(text)) => Some(text.clone()),
-                Some(value) => Some(format!("{value:#}\n")),
-                None => None,
-            })
+            .filter(|node| matches!(node.status, Status::Ok | Status::Changed))
+            .filter_map(output::node_text)
             .collect();
         let path = dir.join(crate::output::host_file_name(&host.host, "txt"));
         if let Err(err) = std::fs::write(&path, text).map_err(write_error(path.clone())) {

@@ -340,15 +340,8 @@ pub fn results_raw(hosts: &[crate::result::HostResult]) -> String {
         ));
         for node in &host.results {
             out.push_str(&format!("---- {} [{}]\n", node.name, node.status.as_str()));
-            match &node.result {
-                Some(serde_json::Value::String(text)) => {
-                    out.push_str(text);
-                    if !text.ends_with('\n') {
-                        out.push('\n');
-                    }
-                }
-                Some(value) => out.push_str(&format!("{value:#}\n")),
-                None => {}
+            if let Some(text) = node_text(node) {
+                out.push_str(&text);
             }
             if let Some(error) = &node.error {
                 out.push_str(&format!("error: {error}\n"));
@@ -359,6 +352,18 @@ pub fn results_raw(hosts: &[crate::result::HostResult]) -> String {
         }
     }
     out
+}
+
+/// A step's result as text ending in a newline: device text as is, JSON pretty-printed.
+pub fn node_text(node: &crate::result::Node) -> Option<String> {
+    let mut text = match node.result.as_ref()? {
+        serde_json::Value::String(text) => text.clone(),
+        value => format!("{value:#}"),
+    };
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Some(text)
 }
 
 /// The JSON document of a run (SPEC §6).

@@ -254,3 +254,57 @@ fn a_reader_that_goes_away_changes_neither_the_exit_code_nor_the_files() {
         assert_eq!((code, stderr.as_str()), (Some(0), ""), "{format}");
     }
 }
+
+#[test]
+fn saved_output_keeps_each_step_on_its_own_lines_and_leaves_out_skips() {
+    let scratch = Scratch::new();
+    let dir = scratch.path.join("saved");
+    let dir_arg = dir.to_str().unwrap_or_default();
+    let session = netrun(&[
+        "command",
+        "show clock",
+        "show clock",
+        "--hosts",
+        "spine02.earth",
+        "--lab",
+        "--save-dir",
+        dir_arg,
+    ]);
+    assert_eq!(session.code, 0, "{session}");
+    let text = std::fs::read_to_string(dir.join("spine02.earth.txt")).unwrap_or_default();
+    assert_eq!(text.matches("Clock source: local\n").count(), 2, "{text}");
+    // The upgrade task skips its install and confirm steps where the version already matches.
+    let session = netrun(&[
+        "run",
+        "upgrade_os_cli",
+        "--arg",
+        "version=15.2(7)E4",
+        "--hosts",
+        "edge01.earth",
+        "--lab",
+        "--save-dir",
+        dir_arg,
+    ]);
+    assert_eq!(session.code, 0, "{session}");
+    let text = std::fs::read_to_string(dir.join("edge01.earth.txt")).unwrap_or_default();
+    assert!(
+        text.ends_with("Configuration register is 0x2102\n"),
+        "{text}"
+    );
+    assert!(!text.contains("skipped"), "{text}");
+}
+
+#[test]
+fn the_upgrade_example_dry_runs_cleanly() {
+    let session = netrun(&[
+        "run",
+        "upgrade_os_cli",
+        "--arg",
+        "version=15.2(7)E4",
+        "--filter",
+        "platform=ios",
+        "--lab",
+        "--dry-run",
+    ]);
+    assert_eq!(session.code, 0, "{session}");
+}
