@@ -662,6 +662,12 @@ fn load_tasks(
     settings: &Settings,
     plugins: &[crate::connection::PluginInfo],
 ) -> Result<crate::task::Tasks, Error> {
+    if settings.tasks_dir_named && !settings.tasks_dir.is_dir() {
+        return Err(Error::Config(crate::config::ConfigError::Invalid {
+            what: "tasks".into(),
+            reason: format!("directory {} does not exist", settings.tasks_dir.display()),
+        }));
+    }
     let tasks = crate::task::Tasks::load(&settings.tasks_dir, &settings.templates_dir, plugins)?;
     crate::diag!(
         1,

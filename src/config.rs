@@ -119,6 +119,9 @@ pub struct Settings {
     pub inventory_dir: PathBuf,
     /// Tasks directory (default `./tasks`).
     pub tasks_dir: PathBuf,
+    /// Whether the tasks directory was named (flag, NETRUN_TASKS or the file), so its absence
+    /// is a mistake rather than "no tasks yet".
+    pub tasks_dir_named: bool,
     /// Templates directory (default `<tasks>/templates`).
     pub templates_dir: PathBuf,
     /// Plugin libraries.
@@ -222,6 +225,7 @@ impl Settings {
             .clone()
             .or_else(|| file.inventory.as_ref().map(rel))
             .unwrap_or_else(|| PathBuf::from("inventory"));
+        let tasks_dir_named = overrides.tasks.is_some() || file.tasks.is_some();
         let tasks_dir = overrides
             .tasks
             .clone()
@@ -283,6 +287,7 @@ impl Settings {
             config_file: path,
             inventory_dir,
             tasks_dir,
+            tasks_dir_named,
             templates_dir,
             plugins,
             plugin_dirs: {

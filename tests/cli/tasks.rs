@@ -633,3 +633,14 @@ fn platform_override_errors_name_the_config_file_in_use() {
     );
     assert!(!session.stderr.contains("netrun.yaml"), "{session}");
 }
+
+#[test]
+fn a_named_tasks_directory_that_does_not_exist_is_an_error() {
+    let scratch = Scratch::new();
+    let session = scratch.netrun(&["--tasks", "no-such-dir", "check"]);
+    assert_eq!(session.code, 2, "{session}");
+    assert_eq!(
+        session.stderr,
+        "error: tasks: directory no-such-dir does not exist\n"
+    );
+}
