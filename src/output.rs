@@ -307,10 +307,10 @@ fn status_color(status: crate::result::Status) -> comfy_table::Color {
 /// `color` paints the status column (decided by the caller: terminal, `--color`, `NO_COLOR`).
 pub fn results_table(hosts: &[crate::result::HostResult], color: bool) -> String {
     let mut table = new_table(&["host", "status", "changed", "result", "duration"]);
+    // Without colour no cell carries a style, so the table stays aware of the terminal's width
+    // (force_no_tty would also turn that off).
     if color {
         table.enforce_styling();
-    } else {
-        table.force_no_tty();
     }
     for host in hosts {
         let mut status = comfy_table::Cell::new(host.status.as_str());
