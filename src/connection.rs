@@ -75,6 +75,9 @@ pub struct Target {
     pub platform: Option<String>,
     /// Plugin-specific settings, merged through the layers.
     pub extras: serde_json::Map<String, serde_json::Value>,
+    /// Values of the host's secret-named data keys (`api_token`, `snmp_secret`, ...), which a
+    /// task may send: transcripts must scrub them like the password.
+    pub data_secrets: Vec<String>,
 }
 
 impl fmt::Debug for Target {
@@ -113,12 +116,45 @@ impl Target {
             password: text(conn.password()),
             platform: conn.platform().and_then(|(v, _)| v).map(str::to_string),
             extras,
+            data_secrets: {
+                let mut secrets = Vec::new();
+                for key in host.data_keys() {
+                    if let Some((value, _)) = host.data(key) {
+                        collect_secrets(key, value, &mut secrets);
+                    }
+                }
+                secrets
+            },
         }
     }
 
     /// A string extra.
     pub fn extra_str(&self, key: &str) -> Option<&str> {
         self.extras.get(key).and_then(|v| v.as_str())
+    }
+}
+
+/// Adds the scalar values under secret-named keys, at any depth, to `out`.
+fn collect_secrets(key: &str, value: &serde_yaml::Value, out: &mut Vec<String>) {
+    use serde_yaml::Value;
+    let secret = crate::inventory::is_secret_key(key);
+    match value {
+        Value::String(s) if secret && !s.is_empty() => out.push(s.clone()),
+        Value::Number(n) if secret => out.push(n.to_string()),
+        Value::Sequence(items) => items.iter().for_each(|v| collect_secrets(key, v, out)),
+        Value::Mapping(map) => {
+            for (k, v) in map {
+                // Everything under a secret key is secret; elsewhere, the inner key decides.
+                let inner = if secret {
+                    key
+                } else {
+                    k.as_str().unwrap_or_default()
+                };
+                collect_secrets(inner, v, out);
+            }
+        }
+        Value::Tagged(tagged) => collect_secrets(key, &tagged.value, out),
+        _ => {}
     }
 }
 

@@ -65,6 +65,8 @@ pub struct SshTarget {
     pub password: Option<String>,
     /// Enable secret.
     pub secret: Option<String>,
+    /// Other secret values (from the host's data) to scrub from transcripts.
+    pub data_secrets: Vec<String>,
     /// Private key file.
     pub private_key: Option<PathBuf>,
     /// Passphrase of the private key.
@@ -106,6 +108,7 @@ impl SshTarget {
             username: username.into(),
             password: None,
             secret: None,
+            data_secrets: Vec::new(),
             private_key: None,
             passphrase: None,
             use_agent: false,
@@ -124,6 +127,7 @@ impl SshTarget {
         [&self.password, &self.secret, &self.passphrase]
             .into_iter()
             .flatten()
+            .chain(&self.data_secrets)
             .filter(|s| !s.is_empty())
             .cloned()
             .collect()

@@ -113,6 +113,7 @@ impl SshPlugin {
         );
         ssh.port = target.port.unwrap_or(22);
         ssh.password = target.password.clone();
+        ssh.data_secrets = target.data_secrets.clone();
         ssh.known_hosts = self.settings.known_hosts;
         ssh.known_hosts_file = self.settings.known_hosts_file.clone();
         ssh.timeouts.connect = self.settings.connect_timeout;
@@ -384,6 +385,7 @@ mod tests {
             password: None,
             platform: Some("ios".into()),
             extras: extras.as_object().cloned().unwrap_or_default(),
+            data_secrets: Vec::new(),
         };
         plugin().prepare(&target)
     }

@@ -265,6 +265,27 @@ fn session_logs_have_the_conversation_and_no_secret() {
 }
 
 #[test]
+fn secret_named_data_a_task_sends_is_scrubbed_from_the_session_log() {
+    let scratch = Scratch::new();
+    scratch.file(
+        "inventory/hosts.yaml",
+        "r1:\n  platform: ios\n  username: ops\n  password: pw\n  data:\n    api_token: TOK-s3cret\n    snmp: {communities: {ro_secret: [C0MM-s3cret]}}\n",
+    );
+    scratch.file(
+        "tasks/snmp.yaml",
+        "steps:\n  - config:\n      - \"snmp-server community {{ host.api_token }} RO\"\n      - \"snmp-server community {{ host.snmp.communities.ro_secret[0] }} RO\"\n",
+    );
+    let session = scratch.netrun(&["run", "snmp", "--lab", "--session-log", "logs"]);
+    assert_eq!(session.code, 0, "{session}");
+    let log = std::fs::read_to_string(scratch.path.join("logs/r1.log")).unwrap_or_default();
+    assert!(log.contains("snmp-server community ******** RO"), "{log}");
+    assert!(
+        !log.contains("TOK-s3cret") && !log.contains("C0MM-s3cret"),
+        "data secrets redacted: {log}"
+    );
+}
+
+#[test]
 fn a_closed_stdout_ends_quietly() {
     let scratch = Scratch::new();
     let hosts: String = (0..5000)
