@@ -284,7 +284,7 @@ pub struct Selector {
     pub filters: Vec<Filter>,
     /// `--where` expression.
     pub where_expr: Option<String>,
-    /// `--hosts` items: names, globs, or `@FILE`.
+    /// `--hosts` items: names, globs, or `@FILE`; an exact host name is never read as a glob.
     pub hosts: Vec<String>,
 }
 
@@ -382,6 +382,12 @@ impl Selector {
         }
         let mut set = vec![false; inv.len()];
         let mut mark = |name: &str, origin: Option<(PathBuf, usize)>| -> Result<(), SelectError> {
+            // An exact host name wins over reading it as a glob: `--save-failed` writes names
+            // verbatim, and a host named `r[1]` must not come back as `r1`.
+            if let Some(index) = inv.index_of(name) {
+                set[index] = true;
+                return Ok(());
+            }
             if is_glob(name) {
                 for (index, host) in inv.names().enumerate() {
                     if glob_match(name, host) {
@@ -390,16 +396,10 @@ impl Selector {
                 }
                 return Ok(());
             }
-            match inv.index_of(name) {
-                Some(index) => {
-                    set[index] = true;
-                    Ok(())
-                }
-                None => Err(SelectError::UnknownHost {
-                    name: name.to_string(),
-                    origin,
-                }),
-            }
+            Err(SelectError::UnknownHost {
+                name: name.to_string(),
+                origin,
+            })
         };
         for item in &self.hosts {
             if let Some(file) = item.strip_prefix('@') {
@@ -410,11 +410,19 @@ impl Selector {
                         source,
                     })?;
                 for (line_no, line) in text.lines().enumerate() {
-                    let name = line.trim();
-                    if name.is_empty() || name.starts_with('#') {
+                    let origin = Some((path.clone(), line_no + 1));
+                    // The untrimmed line first, so that a name with edge spaces round-trips too.
+                    let name = if inv.index_of(line).is_some() {
+                        line
+                    } else {
+                        line.trim()
+                    };
+                    // `#` starts a comment only when the line is not a host name, so that a
+                    // host named `#x` written by `--save-failed` still selects itself.
+                    if name.is_empty() || (name.starts_with('#') && inv.index_of(name).is_none()) {
                         continue;
                     }
-                    mark(name, Some((path.clone(), line_no + 1)))?;
+                    mark(name, origin)?;
                 }
             } else {
                 mark(item, None)?;
@@ -649,6 +657,30 @@ srv1: {platform: linux, data: {enabled: true}}
             format!("unknown host `ghost` ({}:2)", file.display())
         );
         std::fs::remove_file(&file).unwrap();
+    }
+
+    #[test]
+    fn hosts_file_lines_are_exact_names_before_globs_or_comments() {
+        // `--save-failed` writes names verbatim; a name with glob or comment characters must
+        // come back as itself, not as the hosts its glob matches, and not as a comment.
+        let inv = load("\"r[1]\": {}\nr1: {}\n\"#x\": {}\nr2: {}\n", "");
+        let env = crate::template::environment(None);
+        let file = std::env::temp_dir().join(format!("netrun-exact-{}", std::process::id()));
+        let select = |text: &str| {
+            std::fs::write(&file, text).unwrap();
+            let hosts = [format!("@{}", file.display())];
+            let selector = Selector::new(&[], None, &hosts).unwrap();
+            selector.select(&inv, &env).map(|i| names(&inv, &i))
+        };
+        assert_eq!(select("r[1]\n").unwrap(), ["r[1]"]);
+        assert_eq!(select("#x\n").unwrap(), ["#x"]);
+        // Not a host name: still a comment, and still a glob.
+        assert_eq!(select("# r1\n#r1\nr2\n").unwrap(), ["r2"]);
+        assert_eq!(select("r[2]\n").unwrap(), ["r2"]);
+        std::fs::remove_file(&file).unwrap();
+        // The same rule on the command line.
+        let selector = Selector::new(&[], None, &["r[1]".to_string()]).unwrap();
+        assert_eq!(names(&inv, &selector.select(&inv, &env).unwrap()), ["r[1]"]);
     }
 
     #[test]
