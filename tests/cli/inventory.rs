@@ -178,6 +178,23 @@ fn bad_inventories_are_rejected_precisely() {
             &[("hosts.yaml", "r1:\n  port: 22\n  port: 23\n")],
         ),
         (
+            "duplicate field after another",
+            &[(
+                "hosts.yaml",
+                "h1:\n  data: {a: 1}\n  port: 22\n  data: {b: 2}\n",
+            )],
+        ),
+        (
+            "duplicate field in defaults and connection options",
+            &[
+                ("hosts.yaml", "r1: {}\n"),
+                (
+                    "defaults.yaml",
+                    "connection_options:\n  ssh:\n    port: 22\n    port: 23\n",
+                ),
+            ],
+        ),
+        (
             "duplicate data key",
             &[("hosts.yaml", "r1:\n  data:\n    site: a\n    site: b\n")],
         ),
