@@ -99,7 +99,8 @@ pub struct SelectArgs {
     /// 'site == "earth" and role != "spine"'
     #[arg(long = "where", value_name = "EXPR")]
     pub where_expr: Option<String>,
-    /// Host names and globs (edge*,core1), or @FILE with one name per line
+    /// Host names and globs (edge*,core1), or @FILE with one per line; an exact host name is
+    /// never read as a glob, and a line starting with # is a comment unless it is a host name
     #[arg(long, value_name = "NAMES|@FILE")]
     pub hosts: Vec<String>,
 }

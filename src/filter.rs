@@ -13,6 +13,7 @@ use regex::Regex;
 use crate::inventory::object::{HostObject, known_data_keys};
 use crate::inventory::resolve::AttrValue;
 use crate::inventory::{Attr, HostView, Inventory};
+use crate::platform::Platforms;
 
 /// Why a selection could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -250,12 +251,25 @@ impl Filter {
 
     /// Whether `host` passes this filter.
     pub fn matches(&self, host: &HostView<'_>) -> bool {
-        let candidates = self.candidates(host);
-        let equal = || {
-            candidates
+        self.matches_with(host, None)
+    }
+
+    /// Whether `host` passes this filter; with `platforms`, a platform is compared by its
+    /// canonical name as well as as written, so `platform=ios` holds for `cisco_ios`.
+    pub fn matches_with(&self, host: &HostView<'_>, platforms: Option<&Platforms>) -> bool {
+        let mut candidates = self.candidates(host);
+        let mut values: Vec<&str> = self.values.iter().map(String::as_str).collect();
+        if let (Key::Attr(Attr::Platform), Some(platforms)) = (&self.key, platforms) {
+            let canonical: Vec<String> = candidates
                 .iter()
-                .any(|c| self.values.iter().any(|v| v == c))
-        };
+                .filter_map(|c| platforms.canonical(c))
+                .filter(|name| !candidates.iter().any(|c| c == name))
+                .map(str::to_string)
+                .collect();
+            candidates.extend(canonical);
+            values.extend(self.values.iter().filter_map(|v| platforms.canonical(v)));
+        }
+        let equal = || candidates.iter().any(|c| values.contains(&c.as_str()));
         match self.op {
             Op::Eq => equal(),
             Op::Ne => !equal(),
@@ -284,8 +298,10 @@ pub struct Selector {
     pub filters: Vec<Filter>,
     /// `--where` expression.
     pub where_expr: Option<String>,
-    /// `--hosts` items: names, globs, or `@FILE`.
+    /// `--hosts` items: names, globs, or `@FILE`; an exact host name is never read as a glob.
     pub hosts: Vec<String>,
+    /// The platform table, for comparing platforms by canonical name; `None` compares as written.
+    pub platforms: Option<Arc<Platforms>>,
 }
 
 impl Selector {
@@ -308,7 +324,14 @@ impl Selector {
                 .filter(|h| !h.is_empty())
                 .map(str::to_string)
                 .collect(),
+            platforms: None,
         })
+    }
+
+    /// Compares `platform` in `--filter` and `--where` by canonical name (`ios` for `cisco_ios`).
+    pub fn with_platforms(mut self, platforms: Arc<Platforms>) -> Self {
+        self.platforms = Some(platforms);
+        self
     }
 
     fn applied(&self) -> Vec<String> {
@@ -336,7 +359,11 @@ impl Selector {
         for (index, keep) in selected.iter_mut().enumerate() {
             if *keep {
                 let host = inv.host(index);
-                *keep = self.filters.iter().all(|f| f.matches(&host));
+                let platforms = self.platforms.as_deref();
+                *keep = self
+                    .filters
+                    .iter()
+                    .all(|f| f.matches_with(&host, platforms));
             }
         }
         if let Some(expr) = &self.where_expr {
@@ -351,7 +378,10 @@ impl Selector {
                 if !*keep {
                     continue;
                 }
-                let host = Value::from_object(HostObject::new(inv.clone(), index, known.clone()));
+                let host = Value::from_object(
+                    HostObject::new(inv.clone(), index, known.clone())
+                        .with_platforms(self.platforms.clone()),
+                );
                 let result = compiled
                     .eval(host)
                     .map_err(|source| SelectError::WhereFailed {
@@ -382,6 +412,12 @@ impl Selector {
         }
         let mut set = vec![false; inv.len()];
         let mut mark = |name: &str, origin: Option<(PathBuf, usize)>| -> Result<(), SelectError> {
+            // An exact host name wins over reading it as a glob: `--save-failed` writes names
+            // verbatim, and a host named `r[1]` must not come back as `r1`.
+            if let Some(index) = inv.index_of(name) {
+                set[index] = true;
+                return Ok(());
+            }
             if is_glob(name) {
                 for (index, host) in inv.names().enumerate() {
                     if glob_match(name, host) {
@@ -390,16 +426,10 @@ impl Selector {
                 }
                 return Ok(());
             }
-            match inv.index_of(name) {
-                Some(index) => {
-                    set[index] = true;
-                    Ok(())
-                }
-                None => Err(SelectError::UnknownHost {
-                    name: name.to_string(),
-                    origin,
-                }),
-            }
+            Err(SelectError::UnknownHost {
+                name: name.to_string(),
+                origin,
+            })
         };
         for item in &self.hosts {
             if let Some(file) = item.strip_prefix('@') {
@@ -410,11 +440,19 @@ impl Selector {
                         source,
                     })?;
                 for (line_no, line) in text.lines().enumerate() {
-                    let name = line.trim();
-                    if name.is_empty() || name.starts_with('#') {
+                    let origin = Some((path.clone(), line_no + 1));
+                    // The untrimmed line first, so that a name with edge spaces round-trips too.
+                    let name = if inv.index_of(line).is_some() {
+                        line
+                    } else {
+                        line.trim()
+                    };
+                    // `#` starts a comment only when the line is not a host name, so that a
+                    // host named `#x` written by `--save-failed` still selects itself.
+                    if name.is_empty() || (name.starts_with('#') && inv.index_of(name).is_none()) {
                         continue;
                     }
-                    mark(name, Some((path.clone(), line_no + 1)))?;
+                    mark(name, origin)?;
                 }
             } else {
                 mark(item, None)?;
@@ -649,6 +687,57 @@ srv1: {platform: linux, data: {enabled: true}}
             format!("unknown host `ghost` ({}:2)", file.display())
         );
         std::fs::remove_file(&file).unwrap();
+    }
+
+    #[test]
+    fn hosts_file_lines_are_exact_names_before_globs_or_comments() {
+        // `--save-failed` writes names verbatim; a name with glob or comment characters must
+        // come back as itself, not as the hosts its glob matches, and not as a comment.
+        let inv = load("\"r[1]\": {}\nr1: {}\n\"#x\": {}\nr2: {}\n", "");
+        let env = crate::template::environment(None);
+        let file = std::env::temp_dir().join(format!("netrun-exact-{}", std::process::id()));
+        let select = |text: &str| {
+            std::fs::write(&file, text).unwrap();
+            let hosts = [format!("@{}", file.display())];
+            let selector = Selector::new(&[], None, &hosts).unwrap();
+            selector.select(&inv, &env).map(|i| names(&inv, &i))
+        };
+        assert_eq!(select("r[1]\n").unwrap(), ["r[1]"]);
+        assert_eq!(select("#x\n").unwrap(), ["#x"]);
+        // Not a host name: still a comment, and still a glob.
+        assert_eq!(select("# r1\n#r1\nr2\n").unwrap(), ["r2"]);
+        assert_eq!(select("r[2]\n").unwrap(), ["r2"]);
+        std::fs::remove_file(&file).unwrap();
+        // The same rule on the command line.
+        let selector = Selector::new(&[], None, &["r[1]".to_string()]).unwrap();
+        assert_eq!(names(&inv, &selector.select(&inv, &env).unwrap()), ["r[1]"]);
+    }
+
+    #[test]
+    fn platform_aliases_compare_by_canonical_name() {
+        let inv = load(
+            "a: {platform: cisco_ios}\nb: {platform: ios}\nc: {platform: eos}\nd: {platform: acme}\n",
+            "",
+        );
+        let env = crate::template::environment(None);
+        let platforms = Arc::new(crate::platform::Platforms::builtin());
+        let select = |filters: &[&str], where_expr: Option<&str>| {
+            let filters: Vec<String> = filters.iter().map(|f| f.to_string()).collect();
+            let selector = Selector::new(&filters, where_expr, &[])
+                .unwrap()
+                .with_platforms(platforms.clone());
+            names(&inv, &selector.select(&inv, &env).unwrap())
+        };
+        assert_eq!(select(&["platform=ios"], None), ["a", "b"]);
+        assert_eq!(select(&["platform=cisco_ios"], None), ["a", "b"]);
+        assert_eq!(select(&["platform!=ios"], None), ["c", "d"]);
+        assert_eq!(select(&["platform~^cisco"], None), ["a"]);
+        // A name no platform knows is compared as written.
+        assert_eq!(select(&["platform=acme"], None), ["d"]);
+        assert_eq!(select(&[], Some("platform in ['ios', 'nxos']")), ["a", "b"]);
+        // Without a platform table the value is compared as written.
+        let selector = Selector::new(&["platform=ios".to_string()], None, &[]).unwrap();
+        assert_eq!(names(&inv, &selector.select(&inv, &env).unwrap()), ["b"]);
     }
 
     #[test]

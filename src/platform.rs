@@ -335,6 +335,13 @@ impl Platforms {
         self.by_name.get(canonical)
     }
 
+    /// The canonical name of a platform given by name or alias (case-insensitive).
+    pub fn canonical(&self, name_or_alias: &str) -> Option<&str> {
+        self.aliases
+            .get(&name_or_alias.trim().to_lowercase())
+            .map(String::as_str)
+    }
+
     /// Canonical names, in definition order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.by_name.keys().map(String::as_str)
@@ -651,5 +658,14 @@ mod tests {
             p.merge_overrides_value(dup),
             Err(PlatformError::DuplicateAlias { .. })
         ));
+    }
+
+    #[test]
+    fn canonical_names_of_aliases() {
+        let p = Platforms::builtin();
+        assert_eq!(p.canonical("cisco_ios"), Some("ios"));
+        assert_eq!(p.canonical(" Cisco_IOS "), Some("ios"));
+        assert_eq!(p.canonical("ios"), Some("ios"));
+        assert_eq!(p.canonical("acme"), None);
     }
 }

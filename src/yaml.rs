@@ -138,8 +138,8 @@ impl<'de, T: Deserialize<'de> + Default + EntryKind> Deserialize<'de> for Entrie
                         })
                     });
                     // `name:` with nothing under it is an entry with no settings, as in nornir.
-                    let value: Option<T> = map.next_value()?;
-                    entries.insert(name, value.unwrap_or_default());
+                    let value: Option<UniqueFields<T>> = map.next_value()?;
+                    entries.insert(name, value.map(|v| v.0).unwrap_or_default());
                     // The next key belongs to no entry yet: a duplicate must not be blamed on this one.
                     OWNER.with(|owner| owner.borrow_mut().take());
                 }
@@ -184,6 +184,124 @@ impl<'de> Visitor<'de> for UniqueKey<'_> {
     }
     fn visit_bool<E: de::Error>(self, key: bool) -> Result<String, E> {
         self.visit_str(&key.to_string())
+    }
+}
+
+/// A struct read with its derived impl, but with a repeated field reported at the repeat.
+///
+/// serde's derived visitor rejects a repeated field only after the key was read, from
+/// `visit_map`, and serde_yaml then places the error at the start of the mapping. Checking the
+/// field name while the key itself is read gives the key's own line and column.
+#[derive(Debug, Default)]
+pub struct UniqueFields<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for UniqueFields<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(FieldsDeserializer(deserializer)).map(UniqueFields)
+    }
+}
+
+/// Forwards every `deserialize_*` but `deserialize_struct` unchanged.
+macro_rules! forward_deserialize {
+    ($($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {
+        $(fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
+            self.0.$method($($arg,)* visitor)
+        })*
+    };
+}
+
+struct FieldsDeserializer<D>(D);
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for FieldsDeserializer<D> {
+    type Error = D::Error;
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0
+            .deserialize_struct(name, fields, FieldsVisitor(visitor))
+    }
+
+    forward_deserialize!(
+        deserialize_any(), deserialize_bool(), deserialize_i8(), deserialize_i16(),
+        deserialize_i32(), deserialize_i64(), deserialize_u8(), deserialize_u16(),
+        deserialize_u32(), deserialize_u64(), deserialize_f32(), deserialize_f64(),
+        deserialize_char(), deserialize_str(), deserialize_string(), deserialize_bytes(),
+        deserialize_byte_buf(), deserialize_option(), deserialize_unit(),
+        deserialize_unit_struct(name: &'static str),
+        deserialize_newtype_struct(name: &'static str), deserialize_seq(),
+        deserialize_tuple(len: usize),
+        deserialize_tuple_struct(name: &'static str, len: usize), deserialize_map(),
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]),
+        deserialize_identifier(), deserialize_ignored_any(),
+    );
+}
+
+struct FieldsVisitor<V>(V);
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for FieldsVisitor<V> {
+    type Value = V::Value;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        self.0.expecting(f)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        self.0.visit_map(FieldsMap {
+            map,
+            seen: HashSet::new(),
+        })
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
+        self.0.visit_seq(seq)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
+        self.0.visit_unit()
+    }
+}
+
+struct FieldsMap<A> {
+    map: A,
+    seen: HashSet<String>,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for FieldsMap<A> {
+    type Error = A::Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        self.map.next_key_seed(FieldKey {
+            seed,
+            seen: &mut self.seen,
+        })
+    }
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
+        self.map.next_value_seed(seed)
+    }
+    fn size_hint(&self) -> Option<usize> {
+        self.map.size_hint()
+    }
+}
+
+/// The derived field-name seed, with the name checked against those already read.
+struct FieldKey<'a, K> {
+    seed: K,
+    seen: &'a mut HashSet<String>,
+}
+
+impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for FieldKey<'_, K> {
+    type Value = K::Value;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<K::Value, D::Error> {
+        // The check runs inside serde_yaml's own read of the key, the only place where an error
+        // is given the key's position; the derived seed then gets the name as a plain string.
+        let name = deserializer.deserialize_str(UniqueKey {
+            seen: self.seen,
+            what: "field",
+        })?;
+        self.seed
+            .deserialize(de::value::StringDeserializer::<D::Error>::new(name))
     }
 }
 
@@ -502,6 +620,13 @@ mod tests {
             things.entries["a"].data.entries["k"].value,
             serde_yaml::Value::from(1)
         );
+    }
+
+    #[test]
+    fn duplicate_field_points_at_the_repeat() {
+        let err = parse_things("a:\n  data: {k: 1}\n  port: 1\n  data: {k: 2}\n").unwrap_err();
+        assert_eq!(err.message, "thing `a`: duplicate field `data`");
+        assert_eq!(err.position, Some((4, 3)));
     }
 
     #[test]

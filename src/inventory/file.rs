@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
-use crate::yaml::{EntryKind, EnvString, Port, Setting, StrictMap, UniqueKey};
+use crate::yaml::{EntryKind, EnvString, Port, Setting, StrictMap, UniqueFields, UniqueKey};
 
 /// A host entry of `hosts.yaml`.
 #[derive(Debug, Default, Deserialize)]
@@ -106,8 +106,8 @@ impl<'de> Deserialize<'de> for ConnectionOptionsMap {
                     seen: &mut seen,
                     what: "connection plugin",
                 })? {
-                    let options: Option<ConnectionOptionsFile> = map.next_value()?;
-                    out.insert(plugin, options.unwrap_or_default());
+                    let options: Option<UniqueFields<ConnectionOptionsFile>> = map.next_value()?;
+                    out.insert(plugin, options.map(|o| o.0).unwrap_or_default());
                 }
                 Ok(ConnectionOptionsMap(out))
             }

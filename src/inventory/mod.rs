@@ -151,7 +151,9 @@ impl Inventory {
 
         let defaults: DefaultsFile = match &defaults_text {
             Some(text) => {
-                yaml::parse::<Option<DefaultsFile>>(&defaults_path, text)?.unwrap_or_default()
+                yaml::parse::<Option<yaml::UniqueFields<DefaultsFile>>>(&defaults_path, text)?
+                    .map(|d| d.0)
+                    .unwrap_or_default()
             }
             None => DefaultsFile::default(),
         };

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use minijinja::value::{Enumerator, Object, Value};
 
 use super::{Attr, Inventory};
+use crate::platform::Platforms;
 
 /// Every data key any layer of an inventory defines.
 pub fn known_data_keys(inv: &Inventory) -> HashSet<String> {
@@ -33,13 +34,26 @@ pub struct HostObject {
     inv: Arc<Inventory>,
     index: usize,
     known: Arc<HashSet<String>>,
+    platforms: Option<Arc<Platforms>>,
 }
 
 impl HostObject {
     /// Wraps host `index`; `known` lists data keys defined anywhere, so that a key another host
     /// has reads as `none` here while a key no host has stays a strict-undefined error (a typo).
     pub fn new(inv: Arc<Inventory>, index: usize, known: Arc<HashSet<String>>) -> Self {
-        HostObject { inv, index, known }
+        HostObject {
+            inv,
+            index,
+            known,
+            platforms: None,
+        }
+    }
+
+    /// Makes `platform` read as the canonical name when the inventory value is a known alias
+    /// (`ios` for `cisco_ios`), so that `platform in ["ios"]` holds for every spelling.
+    pub fn with_platforms(mut self, platforms: Option<Arc<Platforms>>) -> Self {
+        self.platforms = platforms;
+        self
     }
 
     const ATTRS: [&'static str; 7] = [
@@ -63,7 +77,12 @@ impl Object for HostObject {
             "hostname" => attr(Attr::Hostname),
             "port" => attr(Attr::Port),
             "username" => attr(Attr::Username),
-            "platform" => attr(Attr::Platform),
+            "platform" => match (host.attr(Attr::Platform), &self.platforms) {
+                (Some(super::resolve::AttrValue::Text(text)), Some(platforms)) => Some(
+                    Value::from(platforms.canonical(text).unwrap_or(text).to_string()),
+                ),
+                _ => attr(Attr::Platform),
+            },
             "groups" => Some(Value::from(
                 host.groups().map(str::to_string).collect::<Vec<_>>(),
             )),

@@ -47,6 +47,28 @@ fn hosts_by_glob_and_from_a_file() {
     assert_eq!(names, ["spine02.earth", "edge01.mars", "2"]);
 }
 
+/// A host list round-trips every name, even one that reads as a glob or a comment.
+#[test]
+fn hosts_file_names_are_exact_before_globs_and_comments() {
+    let scratch = Scratch::new();
+    scratch
+        .file(
+            "inventory/hosts.yaml",
+            "\"r[1]\": {}\nr1: {}\n\"#x\": {}\nr2: {}\n",
+        )
+        .file("failed.txt", "r[1]\n#x\n# a comment\nr[2]\n");
+    let session = scratch.netrun(&["inventory", "--hosts", "@failed.txt", "--format", "json"]);
+    assert_eq!(session.code, 0, "{session}");
+    let hosts: serde_json::Value = serde_json::from_str(&session.stdout).expect("json");
+    let names: Vec<&str> = hosts["hosts"]
+        .as_array()
+        .expect("a list of hosts")
+        .iter()
+        .filter_map(|h| h["name"].as_str())
+        .collect();
+    assert_eq!(names, ["r[1]", "#x", "r2"], "{session}");
+}
+
 #[test]
 fn no_host_matched_is_exit_2_with_the_filters() {
     assert_snapshot!(netrun(&[
@@ -154,6 +176,23 @@ fn bad_inventories_are_rejected_precisely() {
         (
             "duplicate field",
             &[("hosts.yaml", "r1:\n  port: 22\n  port: 23\n")],
+        ),
+        (
+            "duplicate field after another",
+            &[(
+                "hosts.yaml",
+                "h1:\n  data: {a: 1}\n  port: 22\n  data: {b: 2}\n",
+            )],
+        ),
+        (
+            "duplicate field in defaults and connection options",
+            &[
+                ("hosts.yaml", "r1: {}\n"),
+                (
+                    "defaults.yaml",
+                    "connection_options:\n  ssh:\n    port: 22\n    port: 23\n",
+                ),
+            ],
         ),
         (
             "duplicate data key",
