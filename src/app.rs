@@ -60,7 +60,9 @@ pub fn select(
     settings: &Settings,
     select: &SelectArgs,
 ) -> Result<(Arc<Inventory>, Vec<usize>), Error> {
-    let selector = Selector::new(&select.filters, select.where_expr.as_deref(), &select.hosts)?;
+    // Platform aliases (cisco_ios) select and read as their canonical name (ios).
+    let selector = Selector::new(&select.filters, select.where_expr.as_deref(), &select.hosts)?
+        .with_platforms(platforms(settings)?);
     let inv = Arc::new(Inventory::load(&settings.inventory_dir)?);
     crate::diag!(
         1,

@@ -82,11 +82,10 @@ enum Flow {
 
 impl TaskRun {
     fn host_value(&self, host: HostRef) -> Value {
-        Value::from_object(HostObject::new(
-            self.inventory.clone(),
-            host.index,
-            self.known_keys.clone(),
-        ))
+        Value::from_object(
+            HostObject::new(self.inventory.clone(), host.index, self.known_keys.clone())
+                .with_platforms(Some(self.platforms.clone())),
+        )
     }
 
     fn context(

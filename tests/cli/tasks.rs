@@ -644,3 +644,32 @@ fn a_named_tasks_directory_that_does_not_exist_is_an_error() {
         "error: tasks: directory no-such-dir does not exist\n"
     );
 }
+
+#[test]
+fn platform_aliases_read_as_their_canonical_name_in_tasks_and_filters() {
+    let scratch = Scratch::new();
+    scratch.file(
+        "inventory/hosts.yaml",
+        "r1: {platform: cisco_ios, username: u, password: p}\nr2: {platform: arista_eos, username: u, password: p}\n",
+    );
+    scratch.file(
+        "tasks/clock.yaml",
+        "steps:\n  - name: clock\n    when: host.platform == \"ios\"\n    command: show clock\n",
+    );
+    let session = scratch.netrun(&["run", "clock", "--lab", "--output", "json"]);
+    assert_eq!(session.code, 0, "{session}");
+    let doc: Value = serde_json::from_str(&session.stdout).expect("json");
+    let statuses: Vec<&str> = doc["hosts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|h| h["results"][0]["status"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(statuses, ["ok", "skipped"], "{session}");
+    let session = scratch.netrun(&["inventory", "--filter", "platform=ios", "--format", "json"]);
+    assert_eq!(session.code, 0, "{session}");
+    assert!(
+        session.stdout.contains("\"r1\"") && !session.stdout.contains("\"r2\""),
+        "{session}"
+    );
+}
