@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::limits::{MAX_WORKERS, checked_seconds};
+use crate::ssh::{SshFile, SshSettings};
 use crate::yaml::{self, YamlError};
 
 /// The config file looked for in the current directory when `--config` is not given.
@@ -36,7 +38,6 @@ pub enum ConfigError {
     },
 }
 
-pub use crate::ssh::KnownHostsPolicy as KnownHosts;
 
 /// The contents of `netrun.yaml`.
 #[derive(Debug, Default, Deserialize)]
@@ -73,41 +74,6 @@ pub struct RunnerFile {
     pub workers: Option<usize>,
     /// Per-host deadline in seconds.
     pub timeout: Option<f64>,
-}
-
-/// `ssh:` in netrun.yaml.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SshFile {
-    /// TCP connect + handshake timeout, seconds.
-    pub connect_timeout: Option<f64>,
-    /// Authentication timeout, seconds.
-    pub auth_timeout: Option<f64>,
-    /// Per-command timeout, seconds.
-    pub command_timeout: Option<f64>,
-    /// Keepalive interval, seconds (0 disables).
-    pub keepalive: Option<f64>,
-    /// Host key policy.
-    pub known_hosts: Option<KnownHosts>,
-    /// known_hosts file.
-    pub known_hosts_file: Option<PathBuf>,
-}
-
-/// SSH settings after precedence.
-#[derive(Clone, Debug)]
-pub struct SshSettings {
-    /// Connect timeout (default 10 s).
-    pub connect_timeout: Duration,
-    /// Auth timeout (default 15 s).
-    pub auth_timeout: Duration,
-    /// Per-command timeout (default 30 s).
-    pub command_timeout: Duration,
-    /// Keepalive interval (default 30 s); `None` disables.
-    pub keepalive: Option<Duration>,
-    /// Host key policy (default accept-new).
-    pub known_hosts: KnownHosts,
-    /// known_hosts file (default ~/.ssh/known_hosts).
-    pub known_hosts_file: PathBuf,
 }
 
 /// Everything a command needs to know, after flags, environment, file and defaults.
@@ -153,28 +119,6 @@ pub struct Overrides {
     pub workers: Option<usize>,
     /// `--timeout`.
     pub timeout: Option<f64>,
-}
-
-/// Longest accepted timeout or interval: a week. Anything longer is a typo, and adding a huge
-/// value to `Instant::now()` would overflow.
-pub const MAX_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
-
-/// Most hosts in flight at once (far beyond any descriptor limit, but a bound for typos).
-pub const MAX_WORKERS: usize = 100_000;
-
-/// Checks a number of seconds from the config file, the command line or the inventory; 0 is
-/// accepted only where it means "off".
-pub fn checked_seconds(value: f64, zero_means_off: bool) -> Result<Duration, String> {
-    // Written so that NaN fails too.
-    if !(0.0..=MAX_SECONDS).contains(&value) {
-        return Err(format!(
-            "{value} is not a number of seconds from 0 to {MAX_SECONDS}"
-        ));
-    }
-    if value == 0.0 && !zero_means_off {
-        return Err("must be more than 0 seconds".to_string());
-    }
-    Ok(Duration::from_secs_f64(value))
 }
 
 fn seconds(what: &str, value: f64, zero_means_off: bool) -> Result<Duration, ConfigError> {
@@ -261,27 +205,15 @@ impl Settings {
             (None, None) => None,
         };
 
-        let ssh = &file.ssh;
         let home = std::env::var_os("HOME")
             .map(PathBuf::from)
             .unwrap_or_default();
-        let ssh_secs = |key: &str, value: Option<f64>, default: f64| match value {
-            Some(v) => seconds(&in_file(&format!("ssh.{key}")), v, key == "keepalive"),
-            None => Ok(Duration::from_secs_f64(default)),
-        };
-        let keepalive = ssh_secs("keepalive", ssh.keepalive, 30.0)?;
-        let ssh = SshSettings {
-            connect_timeout: ssh_secs("connect_timeout", ssh.connect_timeout, 10.0)?,
-            auth_timeout: ssh_secs("auth_timeout", ssh.auth_timeout, 15.0)?,
-            command_timeout: ssh_secs("command_timeout", ssh.command_timeout, 30.0)?,
-            keepalive: (!keepalive.is_zero()).then_some(keepalive),
-            known_hosts: ssh.known_hosts.unwrap_or_default(),
-            known_hosts_file: ssh
-                .known_hosts_file
-                .as_ref()
-                .map(rel)
-                .unwrap_or_else(|| home.join(".ssh").join("known_hosts")),
-        };
+        let ssh = SshSettings::from_file(&file.ssh, &home, |p| rel(&p.to_path_buf())).map_err(
+            |bad| ConfigError::Invalid {
+                what: in_file(&format!("ssh.{}", bad.key)),
+                reason: bad.reason,
+            },
+        )?;
 
         Ok(Settings {
             config_file: path,
@@ -344,7 +276,10 @@ mod tests {
         assert_eq!(settings.timeout, Some(Duration::from_secs(60)));
         assert_eq!(settings.inventory_dir, base.join("inv"));
         assert_eq!(settings.tasks_dir, PathBuf::from("tasks"));
-        assert_eq!(settings.ssh.known_hosts, KnownHosts::Strict);
+        assert_eq!(
+            settings.ssh.known_hosts,
+            crate::ssh::KnownHostsPolicy::Strict
+        );
         assert_eq!(settings.ssh.command_timeout, Duration::from_secs(30));
         let settings = Settings::load(&Overrides {
             config: Some(path),

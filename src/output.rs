@@ -60,30 +60,6 @@ fn text_or_dash(value: Option<String>) -> String {
     value.unwrap_or_else(|| "-".to_string())
 }
 
-/// The file name for `host`'s saved output or session log: `HOST.EXT`, with `/`, `\`, `%`,
-/// control characters and a leading `.` percent-encoded, so that an inventory name cannot
-/// point outside the directory (`../x`, `/etc/x`) and two names never share a file.
-pub fn host_file_name(host: &str, ext: &str) -> String {
-    let mut name = String::with_capacity(host.len() + ext.len() + 1);
-    for (i, c) in host.chars().enumerate() {
-        let escape = matches!(c, '/' | '\\' | '%') || c.is_control() || (i == 0 && c == '.');
-        if escape {
-            let mut buf = [0u8; 4];
-            for b in c.encode_utf8(&mut buf).bytes() {
-                name.push_str(&format!("%{b:02X}"));
-            }
-        } else {
-            name.push(c);
-        }
-    }
-    if name.is_empty() {
-        name.push('%');
-    }
-    name.push('.');
-    name.push_str(ext);
-    name
-}
-
 /// "s" when `n` is not one.
 pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
@@ -280,7 +256,8 @@ pub fn one_line(host: &crate::result::HostResult) -> String {
     shorten(line, 100)
 }
 
-fn shorten(line: &str, max: usize) -> String {
+/// `line` cut to `max` characters, ending in `…` when cut.
+pub fn shorten(line: &str, max: usize) -> String {
     if line.chars().count() <= max {
         return line.to_string();
     }
@@ -377,80 +354,4 @@ pub struct RunDocument<'a> {
     pub summary: crate::result::Summary,
     /// One entry per host, inventory order.
     pub hosts: &'a [crate::result::HostResult],
-}
-
-/// `netrun tasks NAME`: a task's description, params and steps.
-pub fn describe_task(task: &crate::task::Task) -> String {
-    use crate::task::StepKind;
-    let mut out = format!("{} ({})\n", task.name, task.path.display());
-    if !task.description.is_empty() {
-        out.push_str(&format!("{}\n", task.description));
-    }
-    out.push_str(&format!("connection: {}\n\n", task.connection));
-    if task.params.is_empty() {
-        out.push_str("params: none\n\n");
-    } else {
-        let mut table = new_table(&["param", "required", "default", "description"]);
-        for (name, param) in &task.params {
-            let default = param
-                .default
-                .as_ref()
-                .map(|d| display_value(name, d))
-                .unwrap_or_else(|| "-".into());
-            table.add_row(vec![
-                name.clone(),
-                if param.required { "yes" } else { "no" }.into(),
-                default,
-                param.description.clone(),
-            ]);
-        }
-        out.push_str(&format!("{}\n\n", table.trim_fmt()));
-    }
-    let mut table = new_table(&["#", "step", "kind", "what", "when"]);
-    for (i, step) in task.steps.iter().enumerate() {
-        let what = match &step.kind {
-            StepKind::Command(crate::task::CommandSpec::One(t)) => t.0.clone(),
-            StepKind::Command(crate::task::CommandSpec::ByPlatform(map)) => map
-                .iter()
-                .map(|(k, v)| format!("{k}: {}", v.0))
-                .collect::<Vec<_>>()
-                .join("; "),
-            StepKind::Config(crate::task::ConfigSpec::Lines(lines)) => {
-                format!("{} line(s)", lines.len())
-            }
-            StepKind::Config(crate::task::ConfigSpec::File { template })
-            | StepKind::Render(crate::task::RenderSpec::File { template }) => {
-                format!("template {template}")
-            }
-            StepKind::Render(crate::task::RenderSpec::Inline(_)) => "inline template".into(),
-            StepKind::Call { name, .. } => name.clone(),
-            StepKind::Task { name, .. } => format!("subtask {name}"),
-        };
-        table.add_row(vec![
-            (i + 1).to_string(),
-            step.name.clone(),
-            step.kind.keyword().to_string(),
-            shorten(&what, 70),
-            step.when.as_ref().map(|w| w.0.clone()).unwrap_or_default(),
-        ]);
-    }
-    out.push_str(&format!("{}\n", table.trim_fmt()));
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn host_file_names_stay_in_their_directory_and_never_collide() {
-        assert_eq!(host_file_name("edge01.earth", "txt"), "edge01.earth.txt");
-        assert_eq!(host_file_name("../escaped", "txt"), "%2E.%2Fescaped.txt");
-        assert_eq!(host_file_name("/tmp/abs", "log"), "%2Ftmp%2Fabs.log");
-        assert_eq!(host_file_name("sub/r1", "txt"), "sub%2Fr1.txt");
-        assert_eq!(host_file_name("a\\b\ncé", "txt"), "a%5Cb%0Acé.txt");
-        // `%` itself is encoded, so `a/b` and a host literally named `a%2Fb` differ.
-        assert_eq!(host_file_name("a%2Fb", "txt"), "a%252Fb.txt");
-        assert_ne!(host_file_name("a/b", "txt"), host_file_name("a%2Fb", "txt"));
-    }
 }

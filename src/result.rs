@@ -1,4 +1,4 @@
-//! The result tree of a run (SPEC §6): a node per task, step and subtask, rolled up per host.
+//! The result tree of a run (README "Results"): a node per task, step and subtask, rolled up per host.
 
 use std::time::Duration;
 
@@ -226,9 +226,9 @@ impl Summary {
     /// The exit code a script should see: 0 when every host succeeded, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         if self.failed + self.unreachable + self.timeout > 0 {
-            crate::error::EXIT_HOSTS_FAILED
+            crate::exit::HOSTS_FAILED
         } else {
-            crate::error::EXIT_OK
+            crate::exit::OK
         }
     }
 }

@@ -70,16 +70,22 @@ pub struct DefaultsFile {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionOptionsFile {
+    /// Address for this plugin.
     #[serde(default)]
     pub hostname: Setting<EnvString>,
+    /// Port for this plugin.
     #[serde(default)]
     pub port: Setting<Port>,
+    /// Login name for this plugin.
     #[serde(default)]
     pub username: Setting<EnvString>,
+    /// Password for this plugin.
     #[serde(default)]
     pub password: Setting<EnvString>,
+    /// Platform for this plugin.
     #[serde(default)]
     pub platform: Setting<EnvString>,
+    /// Plugin-specific settings, merged key by key through the layers.
     #[serde(default)]
     pub extras: StrictMap<true>,
 }

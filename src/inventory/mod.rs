@@ -8,6 +8,7 @@
 mod file;
 pub mod object;
 pub mod resolve;
+mod target;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -19,7 +20,7 @@ use rayon::prelude::*;
 use crate::yaml::{self, EnvString, Port, Setting, StrictValue, YamlError};
 pub use file::ConnectionOptionsFile as ConnectionOptions;
 use file::{DefaultsFile, GroupCheck, GroupFile, GroupSkeleton, HostFile, with_group_check};
-pub use resolve::{Attr, HostView, Resolved, Source, is_secret_key};
+pub use resolve::{Attr, HostView, Resolved, Source};
 
 /// Why an inventory could not be loaded. Nothing is half-loaded: any error stops the load.
 #[derive(Debug, thiserror::Error)]

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use super::{ConnectionOptions, Inventory, Layer};
+use crate::secrets::{REDACTED, is_secret_key};
 use crate::yaml::{EnvString, Port, Setting};
 
 /// Which layer a value came from.
@@ -108,24 +109,6 @@ impl Attr {
         Attr::ALL.into_iter().find(|attr| attr.name() == name)
     }
 }
-
-/// Whether a key names a secret whose value must never be printed.
-pub fn is_secret_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    [
-        "password",
-        "secret",
-        "passphrase",
-        "token",
-        "api_key",
-        "apikey",
-    ]
-    .iter()
-    .any(|word| key.contains(word))
-}
-
-/// The text shown in place of a secret.
-pub const REDACTED: &str = "***";
 
 /// A resolved scalar attribute, as text.
 #[derive(Clone, Debug, PartialEq)]

@@ -8,6 +8,9 @@ mod auth;
 mod error;
 mod exec;
 mod hostkey;
+mod plugin;
+pub(crate) mod prompt;
+mod settings;
 mod shell;
 mod transcript;
 
@@ -15,9 +18,9 @@ pub use crate::platform::Mode;
 pub use error::SshError;
 pub use exec::ExecOutput;
 pub use hostkey::KnownHostsPolicy;
-pub use shell::CliSession;
-mod plugin;
 pub use plugin::SshPlugin;
+pub use settings::{BadSetting, SshFile, SshSettings};
+pub use shell::CliSession;
 pub use transcript::{Direction, FileTranscript, MemoryTranscript, TranscriptSink};
 
 use crate::platform::Platform;

@@ -3,11 +3,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{CliSession, KnownHostsPolicy, SshConnection, SshError, SshTarget};
-use crate::config::SshSettings;
+use super::{CliSession, KnownHostsPolicy, SshConnection, SshError, SshSettings, SshTarget};
 use crate::connection::{
-    BoxFuture, CommandType, Connection, ConnectionError, ConnectionPlugin, Operation, Output,
-    PluginInfo, Target,
+    BoxFuture, CommandType, Connection, ConnectionError, ConnectionPlugin, Declared, Operation,
+    Output, PluginInfo, Target,
 };
 use crate::platform::{Mode, Platforms};
 
@@ -38,17 +37,24 @@ pub struct SshPlugin {
 }
 
 impl SshPlugin {
-    /// An ssh plugin with run-wide defaults and platform definitions.
-    pub fn new(settings: SshSettings, platforms: Arc<Platforms>) -> SshPlugin {
-        SshPlugin {
-            info: PluginInfo {
-                name: "ssh".into(),
-                version: env!("CARGO_PKG_VERSION").into(),
-                path: "built-in".into(),
+    /// What the ssh plugin declares: CLI steps, no `call` operations, dry-run support.
+    pub fn builtin_info() -> PluginInfo {
+        PluginInfo {
+            name: "ssh".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            path: "built-in".into(),
+            declared: Declared {
                 command_types: vec![CommandType::Cli],
                 operations: Vec::new(),
                 dry_run: true,
             },
+        }
+    }
+
+    /// An ssh plugin with run-wide defaults and platform definitions.
+    pub fn new(settings: SshSettings, platforms: Arc<Platforms>) -> SshPlugin {
+        SshPlugin {
+            info: Self::builtin_info(),
             settings,
             platforms,
             session_log: None,
@@ -69,7 +75,7 @@ impl SshPlugin {
         let Some(dir) = &self.session_log else {
             return Ok(None);
         };
-        let path = dir.join(crate::output::host_file_name(host, "log"));
+        let path = dir.join(crate::host_files::host_file_name(host, "log"));
         let first = self
             .logged
             .lock()
@@ -144,7 +150,7 @@ impl SshPlugin {
                 let checked = value
                     .as_f64()
                     .ok_or_else(|| bad("a number of seconds"))
-                    .map(|s| crate::config::checked_seconds(s, key == "keepalive"));
+                    .map(|s| crate::limits::checked_seconds(s, key == "keepalive"));
                 checked?.map_err(|reason| format!("connection_options.ssh.extras.{key}: {reason}"))
             };
             match key.as_str() {

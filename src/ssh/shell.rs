@@ -2,7 +2,7 @@
 
 use super::transcript::{Direction, Recorder};
 use super::{SshError, SshTarget};
-use crate::prompt::{Collector, Completed, Event, PagerMatcher, PromptMatcher};
+use super::prompt::{Collector, Completed, Event, PagerMatcher, PromptMatcher};
 use russh::ChannelMsg;
 use russh::client::Msg;
 use std::sync::Arc;

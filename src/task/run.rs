@@ -9,9 +9,7 @@ use minijinja::Environment;
 use minijinja::value::Value;
 
 use super::{CommandSpec, ConfigSpec, RenderSpec, Step, StepKind, Task, Tasks};
-use crate::connection::{
-    BoxFuture, ConnectionError, HostConnections, Operation, Output, PluginInfo,
-};
+use crate::connection::{BoxFuture, HostConnections, Operation, Output, PluginInfo};
 use crate::inventory::Inventory;
 use crate::inventory::object::HostObject;
 use crate::platform::Platforms;
@@ -36,10 +34,11 @@ pub struct TaskRun {
     pub dry_run: bool,
 }
 
-/// The per-host work of running `task` with `params`.
+/// The per-host work of running `task` (a task file's, or an ad-hoc one) with `params`; its
+/// subtasks come from `run.tasks`.
 pub fn task_work(
     run: Arc<TaskRun>,
-    task: String,
+    task: Arc<Task>,
     params: serde_json::Map<String, serde_json::Value>,
 ) -> Work {
     let params = Arc::new(params);
@@ -51,10 +50,6 @@ pub fn task_work(
             let Some(index) = run.inventory.index_of(&host_run.host) else {
                 return;
             };
-            let Ok(task) = run.tasks.get(&task) else {
-                return;
-            };
-            let task = task.clone();
             // Steps of the top task are the host's nodes, pushed as they finish so a deadline
             // keeps them.
             let host = HostRef { index };
@@ -175,6 +170,7 @@ impl TaskRun {
     fn pick_command<'s>(&self, spec: &'s CommandSpec, host: HostRef) -> Result<&'s str, String> {
         match spec {
             CommandSpec::One(t) => Ok(&t.0),
+            CommandSpec::Literal(command) => Ok(command),
             CommandSpec::ByPlatform(map) => {
                 let platform = self.platform_of(host);
                 let chosen = map.iter().find(|(key, _)| {
@@ -199,7 +195,7 @@ impl TaskRun {
         self.plugins
             .iter()
             .find(|p| p.name == plugin)
-            .and_then(|p| p.operations.iter().find(|o| o.name == operation))
+            .and_then(|p| p.declared.operation(operation))
             .is_some_and(|o| o.read_only)
     }
 
@@ -264,10 +260,13 @@ impl TaskRun {
         }
         let outcome: StepOutcome = match &step.kind {
             StepKind::Command(spec) => {
-                match self
-                    .pick_command(spec, host)
-                    .and_then(|c| self.render(c, ctx))
-                {
+                let command = match spec {
+                    CommandSpec::Literal(command) => Ok(command.clone()),
+                    _ => self
+                        .pick_command(spec, host)
+                        .and_then(|c| self.render(c, ctx)),
+                };
+                match command {
                     Err(message) => Err((message, None, false)),
                     Ok(command) => run_op(connections, plugin, Operation::Command(&command))
                         .await
@@ -493,14 +492,10 @@ async fn run_op(
     match connections.run(plugin, op).await {
         Ok(Output::Text(text)) => Ok(text.into()),
         Ok(Output::Json(value)) => Ok(value),
-        Err(err) => {
-            let unreachable = err.is_unreachable();
-            let partial = match &err {
-                ConnectionError::Failed { partial, .. }
-                | ConnectionError::Broken { partial, .. } => partial.clone(),
-                _ => None,
-            };
-            Err((err.to_string(), partial, unreachable))
-        }
+        Err(err) => Err((
+            err.to_string(),
+            err.partial().map(str::to_string),
+            err.is_unreachable(),
+        )),
     }
 }

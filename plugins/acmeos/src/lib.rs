@@ -35,7 +35,10 @@ impl Plugin for AcmeOs {
     type Conn = Device;
 
     fn info() -> Info {
-        let op = |name, read_only| Operation { name, read_only };
+        let op = |name: &str, read_only| Operation {
+            name: name.to_string(),
+            read_only,
+        };
         Info {
             command_types: vec![CommandType::Custom],
             operations: vec![

@@ -1,0 +1,186 @@
+//! What a command works with, built once per invocation and only as far as the command needs
+//! it: settings, the terminal, platforms, plugins, tasks, the template environment, and the
+//! selected hosts.
+
+use std::cell::OnceCell;
+use std::path::Path;
+use std::sync::Arc;
+
+use minijinja::Environment;
+use netrun::config::{ConfigError, Overrides, Settings};
+use netrun::connection::PluginInfo;
+use netrun::inventory::Inventory;
+use netrun::platform::Platforms;
+use netrun::plugin_host::PluginSet;
+use netrun::select::Selector;
+use netrun::ssh::SshPlugin;
+use netrun::task::Tasks;
+
+use super::args::{GlobalArgs, SelectArgs};
+use super::error::AppError;
+use super::terminal::Terminal;
+
+/// The hosts a command works on: the inventory and the selected hosts' indices, in order.
+pub struct Selection {
+    /// The whole inventory.
+    pub inventory: Arc<Inventory>,
+    /// The selected hosts, in inventory order.
+    pub indices: Vec<usize>,
+}
+
+/// Everything a command needs, each part made at most once.
+pub struct Context {
+    /// Settings after flags, environment, netrun.yaml and defaults.
+    pub settings: Settings,
+    /// Colour and progress.
+    pub terminal: Terminal,
+    platforms: OnceCell<Arc<Platforms>>,
+    plugins: OnceCell<PluginSet>,
+    tasks: OnceCell<Arc<Tasks>>,
+    env: OnceCell<Arc<Environment<'static>>>,
+}
+
+/// `cell`'s value, made by `make` the first time.
+fn get_or_try<T, E>(cell: &OnceCell<T>, make: impl FnOnce() -> Result<T, E>) -> Result<&T, E> {
+    if let Some(value) = cell.get() {
+        return Ok(value);
+    }
+    let value = make()?;
+    Ok(cell.get_or_init(|| value))
+}
+
+impl Context {
+    /// Reads the settings; everything else is made when first asked for.
+    pub fn new(global: &GlobalArgs, overrides: Overrides) -> Result<Context, AppError> {
+        let settings = Settings::load(&overrides)?;
+        match &settings.config_file {
+            Some(path) => netrun::diag!(1, "config file {}", path.display()),
+            None => netrun::diag!(1, "no config file; built-in defaults"),
+        }
+        Ok(Context {
+            settings,
+            terminal: Terminal::new(global),
+            platforms: OnceCell::new(),
+            plugins: OnceCell::new(),
+            tasks: OnceCell::new(),
+            env: OnceCell::new(),
+        })
+    }
+
+    /// The built-in platform definitions with netrun.yaml's `platforms:` applied.
+    pub fn platforms(&self) -> Result<&Arc<Platforms>, AppError> {
+        get_or_try(&self.platforms, || {
+            let mut platforms = Platforms::builtin();
+            if let Some(overrides) = &self.settings.platforms {
+                platforms
+                    .merge_overrides_value(overrides.clone())
+                    .map_err(|source| AppError::Platforms {
+                        // Overrides only come from a config file; the fallback is never shown.
+                        path: self
+                            .settings
+                            .config_file
+                            .clone()
+                            .unwrap_or_else(|| "netrun.yaml".into()),
+                        source,
+                    })?;
+            }
+            Ok(Arc::new(platforms))
+        })
+    }
+
+    /// The shared-library plugins named by the settings; `ssh` is reserved for the built-in.
+    pub fn plugins(&self) -> &PluginSet {
+        self.plugins.get_or_init(|| {
+            PluginSet::load(
+                &self.settings.plugins,
+                &self.settings.plugin_dirs,
+                &["ssh"],
+                self.settings.workers,
+            )
+        })
+    }
+
+    /// Every usable plugin's info: the built-in ones, then the loaded ones.
+    pub fn plugin_infos(&self) -> Vec<PluginInfo> {
+        let mut infos = vec![SshPlugin::builtin_info()];
+        infos.extend(self.plugins().loaded.iter().map(|p| {
+            netrun::connection::ConnectionPlugin::info(p.as_ref()).clone()
+        }));
+        infos
+    }
+
+    /// The task files, checked against the plugins.
+    pub fn tasks(&self) -> Result<&Arc<Tasks>, AppError> {
+        get_or_try(&self.tasks, || {
+            let settings = &self.settings;
+            if settings.tasks_dir_named && !settings.tasks_dir.is_dir() {
+                return Err(AppError::Config(ConfigError::Invalid {
+                    what: "tasks".into(),
+                    reason: format!("directory {} does not exist", settings.tasks_dir.display()),
+                }));
+            }
+            let tasks = Tasks::load(
+                &settings.tasks_dir,
+                &settings.templates_dir,
+                &self.plugin_infos(),
+            )?;
+            netrun::diag!(
+                1,
+                "tasks {}: {} task files",
+                settings.tasks_dir.display(),
+                tasks.tasks.len()
+            );
+            Ok(Arc::new(tasks))
+        })
+    }
+
+    /// The one template environment (task files, `--where`).
+    pub fn env(&self) -> &Arc<Environment<'static>> {
+        self.env.get_or_init(|| {
+            Arc::new(netrun::template::environment(Some(
+                self.settings.templates_dir.clone(),
+            )))
+        })
+    }
+
+    /// Loads the inventory (the whole of it, for `inventory show` and `check`).
+    pub fn inventory(&self) -> Result<Arc<Inventory>, AppError> {
+        let inv = Arc::new(Inventory::load(&self.settings.inventory_dir)?);
+        netrun::diag!(
+            1,
+            "inventory {}: {} hosts",
+            self.settings.inventory_dir.display(),
+            inv.len()
+        );
+        Ok(inv)
+    }
+
+    /// Loads the inventory and applies the selection: the one path every subcommand takes.
+    pub fn select(&self, select: &SelectArgs) -> Result<Selection, AppError> {
+        // Platform aliases (cisco_ios) select and read as their canonical name (ios).
+        let selector = Selector::new(&select.filters, select.where_expr.as_deref(), &select.hosts)?
+            .with_platforms(self.platforms()?.clone());
+        let inventory = self.inventory()?;
+        let indices = selector.select(&inventory, self.env())?;
+        netrun::diag!(
+            1,
+            "selected {} of {} hosts",
+            indices.len(),
+            inventory.len()
+        );
+        Ok(Selection { inventory, indices })
+    }
+
+    /// The built-in ssh plugin for a run, writing session transcripts to `session_log`.
+    pub fn ssh_plugin(&self, session_log: Option<&Path>) -> Result<SshPlugin, AppError> {
+        let mut ssh = SshPlugin::new(self.settings.ssh.clone(), self.platforms()?.clone());
+        if let Some(dir) = session_log {
+            std::fs::create_dir_all(dir).map_err(|source| AppError::Write {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+            ssh = ssh.with_session_log(dir.to_path_buf());
+        }
+        Ok(ssh)
+    }
+}
