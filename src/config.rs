@@ -38,7 +38,6 @@ pub enum ConfigError {
     },
 }
 
-
 /// The contents of `netrun.yaml`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -208,12 +207,13 @@ impl Settings {
         let home = std::env::var_os("HOME")
             .map(PathBuf::from)
             .unwrap_or_default();
-        let ssh = SshSettings::from_file(&file.ssh, &home, |p| rel(&p.to_path_buf())).map_err(
-            |bad| ConfigError::Invalid {
-                what: in_file(&format!("ssh.{}", bad.key)),
-                reason: bad.reason,
-            },
-        )?;
+        let ssh =
+            SshSettings::from_file(&file.ssh, &home, |p| rel(&p.to_path_buf())).map_err(|bad| {
+                ConfigError::Invalid {
+                    what: in_file(&format!("ssh.{}", bad.key)),
+                    reason: bad.reason,
+                }
+            })?;
 
         Ok(Settings {
             config_file: path,

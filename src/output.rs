@@ -343,7 +343,7 @@ pub fn node_text(node: &crate::result::Node) -> Option<String> {
     Some(text)
 }
 
-/// The JSON document of a run (SPEC §6).
+/// The JSON document of a run (README "Output").
 #[derive(serde::Serialize)]
 pub struct RunDocument<'a> {
     /// Task name (or the ad-hoc command).

@@ -1,4 +1,4 @@
-//! The command line (SPEC §1), declared with clap.
+//! The command line (README "Command line"), declared with clap.
 
 use std::path::PathBuf;
 
@@ -23,7 +23,7 @@ pub struct Cli {
     pub global: GlobalArgs,
     /// What to do.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Commands,
 }
 
 /// Options accepted by every subcommand.
@@ -69,7 +69,7 @@ pub enum When {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub enum Commands {
     /// Run a task file (tasks/NAME.yaml) on the selected hosts
     Run(RunArgs),
     /// Run one CLI command on the selected hosts, no task file needed

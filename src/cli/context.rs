@@ -103,9 +103,12 @@ impl Context {
     /// Every usable plugin's info: the built-in ones, then the loaded ones.
     pub fn plugin_infos(&self) -> Vec<PluginInfo> {
         let mut infos = vec![SshPlugin::builtin_info()];
-        infos.extend(self.plugins().loaded.iter().map(|p| {
-            netrun::connection::ConnectionPlugin::info(p.as_ref()).clone()
-        }));
+        infos.extend(
+            self.plugins()
+                .loaded
+                .iter()
+                .map(|p| netrun::connection::ConnectionPlugin::info(p.as_ref()).clone()),
+        );
         infos
     }
 
@@ -162,12 +165,7 @@ impl Context {
             .with_platforms(self.platforms()?.clone());
         let inventory = self.inventory()?;
         let indices = selector.select(&inventory, self.env())?;
-        netrun::diag!(
-            1,
-            "selected {} of {} hosts",
-            indices.len(),
-            inventory.len()
-        );
+        netrun::diag!(1, "selected {} of {} hosts", indices.len(), inventory.len());
         Ok(Selection { inventory, indices })
     }
 

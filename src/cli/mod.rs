@@ -9,7 +9,7 @@ mod error;
 mod report;
 mod terminal;
 
-use args::{Cli, Command};
+use args::{Cli, Commands};
 use netrun::config::Overrides;
 
 pub use error::{AppError, report as report_error};
@@ -18,8 +18,8 @@ pub use error::{AppError, report as report_error};
 pub fn run(cli: Cli) -> Result<u8, AppError> {
     netrun::messages::init(cli.global.verbose, cli.global.quiet);
     let run_options = match &cli.command {
-        Command::Run(args) => Some(&args.options),
-        Command::Command(args) => Some(&args.options),
+        Commands::Run(args) => Some(&args.options),
+        Commands::Command(args) => Some(&args.options),
         _ => None,
     };
     let overrides = Overrides {
@@ -32,13 +32,13 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
     };
     let context = context::Context::new(&cli.global, overrides)?;
     match cli.command {
-        Command::Inventory(args) => commands::inventory::run(&context, args),
-        Command::Run(args) => commands::run::run(&context, args),
-        Command::Command(args) => commands::command::run(&context, args),
-        Command::Tasks(args) => commands::tasks::run(&context, args),
-        Command::Plugins => commands::plugins::run(&context),
-        Command::Check => commands::check::run(&context),
-        Command::Lab(args) => commands::lab::run(&context, args),
+        Commands::Inventory(args) => commands::inventory::run(&context, args),
+        Commands::Run(args) => commands::run::run(&context, args),
+        Commands::Command(args) => commands::command::run(&context, args),
+        Commands::Tasks(args) => commands::tasks::run(&context, args),
+        Commands::Plugins => commands::plugins::run(&context),
+        Commands::Check => commands::check::run(&context),
+        Commands::Lab(args) => commands::lab::run(&context, args),
     }
 }
 

@@ -43,4 +43,3 @@ impl Target {
         self.extras.get(key).and_then(|v| v.as_str())
     }
 }
-

@@ -129,10 +129,9 @@ fn pager_patterns_match_common_forms() {
 #[test]
 fn override_patches_existing_platform_by_alias() {
     let mut p = Platforms::builtin();
-    let v: serde_yaml::Value = serde_yaml::from_str(
-        "cisco_ios:\n  on_open: [terminal length 0]\n  aliases: [my_ios]\n",
-    )
-    .expect("yaml");
+    let v: serde_yaml::Value =
+        serde_yaml::from_str("cisco_ios:\n  on_open: [terminal length 0]\n  aliases: [my_ios]\n")
+            .expect("yaml");
     p.merge_overrides_value(v).expect("merge");
     let ios = p.get("my_ios").expect("alias added");
     assert_eq!(ios.name, "ios");

@@ -60,12 +60,12 @@ impl SshSettings {
         resolve: impl Fn(&Path) -> PathBuf,
     ) -> Result<SshSettings, BadSetting> {
         let secs = |key: &str, value: Option<f64>, default: f64| match value {
-            Some(v) => crate::limits::checked_seconds(v, key == "keepalive").map_err(|reason| {
-                BadSetting {
+            Some(v) => {
+                crate::limits::checked_seconds(v, key == "keepalive").map_err(|reason| BadSetting {
                     key: key.to_string(),
                     reason,
-                }
-            }),
+                })
+            }
             None => Ok(Duration::from_secs_f64(default)),
         };
         let keepalive = secs("keepalive", file.keepalive, 30.0)?;

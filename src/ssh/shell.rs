@@ -1,8 +1,8 @@
 //! Interactive CLI session on a PTY, driven by the prompt engine.
 
+use super::prompt::{Collector, Completed, Event, PagerMatcher, PromptMatcher};
 use super::transcript::{Direction, Recorder};
 use super::{SshError, SshTarget};
-use super::prompt::{Collector, Completed, Event, PagerMatcher, PromptMatcher};
 use russh::ChannelMsg;
 use russh::client::Msg;
 use std::sync::Arc;

@@ -41,7 +41,10 @@ mod tests {
 
     #[test]
     fn commands_become_literal_steps_named_after_them() {
-        let task = Task::adhoc(&["show {{ x }}".to_string(), "show clock".to_string()], "ssh");
+        let task = Task::adhoc(
+            &["show {{ x }}".to_string(), "show clock".to_string()],
+            "ssh",
+        );
         assert_eq!(task.name, "show {{ x }}; show clock");
         let names: Vec<&str> = task.steps.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["show {{ x }}", "show clock"]);

@@ -119,4 +119,3 @@ pub(super) fn declared_list(declared: &IndexMap<String, Param>) -> String {
             .join(", ")
     }
 }
-

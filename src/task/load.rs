@@ -257,4 +257,3 @@ fn find_cycles(
     }
     cycles
 }
-

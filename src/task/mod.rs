@@ -1,9 +1,8 @@
-//! Task files (SPEC §5): `tasks/NAME.yaml`, read and checked before any device is contacted.
+//! Task files (README "Tasks"): `tasks/NAME.yaml`, read and checked before any device is contacted.
 //!
 //! Every check that can point at a line does so while the file is read: template and expression
 //! syntax, unknown subtasks, subtask cycles. Checks that concern a whole step (one step kind,
 //! plugin support, read-only operations) point at the step.
-
 
 mod adhoc;
 mod check;
@@ -51,7 +50,6 @@ pub enum TaskError {
     #[error("{0}")]
     Params(String),
 }
-
 
 /// A loaded, checked task.
 #[derive(Clone, Debug)]
@@ -124,7 +122,6 @@ impl Tasks {
             .map(|err| TaskError::Invalid(err.clone()))
     }
 }
-
 
 impl Tasks {
     /// Whether `task`, or a subtask it runs, has a step over connection `plugin`.

@@ -428,4 +428,3 @@ pub(super) struct TaskFile {
     pub(super) params: IndexMap<String, Param>,
     pub(super) steps: Vec<Step>,
 }
-

@@ -77,12 +77,12 @@ fn ports_are_checked() {
 
 #[test]
 fn env_expansion() {
-    // SAFETY of the test: the variable names are unique to this test.
-    unsafe { std::env::set_var("NETRUN_YAML_TEST_USER", "ops") };
-    let things = parse_things("a:\n  user: ${NETRUN_YAML_TEST_USER}-x\n").unwrap();
+    // PATH is set in every environment tests run in; setting a variable would need `unsafe`.
+    let path = std::env::var("PATH").expect("PATH is set");
+    let things = parse_things("a:\n  user: ${PATH}-x\n").unwrap();
     let user = things.entries["a"].user.value().unwrap();
-    assert_eq!(user.value, "ops-x");
-    assert_eq!(user.vars, ["NETRUN_YAML_TEST_USER"]);
+    assert_eq!(user.value, format!("{path}-x"));
+    assert_eq!(user.vars, ["PATH"]);
     let err = parse_things("a:\n  user: ${NETRUN_YAML_TEST_UNSET}\n").unwrap_err();
     assert_eq!(err.position, Some((2, 9)));
     assert_eq!(

@@ -285,4 +285,3 @@ impl<'de, const EXPAND: bool> Deserialize<'de> for StrictMap<EXPAND> {
         deserializer.deserialize_map(MapVisitor::<EXPAND>)
     }
 }
-

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 
-use crate::sshd_server::{KEY_PASSPHRASE, PASSWORD, Sshd, SshdOptions, USER};
+use crate::support::sshd::{KEY_PASSPHRASE, PASSWORD, Sshd, SshdOptions, USER};
 use crate::support::{Scratch, Session, netrun_in};
 
 /// A one-host inventory for `sshd` with the given ssh extras.

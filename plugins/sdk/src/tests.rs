@@ -299,7 +299,10 @@ fn absent_and_empty_strings_are_told_apart() {
     };
     let (code, message) = open(&t, &p).expect_err("refused");
     assert_eq!(code, NR_ERR_INVALID);
-    assert_eq!(message, "password has an impossible length (1099511627776 bytes)");
+    assert_eq!(
+        message,
+        "password has an impossible length (1099511627776 bytes)"
+    );
 }
 
 #[test]
@@ -307,7 +310,7 @@ fn cancel_makes_a_blocked_call_return() {
     let t = table();
     assert!(t.cancel.is_some(), "revision 1.1 fills cancel");
     assert_eq!(t.struct_size as usize, NR_PLUGIN_SIZE_1_1);
-    assert!(NR_PLUGIN_SIZE_1_0 < NR_PLUGIN_SIZE_1_1);
+    const { assert!(NR_PLUGIN_SIZE_1_0 < NR_PLUGIN_SIZE_1_1) };
     let conn = open(&t, &params("r1", "", "")).expect("open");
     let handle = conn as usize;
     let cancel = t.cancel.expect("cancel");

@@ -26,11 +26,8 @@ pub fn run(context: &Context) -> Result<u8, AppError> {
     let ssh = context.ssh_plugin(None)?;
     let all: Vec<usize> = (0..inv.len()).collect();
     // ssh credentials matter only if some task uses ssh.
-    let needs_ssh = tasks.tasks.is_empty()
-        || tasks
-            .tasks
-            .values()
-            .any(|t| tasks.uses_plugin(t, "ssh"));
+    let needs_ssh =
+        tasks.tasks.is_empty() || tasks.tasks.values().any(|t| tasks.uses_plugin(t, "ssh"));
     netrun::job::host_jobs(&inv, &all, needs_ssh.then_some(&ssh), &[])?;
     let infos = context.plugin_infos();
     let text = format!(

@@ -43,7 +43,9 @@ pub fn run(context: &Context, args: InventoryArgs) -> Result<u8, AppError> {
             written
         }
     };
-    written.and_then(|()| out.flush()).map_err(AppError::Output)?;
+    written
+        .and_then(|()| out.flush())
+        .map_err(AppError::Output)?;
     Ok(netrun::exit::OK)
 }
 

@@ -119,7 +119,13 @@ pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppEr
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let code = report::report(&run.task.name, &results, started, options, &context.terminal)?;
+    let code = report::report(
+        &run.task.name,
+        &results,
+        started,
+        options,
+        &context.terminal,
+    )?;
     if *cancel_rx.borrow() {
         return Ok(netrun::exit::INTERRUPTED);
     }

@@ -163,8 +163,7 @@ fn ansi_and_crcrlf_in_command_output() {
 #[test]
 fn pager_is_removed_and_reported() {
     let mut c = ios_collector();
-    let erase =
-        b"\x08\x08\x08\x08\x08\x08\x08\x08\x08        \x08\x08\x08\x08\x08\x08\x08\x08\x08";
+    let erase = b"\x08\x08\x08\x08\x08\x08\x08\x08\x08        \x08\x08\x08\x08\x08\x08\x08\x08\x08";
     let mut second = erase.to_vec();
     second.extend_from_slice(b"line3\r\nR1#");
     let (done, pagers) = run(

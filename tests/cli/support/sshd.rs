@@ -4,6 +4,7 @@
 //! switches to the test user). Missing pieces make the tests FAIL with instructions; they
 //! never skip. Install: `apt-get update && apt-get install -y openssh-server`.
 
+// Shared by two test binaries (tests/cli and tests/ssh), each using part of it.
 #![allow(dead_code)]
 
 use std::net::TcpListener;

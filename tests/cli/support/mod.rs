@@ -1,4 +1,8 @@
-//! Running the netrun binary in a scratch directory and recording the session.
+//! Running the netrun binary in a scratch directory and recording the session; servers the
+//! tests talk to.
+
+pub mod plugins;
+pub mod sshd;
 
 use std::fmt;
 use std::io::{BufRead, BufReader};

@@ -1,8 +1,12 @@
-//! The SSH client against a real OpenSSH sshd on 127.0.0.1: auth methods, host keys, exec and shells.
+//! The library's SSH client against a real OpenSSH sshd on 127.0.0.1: auth methods, host keys,
+//! exec and shells.
 
-use crate::sshd_server::{KEY_PASSPHRASE, PASSWORD, Sshd, SshdOptions, USER};
+#[path = "../cli/support/sshd.rs"]
+mod sshd;
+
 use netrun::platform::Platforms;
 use netrun::ssh::{KnownHostsPolicy, MemoryTranscript, SshConnection, SshError, SshTarget};
+use sshd::{KEY_PASSPHRASE, PASSWORD, Sshd, SshdOptions, USER};
 use std::sync::Arc;
 use std::time::Duration;
 
