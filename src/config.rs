@@ -63,6 +63,19 @@ pub struct ConfigFile {
     /// Platform definitions that extend or override the built-in ones.
     #[serde(default)]
     pub platforms: Option<serde_yaml::Value>,
+    /// Bounds on templates.
+    #[serde(default)]
+    pub limits: LimitsFile,
+}
+
+/// `limits:` in netrun.yaml.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsFile {
+    /// Work one template render may do (minijinja fuel).
+    pub template_fuel: Option<u64>,
+    /// Bytes one template render may produce.
+    pub template_output: Option<usize>,
 }
 
 /// `runner:` in netrun.yaml.
@@ -101,6 +114,8 @@ pub struct Settings {
     pub ssh: SshSettings,
     /// Platform overrides from the file.
     pub platforms: Option<serde_yaml::Value>,
+    /// Bounds on every template render.
+    pub limits: crate::template::Limits,
 }
 
 /// Values given on the command line or through `NETRUN_*` variables (clap merges those two).
@@ -234,6 +249,13 @@ impl Settings {
             timeout,
             ssh,
             platforms: file.platforms,
+            limits: {
+                let defaults = crate::template::Limits::default();
+                crate::template::Limits {
+                    fuel: file.limits.template_fuel.unwrap_or(defaults.fuel),
+                    output: file.limits.template_output.unwrap_or(defaults.output),
+                }
+            },
         })
     }
 

@@ -18,6 +18,8 @@ pub struct HostJob {
     pub name: String,
     /// Resolved targets by plugin name.
     pub targets: HashMap<String, Target>,
+    /// The host's secret values, for redaction of everything the run writes.
+    pub secrets: Vec<String>,
 }
 
 /// Hosts whose settings cannot work, found before anything is contacted (exit 2).
@@ -53,9 +55,13 @@ pub fn host_jobs(
         for name in others {
             targets.insert(name.clone(), host.target(name));
         }
+        let mut secrets: Vec<String> = targets.values().flat_map(Target::secrets).collect();
+        secrets.sort();
+        secrets.dedup();
         jobs.push(HostJob {
             name: host.name().to_string(),
             targets,
+            secrets,
         });
     }
     if problems.is_empty() {

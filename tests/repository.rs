@@ -37,6 +37,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "data",
         &[
+            "escape",
             "exit",
             "host_files",
             "limits",

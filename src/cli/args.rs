@@ -143,6 +143,10 @@ pub struct RunOptions {
     /// Write each host's session transcript (sent and received, secrets redacted) to DIR/HOST.log
     #[arg(long, value_name = "DIR")]
     pub session_log: Option<PathBuf>,
+    /// Show hosts' secret values (passwords, secrets, secret-named data) where they appear in
+    /// results, files and session logs, instead of ***
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 /// `netrun run`.

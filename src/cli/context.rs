@@ -6,7 +6,6 @@ use std::cell::OnceCell;
 use std::path::Path;
 use std::sync::Arc;
 
-use minijinja::Environment;
 use netrun::config::{ConfigError, Overrides, Settings};
 use netrun::connection::PluginInfo;
 use netrun::inventory::Inventory;
@@ -15,6 +14,7 @@ use netrun::plugin_host::PluginSet;
 use netrun::select::Selector;
 use netrun::ssh::SshPlugin;
 use netrun::task::Tasks;
+use netrun::template::Renderer;
 
 use super::args::{GlobalArgs, SelectArgs};
 use super::error::AppError;
@@ -37,7 +37,7 @@ pub struct Context {
     platforms: OnceCell<Arc<Platforms>>,
     plugins: OnceCell<PluginSet>,
     tasks: OnceCell<Arc<Tasks>>,
-    env: OnceCell<Arc<Environment<'static>>>,
+    renderer: OnceCell<Arc<Renderer>>,
 }
 
 /// `cell`'s value, made by `make` the first time.
@@ -63,7 +63,7 @@ impl Context {
             platforms: OnceCell::new(),
             plugins: OnceCell::new(),
             tasks: OnceCell::new(),
-            env: OnceCell::new(),
+            renderer: OnceCell::new(),
         })
     }
 
@@ -137,12 +137,13 @@ impl Context {
         })
     }
 
-    /// The one template environment (task files, `--where`).
-    pub fn env(&self) -> &Arc<Environment<'static>> {
-        self.env.get_or_init(|| {
-            Arc::new(netrun::template::environment(Some(
-                self.settings.templates_dir.clone(),
-            )))
+    /// The one template environment (task files, `--where`), with the limits of user templates.
+    pub fn renderer(&self) -> &Arc<Renderer> {
+        self.renderer.get_or_init(|| {
+            Arc::new(Renderer::new(
+                Some(self.settings.templates_dir.clone()),
+                self.settings.limits,
+            ))
         })
     }
 
@@ -164,20 +165,25 @@ impl Context {
         let selector = Selector::new(&select.filters, select.where_expr.as_deref(), &select.hosts)?
             .with_platforms(self.platforms()?.clone());
         let inventory = self.inventory()?;
-        let indices = selector.select(&inventory, self.env())?;
+        let indices = selector.select(&inventory, self.renderer().env())?;
         netrun::diag!(1, "selected {} of {} hosts", indices.len(), inventory.len());
         Ok(Selection { inventory, indices })
     }
 
-    /// The built-in ssh plugin for a run, writing session transcripts to `session_log`.
-    pub fn ssh_plugin(&self, session_log: Option<&Path>) -> Result<SshPlugin, AppError> {
+    /// The built-in ssh plugin for a run, writing session transcripts to `session_log` (with
+    /// secrets redacted unless `show_secrets`).
+    pub fn ssh_plugin(
+        &self,
+        session_log: Option<&Path>,
+        show_secrets: bool,
+    ) -> Result<SshPlugin, AppError> {
         let mut ssh = SshPlugin::new(self.settings.ssh.clone(), self.platforms()?.clone());
         if let Some(dir) = session_log {
             std::fs::create_dir_all(dir).map_err(|source| AppError::Write {
                 path: dir.to_path_buf(),
                 source,
             })?;
-            ssh = ssh.with_session_log(dir.to_path_buf());
+            ssh = ssh.with_session_log(dir.to_path_buf(), show_secrets);
         }
         Ok(ssh)
     }

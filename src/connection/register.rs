@@ -9,7 +9,7 @@ use super::{Connection, ConnectionError, Operation, Output, Plugins, Target};
 
 /// How long closing one connection may take before it is abandoned: closing is a courtesy to
 /// the device, and must never hold up the end of a run.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// A host's open connections for one run, keyed by plugin.
 pub struct HostConnections {

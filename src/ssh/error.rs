@@ -130,7 +130,7 @@ pub enum SshError {
     },
     /// The command did not return to a prompt (or exit) in time.
     #[error(
-        "{host}: command '{command}' timed out after {timeout:?}{}",
+        "{host}: command '{command}' did not finish within {timeout:?} (command timeout){}",
         partial_detail(partial)
     )]
     CommandTimeout {
@@ -142,6 +142,18 @@ pub enum SshError {
         timeout: Duration,
         /// Output received before giving up.
         partial: String,
+    },
+    /// A command's output grew past the limit: the step fails and the session is closed.
+    #[error(
+        "{host}: output of '{command}' exceeded {limit} bytes (max_output); the session was closed"
+    )]
+    OutputTooLarge {
+        /// Inventory name.
+        host: String,
+        /// Command sent.
+        command: String,
+        /// The limit, in bytes.
+        limit: usize,
     },
     /// An earlier command timed out, so the CLI may still answer it: the session cannot be
     /// trusted to pair commands with their output any more.

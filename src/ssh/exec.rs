@@ -87,9 +87,17 @@ pub(crate) async fn run(
             Some(ChannelMsg::Close) | None => break,
             Some(_) => {}
         }
+        if stdout.len() + stderr.len() > target.max_output {
+            let _ = channel.close().await;
+            return Err(SshError::OutputTooLarge {
+                host,
+                command: command.to_string(),
+                limit: target.max_output,
+            });
+        }
     }
-    out.stdout = String::from_utf8_lossy(&stdout).into_owned();
-    out.stderr = String::from_utf8_lossy(&stderr).into_owned();
+    out.stdout = text(stdout);
+    out.stderr = text(stderr);
     if out.exit_status.is_none() && out.exit_signal.is_none() && !exec_accepted {
         return Err(SshError::ChannelClosed {
             host,
@@ -98,4 +106,10 @@ pub(crate) async fn run(
         });
     }
     Ok(out)
+}
+
+/// Bytes as text: moved when they are UTF-8 (the usual case, and no copy of a large output),
+/// with replacement characters otherwise.
+fn text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }

@@ -32,6 +32,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
+/// The default for [`SshTarget::max_output`]: 64 MiB, far beyond any `show` command, well
+/// below what would strain the machine.
+pub const DEFAULT_MAX_OUTPUT: usize = 64 << 20;
+
 /// Per-phase time limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
@@ -90,6 +94,10 @@ pub struct SshTarget {
     pub timeouts: Timeouts,
     /// Send SSH keepalives at this interval when the link is idle.
     pub keepalive: Option<Duration>,
+    /// Most bytes one command may return before it fails and the session is closed.
+    pub max_output: usize,
+    /// `--show-secrets`: transcripts keep the secrets the device echoes.
+    pub reveal_secrets: bool,
 }
 
 impl SshTarget {
@@ -122,11 +130,16 @@ impl SshTarget {
             platform,
             timeouts: Timeouts::default(),
             keepalive: None,
+            max_output: DEFAULT_MAX_OUTPUT,
+            reveal_secrets: false,
         }
     }
 
-    /// Secrets that must never appear in a transcript.
+    /// Secrets that must never appear in a transcript (none with `--show-secrets`).
     fn secrets(&self) -> Vec<String> {
+        if self.reveal_secrets {
+            return Vec::new();
+        }
         [&self.password, &self.secret, &self.passphrase]
             .into_iter()
             .flatten()
@@ -158,6 +171,7 @@ impl std::fmt::Debug for SshTarget {
             .field("platform", &self.platform.name)
             .field("timeouts", &self.timeouts)
             .field("keepalive", &self.keepalive)
+            .field("max_output", &self.max_output)
             .finish()
     }
 }

@@ -11,7 +11,7 @@ use crate::connection::{
 use crate::platform::{Mode, Platforms};
 
 /// The `extras` keys the ssh plugin understands, for messages.
-pub const EXTRAS: [&str; 12] = [
+pub const EXTRAS: [&str; 13] = [
     "mode",
     "secret",
     "known_hosts",
@@ -24,6 +24,7 @@ pub const EXTRAS: [&str; 12] = [
     "auth_timeout",
     "command_timeout",
     "keepalive",
+    "max_output",
 ];
 
 /// The built-in SSH plugin.
@@ -32,6 +33,8 @@ pub struct SshPlugin {
     settings: SshSettings,
     platforms: Arc<Platforms>,
     session_log: Option<PathBuf>,
+    /// `--show-secrets`: transcripts keep secret values.
+    reveal_secrets: bool,
     /// Hosts whose transcript file was started in this run (a reconnect appends to it).
     logged: std::sync::Mutex<std::collections::HashSet<String>>,
 }
@@ -58,13 +61,16 @@ impl SshPlugin {
             settings,
             platforms,
             session_log: None,
+            reveal_secrets: false,
             logged: Default::default(),
         }
     }
 
-    /// Writes each host's session transcript to `DIR/HOST.log` (secrets redacted).
-    pub fn with_session_log(mut self, dir: PathBuf) -> SshPlugin {
+    /// Writes each host's session transcript to `DIR/HOST.log` (secrets redacted unless
+    /// `reveal_secrets`).
+    pub fn with_session_log(mut self, dir: PathBuf, reveal_secrets: bool) -> SshPlugin {
         self.session_log = Some(dir);
+        self.reveal_secrets = reveal_secrets;
         self
     }
 
@@ -126,6 +132,8 @@ impl SshPlugin {
         ssh.timeouts.auth = self.settings.auth_timeout;
         ssh.timeouts.command = self.settings.command_timeout;
         ssh.keepalive = self.settings.keepalive;
+        ssh.max_output = self.settings.max_output;
+        ssh.reveal_secrets = self.reveal_secrets;
 
         for (key, value) in &target.extras {
             let is_secret = matches!(key.as_str(), "secret" | "passphrase");
@@ -182,6 +190,13 @@ impl SshPlugin {
                     let every = secs()?;
                     ssh.keepalive = (!every.is_zero()).then_some(every);
                 }
+                "max_output" => {
+                    ssh.max_output = value
+                        .as_u64()
+                        .and_then(|n| usize::try_from(n).ok())
+                        .filter(|&n| n > 0)
+                        .ok_or_else(|| bad("a number of bytes above 0"))?;
+                }
                 other => {
                     return Err(format!(
                         "connection_options.ssh.extras: unknown key `{other}` (known: {})",
@@ -220,6 +235,7 @@ fn classify(host: &str, err: SshError) -> ConnectionError {
         err,
         SshError::ChannelClosed { .. } | SshError::Protocol { .. }
     );
+    let timeout = matches!(err, SshError::CommandTimeout { .. });
     let partial = err.partial_output().map(str::to_string);
     let full = err.to_string();
     let message = full
@@ -229,6 +245,8 @@ fn classify(host: &str, err: SshError) -> ConnectionError {
         .unwrap_or(full);
     if unreachable {
         ConnectionError::Unreachable { message }
+    } else if timeout {
+        ConnectionError::Timeout { message, partial }
     } else if broken {
         ConnectionError::Broken { message, partial }
     } else {
@@ -378,6 +396,7 @@ mod tests {
             keepalive: None,
             known_hosts: KnownHostsPolicy::AcceptNew,
             known_hosts_file: PathBuf::from("known_hosts"),
+            max_output: crate::ssh::DEFAULT_MAX_OUTPUT,
         };
         SshPlugin::new(settings, Arc::new(Platforms::builtin()))
     }

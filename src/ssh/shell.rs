@@ -73,7 +73,8 @@ impl CliSession {
             .transpose()
             .map_err(bad_regex)?;
         let pager = PagerMatcher::new(&platform.pager.patterns).map_err(bad_regex)?;
-        let collector = Collector::new(any_prompt.clone(), pager);
+        let mut collector = Collector::new(any_prompt.clone(), pager);
+        collector.set_limit(target.max_output);
         let channel_err = |e: russh::Error| SshError::ChannelClosed {
             host: host.clone(),
             command: "(opening shell)".into(),
@@ -419,6 +420,16 @@ impl CliSession {
                     self.write(send.as_bytes()).await?;
                 }
                 Event::Prompt => return Ok(self.collector.take()),
+                Event::Overflow => {
+                    // Whatever the device still sends would go unread: the session is over.
+                    self.out_of_step = Some(command.to_string());
+                    let _ = self.channel.close().await;
+                    return Err(SshError::OutputTooLarge {
+                        host: self.target.host_label.clone(),
+                        command: command.to_string(),
+                        limit: self.target.max_output,
+                    });
+                }
             }
         }
     }

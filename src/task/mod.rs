@@ -10,6 +10,7 @@ mod load;
 mod params;
 mod run;
 mod schema;
+mod templates;
 
 use std::path::PathBuf;
 

@@ -150,9 +150,9 @@ impl<'de> Deserialize<'de> for Port {
                 match expanded.value.trim().parse::<u16>() {
                     Ok(value) if value > 0 => Ok(Port { value, var }),
                     _ => Err(E::custom(match var {
+                        // The value is not shown: a variable may hold a secret by mistake.
                         Some(var) => format!(
-                            "environment variable `{var}` holds {:?}, which is not a port number (1-65535)",
-                            expanded.value
+                            "environment variable `{var}` does not hold a port number (1-65535; value not shown)"
                         ),
                         None => format!("{text:?} is not a port number (1-65535)"),
                     })),

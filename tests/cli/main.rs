@@ -5,6 +5,7 @@
 mod command;
 mod failures;
 mod fakenos;
+mod hardening;
 mod inventory;
 mod plugin_contract;
 mod plugins;

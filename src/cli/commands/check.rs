@@ -23,7 +23,7 @@ pub fn run(context: &Context) -> Result<u8, AppError> {
         return Err(AppError::BrokenPlugins(broken.clone()));
     }
     let inv = context.inventory()?;
-    let ssh = context.ssh_plugin(None)?;
+    let ssh = context.ssh_plugin(None, false)?;
     let all: Vec<usize> = (0..inv.len()).collect();
     // ssh credentials matter only if some task uses ssh.
     let needs_ssh =

@@ -67,7 +67,7 @@ pub(super) struct Execution<'a> {
 pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppError> {
     let options = run.options;
     let selection = context.select(run.select)?;
-    let ssh = Arc::new(context.ssh_plugin(options.session_log.as_deref())?);
+    let ssh = Arc::new(context.ssh_plugin(options.session_log.as_deref(), options.show_secrets)?);
     let (inv, indices) = (&selection.inventory, &selection.indices);
     let names: Vec<String> = run.plugins.iter().map(|p| p.info().name.clone()).collect();
     let needs_ssh = run.tasks.uses_plugin(&run.task, "ssh");
@@ -84,7 +84,7 @@ pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppEr
         tasks: run.tasks.clone(),
         known_keys: Arc::new(known_data_keys(inv)),
         inventory: inv.clone(),
-        env: context.env().clone(),
+        renderer: context.renderer().clone(),
         platforms,
         plugins: infos,
         dry_run: run.dry_run,
@@ -110,11 +110,16 @@ pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppEr
         timeout: context.settings.timeout,
         cancel: cancel_rx.clone(),
         on_done: report::on_done(bar.clone(), options.output),
+        show_secrets: options.show_secrets,
     };
-    let results = crate::cli::runtime()?.block_on(async move {
-        crate::cli::terminal::watch_interrupts(cancel_tx);
-        netrun::runner::run_with_lab(jobs, devices, plugins, config, work).await
-    });
+    crate::cli::terminal::watch_interrupts(cancel_tx).map_err(AppError::Runtime)?;
+    let runtime = crate::cli::runtime()?;
+    let results = runtime.block_on(netrun::runner::run_with_lab(
+        jobs, devices, plugins, config, work,
+    ));
+    // Renders cut off by a deadline may still be running on the blocking pool; they are bounded
+    // by their fuel, but the results need not wait for them.
+    runtime.shutdown_background();
     let results = results.map_err(AppError::Lab)?;
     if let Some(bar) = bar {
         bar.finish_and_clear();

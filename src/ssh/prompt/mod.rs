@@ -328,6 +328,8 @@ pub enum Event {
     Pager,
     /// The prompt arrived; call [`Collector::take`].
     Prompt,
+    /// The output grew past the collector's limit.
+    Overflow,
 }
 
 /// Output of one command.
@@ -349,6 +351,7 @@ pub struct Collector {
     pager: Option<PagerMatcher>,
     command: Option<String>,
     prompt_at: Option<usize>,
+    limit: usize,
 }
 
 impl Collector {
@@ -362,7 +365,13 @@ impl Collector {
             pager,
             command: None,
             prompt_at: None,
+            limit: usize::MAX,
         }
+    }
+
+    /// Caps the text one command may produce: past it, [`Event::Overflow`].
+    pub fn set_limit(&mut self, bytes: usize) {
+        self.limit = bytes;
     }
 
     /// Replace the prompt matcher (e.g. to wait for a password question).
@@ -387,6 +396,9 @@ impl Collector {
     /// Feed a raw chunk from the channel.
     pub fn feed(&mut self, chunk: &[u8]) -> Event {
         self.normalizer.feed(chunk, &mut self.buf, self.floor);
+        if self.buf.len() > self.limit {
+            return Event::Overflow;
+        }
         if let Some(pager) = &self.pager
             && let Some(range) = pager.find(&self.buf)
         {
@@ -422,6 +434,7 @@ impl Collector {
 
     /// Take the completed output after [`Event::Prompt`]; text after the prompt (none in
     /// the usual case, since the prompt is the last line) stays buffered for the next read.
+    /// The output is the buffer itself, trimmed in place: a large answer is never copied.
     pub fn take(&mut self) -> Completed {
         let start = self.prompt_at.take().unwrap_or(self.buf.len());
         let line_end = self.buf[start..]
@@ -429,14 +442,20 @@ impl Collector {
             .map(|i| start + i)
             .unwrap_or(self.buf.len());
         let prompt = self.buf[start..line_end].trim_end().to_string();
-        let rest = self.buf[line_end..].to_string();
-        let body = &self.buf[..start];
-        let body = match &self.command {
-            Some(cmd) => strip_echo_with(body, cmd, |l| self.prompt.is_prompt_line(l)),
-            None => body,
+        let mut output = std::mem::take(&mut self.buf);
+        self.buf = output.split_off(line_end);
+        output.truncate(start);
+        let echo_end = match &self.command {
+            Some(cmd) => {
+                let body = strip_echo_with(&output, cmd, |l| self.prompt.is_prompt_line(l));
+                output.len() - body.len()
+            }
+            None => 0,
         };
-        let output = body.strip_suffix('\n').unwrap_or(body).to_string();
-        self.buf = rest;
+        output.drain(..echo_end);
+        if output.ends_with('\n') {
+            output.pop();
+        }
         self.floor = 0;
         self.command = None;
         Completed { output, prompt }

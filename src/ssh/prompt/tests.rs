@@ -27,6 +27,7 @@ fn run(c: &mut Collector, command: &str, chunks: &[&[u8]]) -> (Option<Completed>
             Event::Pager => pagers += 1,
             Event::Prompt => return (Some(c.take()), pagers),
             Event::NeedMore => {}
+            Event::Overflow => return (None, pagers),
         }
     }
     (None, pagers)
@@ -254,4 +255,29 @@ fn passive_wait_for_banner_then_prompt() {
     let done = c.take();
     assert_eq!(done.prompt, "R1>");
     assert_eq!(done.output, "\n*** Authorized access only ***\n");
+}
+
+#[test]
+fn output_past_the_limit_overflows() {
+    let mut c = ios_collector();
+    c.set_limit(64);
+    c.start_command("show tech");
+    assert_eq!(c.feed(b"show tech\r\n"), Event::NeedMore);
+    assert_eq!(c.feed(&[b'x'; 40]), Event::NeedMore);
+    assert_eq!(c.feed(&[b'x'; 40]), Event::Overflow);
+}
+
+#[test]
+fn taking_the_output_keeps_what_follows_the_prompt() {
+    let mut c = ios_collector();
+    c.start_command("show clock");
+    assert_eq!(c.feed(b"show clock\r\n10:00\r\nR1#"), Event::Prompt);
+    let done = c.take();
+    assert_eq!(
+        (done.output.as_str(), done.prompt.as_str()),
+        ("10:00", "R1#")
+    );
+    c.start_command("show ver");
+    assert_eq!(c.feed(b"show ver\r\nIOS\r\nR1#"), Event::Prompt);
+    assert_eq!(c.take().output, "IOS");
 }
