@@ -62,7 +62,7 @@ pub struct ConfigFile {
     pub ssh: SshFile,
     /// Platform definitions that extend or override the built-in ones.
     #[serde(default)]
-    pub platforms: Option<serde_yaml::Value>,
+    pub platforms: crate::platform::Overrides,
     /// Bounds on templates.
     #[serde(default)]
     pub limits: LimitsFile,
@@ -112,8 +112,8 @@ pub struct Settings {
     pub timeout: Option<Duration>,
     /// SSH defaults.
     pub ssh: SshSettings,
-    /// Platform overrides from the file.
-    pub platforms: Option<serde_yaml::Value>,
+    /// Platform overrides from the file (checked as they were read).
+    pub platforms: crate::platform::Overrides,
     /// Bounds on every template render.
     pub limits: crate::template::Limits,
 }

@@ -54,6 +54,9 @@ pub struct GlobalArgs {
     /// Progress bar on stderr
     #[arg(long, global = true, value_enum, default_value_t = When::Auto, value_name = "WHEN")]
     pub progress: When,
+    /// Refuse hosts whose platform is missing or unknown instead of driving them as `generic`
+    #[arg(long, global = true)]
+    pub strict_platforms: bool,
 }
 
 /// auto / always / never.
@@ -82,6 +85,8 @@ pub enum Commands {
     Plugins,
     /// Validate config, inventory, tasks and plugins; contacts no device
     Check,
+    /// List the device platforms (built-in and from netrun.yaml), or show one definition
+    Platforms(PlatformsArgs),
     /// Serve a simulated device for every selected host, on loopback
     Lab(LabArgs),
 }
@@ -232,6 +237,13 @@ pub enum InventoryCommand {
 #[derive(Debug, Args)]
 pub struct TasksArgs {
     /// Show this task's params and steps
+    pub name: Option<String>,
+}
+
+/// `netrun platforms`.
+#[derive(Debug, Args)]
+pub struct PlatformsArgs {
+    /// Show this platform's definition (a name or an alias)
     pub name: Option<String>,
 }
 

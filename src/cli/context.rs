@@ -34,6 +34,8 @@ pub struct Context {
     pub settings: Settings,
     /// Colour and progress.
     pub terminal: Terminal,
+    /// `--strict-platforms`.
+    pub strict_platforms: bool,
     platforms: OnceCell<Arc<Platforms>>,
     plugins: OnceCell<PluginSet>,
     tasks: OnceCell<Arc<Tasks>>,
@@ -60,6 +62,7 @@ impl Context {
         Ok(Context {
             settings,
             terminal: Terminal::new(global),
+            strict_platforms: global.strict_platforms,
             platforms: OnceCell::new(),
             plugins: OnceCell::new(),
             tasks: OnceCell::new(),
@@ -70,21 +73,20 @@ impl Context {
     /// The built-in platform definitions with netrun.yaml's `platforms:` applied.
     pub fn platforms(&self) -> Result<&Arc<Platforms>, AppError> {
         get_or_try(&self.platforms, || {
-            let mut platforms = Platforms::builtin();
-            if let Some(overrides) = &self.settings.platforms {
-                platforms
-                    .merge_overrides_value(overrides.clone())
-                    .map_err(|source| AppError::Platforms {
-                        // Overrides only come from a config file; the fallback is never shown.
-                        path: self
-                            .settings
-                            .config_file
-                            .clone()
-                            .unwrap_or_else(|| "netrun.yaml".into()),
-                        source,
-                    })?;
+            let builtin = Platforms::builtin();
+            if self.settings.platforms.0.is_empty() {
+                return Ok(Arc::new(builtin.clone()));
             }
-            Ok(Arc::new(platforms))
+            // Overrides only come from a config file; the fallback name is never shown.
+            let path = self
+                .settings
+                .config_file
+                .clone()
+                .unwrap_or_else(|| "netrun.yaml".into());
+            let merged = builtin
+                .with_overrides(&self.settings.platforms, &path.display().to_string())
+                .map_err(|source| AppError::Platforms { path, source })?;
+            Ok(Arc::new(merged))
         })
     }
 
@@ -177,7 +179,8 @@ impl Context {
         session_log: Option<&Path>,
         show_secrets: bool,
     ) -> Result<SshPlugin, AppError> {
-        let mut ssh = SshPlugin::new(self.settings.ssh.clone(), self.platforms()?.clone());
+        let mut ssh = SshPlugin::new(self.settings.ssh.clone(), self.platforms()?.clone())
+            .with_strict_platforms(self.strict_platforms);
         if let Some(dir) = session_log {
             std::fs::create_dir_all(dir).map_err(|source| AppError::Write {
                 path: dir.to_path_buf(),

@@ -38,6 +38,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
         Commands::Tasks(args) => commands::tasks::run(&context, args),
         Commands::Plugins => commands::plugins::run(&context),
         Commands::Check => commands::check::run(&context),
+        Commands::Platforms(args) => commands::platforms::run(&context, args),
         Commands::Lab(args) => commands::lab::run(&context, args),
     }
 }

@@ -170,7 +170,7 @@ fn platform_aliases_compare_by_canonical_name() {
         "",
     );
     let env = crate::template::environment(None);
-    let platforms = Arc::new(crate::platform::Platforms::builtin());
+    let platforms = Arc::new(crate::platform::Platforms::builtin().clone());
     let select = |filters: &[&str], where_expr: Option<&str>| {
         let filters: Vec<String> = filters.iter().map(|f| f.to_string()).collect();
         let selector = Selector::new(&filters, where_expr, &[])

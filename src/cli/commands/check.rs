@@ -28,7 +28,10 @@ pub fn run(context: &Context) -> Result<u8, AppError> {
     // ssh credentials matter only if some task uses ssh.
     let needs_ssh =
         tasks.tasks.is_empty() || tasks.tasks.values().any(|t| tasks.uses_plugin(t, "ssh"));
-    netrun::job::host_jobs(&inv, &all, needs_ssh.then_some(&ssh), &[])?;
+    let jobs = netrun::job::host_jobs(&inv, &all, needs_ssh.then_some(&ssh), &[])?;
+    for note in jobs.notes {
+        netrun::messages::warning(format_args!("{note}"));
+    }
     let infos = context.plugin_infos();
     let text = format!(
         "ok: config {}, {} host{}, {} task{}, {} connection plugin{}\n",

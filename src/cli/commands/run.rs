@@ -71,7 +71,11 @@ pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppEr
     let (inv, indices) = (&selection.inventory, &selection.indices);
     let names: Vec<String> = run.plugins.iter().map(|p| p.info().name.clone()).collect();
     let needs_ssh = run.tasks.uses_plugin(&run.task, "ssh");
-    let jobs = netrun::job::host_jobs(inv, indices, needs_ssh.then_some(ssh.as_ref()), &names)?;
+    let netrun::job::Jobs { jobs, notes } =
+        netrun::job::host_jobs(inv, indices, needs_ssh.then_some(ssh.as_ref()), &names)?;
+    for note in notes {
+        netrun::messages::warning(format_args!("{note}"));
+    }
     let platforms = context.platforms()?.clone();
     let devices = if options.lab {
         Some(netrun::job::lab_devices(inv, indices, &platforms)?)
