@@ -350,6 +350,9 @@ pub fn write_results_raw(
                     std::borrow::Cow::Borrowed(text)
                 }
             })?;
+            if let Some(stderr) = &node.stderr {
+                writeln!(out, "stderr: {}", escape::lines(stderr.trim_end()))?;
+            }
             if let Some(error) = &node.error {
                 writeln!(out, "error: {}", escape::lines(error))?;
             }

@@ -343,6 +343,18 @@ impl SshConnection {
 
     /// Run one command on its own exec channel; non-zero exit is an error.
     pub async fn exec(&self, command: &str, timeout: Option<Duration>) -> Result<String, SshError> {
+        self.exec_checked(command, timeout)
+            .await
+            .map(|out| out.stdout)
+    }
+
+    /// Run one command on its own exec channel; non-zero exit is an error, and on success
+    /// stdout and stderr are both returned.
+    pub async fn exec_checked(
+        &self,
+        command: &str,
+        timeout: Option<Duration>,
+    ) -> Result<ExecOutput, SshError> {
         let out = self.exec_output(command, timeout).await?;
         if let Some(signal) = &out.exit_signal {
             // Shells report death by signal as 128 + n; we only have the name, so use 128.
@@ -362,7 +374,7 @@ impl SshConnection {
                 stdout: out.stdout,
                 stderr: out.stderr,
             }),
-            _ => Ok(out.stdout),
+            _ => Ok(out),
         }
     }
 

@@ -380,9 +380,12 @@ impl Connection for SshExec {
             match op {
                 Operation::Command(command) => self
                     .conn
-                    .exec(command, None)
+                    .exec_checked(command, None)
                     .await
-                    .map(Output::Text)
+                    .map(|out| Output::Exec {
+                        stdout: out.stdout,
+                        stderr: out.stderr,
+                    })
                     .map_err(|e| classify(&self.host, e)),
                 other => Err(ConnectionError::Unsupported {
                     plugin: "ssh".into(),

@@ -129,6 +129,11 @@ impl Normalizer {
         self.flush_utf8(out, true);
     }
 
+    /// Ends the stream: a trailing incomplete UTF-8 sequence becomes U+FFFD.
+    pub fn finish(&mut self, out: &mut String) {
+        self.flush_utf8(out, false);
+    }
+
     /// Writes `text` at the cursor: over what the line holds after a carriage return, else at
     /// the end.
     fn put(&mut self, out: &mut String, text: &str) {
