@@ -211,7 +211,13 @@ pub fn explain(host: HostView<'_>) -> String {
             );
         }
     }
-    for plugin in host.connection_plugins() {
+    let mut plugins = host.connection_plugins();
+    // ssh reads the options of nornir's plugins: show what it ends up with.
+    let nornir = crate::inventory::resolve::NORNIR_SSH_PLUGINS;
+    if !plugins.contains(&"ssh") && plugins.iter().any(|p| nornir.contains(p)) {
+        plugins.insert(0, "ssh");
+    }
+    for plugin in plugins {
         let conn = host.connection(plugin);
         let prefix = format!("connection_options.{plugin}");
         row(

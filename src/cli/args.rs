@@ -96,7 +96,7 @@ pub enum Commands {
 #[command(next_help_heading = "Host selection")]
 pub struct SelectArgs {
     /// KEY=VALUE, KEY!=VALUE, KEY~REGEX, KEY>N, KEY>=N, KEY<N, KEY<=N; VALUE may be a,b,c (any of).
-    /// KEY is name, hostname, platform, port, username, groups (inherited) or a data key
+    /// KEY is name, hostname, platform, port, username, groups (inherited), direct_groups or a data key
     /// (dotted for nesting: facts.os=ios). Repeat to require all.
     #[arg(long = "filter", value_name = "EXPR")]
     pub filters: Vec<String>,

@@ -239,7 +239,7 @@ pub enum SshError {
     },
     /// A configuration step met a device in user mode and enable did not work.
     #[error(
-        "{host}: the device is in user mode (prompt '{prompt}') and configuration needs privileged mode: {detail}; the enable secret is `connection_options.ssh.extras.secret`"
+        "{host}: the device is in user mode (prompt '{prompt}') and configuration needs privileged mode: {detail}; the enable secret is `connection_options.ssh.extras.secret` (migrated nornir inventories: `connection_options.netmiko.extras.secret`)"
     )]
     NotPrivileged {
         /// Inventory name.
