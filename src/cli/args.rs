@@ -36,6 +36,9 @@ pub struct GlobalArgs {
     /// Inventory directory holding hosts.yaml, groups.yaml, defaults.yaml [default: ./inventory]
     #[arg(long, global = true, value_name = "DIR", env = "NETRUN_INVENTORY")]
     pub inventory: Option<PathBuf>,
+    /// A nornir config.yaml: take its SimpleInventory files and num_workers
+    #[arg(long, global = true, value_name = "FILE", env = "NETRUN_NORNIR_CONFIG")]
+    pub nornir_config: Option<PathBuf>,
     /// Tasks directory [default: ./tasks]
     #[arg(long, global = true, value_name = "DIR", env = "NETRUN_TASKS")]
     pub tasks: Option<PathBuf>,

@@ -59,6 +59,9 @@ impl Context {
             Some(path) => netrun::diag!(1, "config file {}", path.display()),
             None => netrun::diag!(1, "no config file; built-in defaults"),
         }
+        for note in &settings.notes {
+            netrun::messages::note(format_args!("{note}"));
+        }
         Ok(Context {
             settings,
             terminal: Terminal::new(global),
@@ -151,7 +154,7 @@ impl Context {
 
     /// Loads the inventory (the whole of it, for `inventory show` and `check`).
     pub fn inventory(&self) -> Result<Arc<Inventory>, AppError> {
-        let inv = Arc::new(Inventory::load(&self.settings.inventory_dir)?);
+        let inv = Arc::new(Inventory::load_files(&self.settings.inventory_files)?);
         netrun::diag!(
             1,
             "inventory {}: {} hosts",

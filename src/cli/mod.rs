@@ -25,6 +25,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
     let overrides = Overrides {
         config: cli.global.config.clone(),
         inventory: cli.global.inventory.clone(),
+        nornir_config: cli.global.nornir_config.clone(),
         tasks: cli.global.tasks.clone(),
         plugins: cli.global.plugins.clone(),
         workers: run_options.and_then(|o| o.workers),

@@ -6,6 +6,11 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+mod nornir;
+
+pub use nornir::NornirConfig;
+
+use crate::inventory::InventoryFiles;
 use crate::limits::{MAX_WORKERS, checked_seconds};
 use crate::ssh::{SshFile, SshSettings};
 use crate::yaml::{self, YamlError};
@@ -44,6 +49,8 @@ pub enum ConfigError {
 pub struct ConfigFile {
     /// Inventory directory.
     pub inventory: Option<PathBuf>,
+    /// A nornir `config.yaml` whose inventory files and workers to use.
+    pub nornir_config: Option<PathBuf>,
     /// Tasks directory.
     pub tasks: Option<PathBuf>,
     /// Templates directory for task templates.
@@ -95,6 +102,10 @@ pub struct Settings {
     pub config_file: Option<PathBuf>,
     /// Inventory directory (default `./inventory`).
     pub inventory_dir: PathBuf,
+    /// The inventory files (in `inventory_dir`, or those a nornir config names).
+    pub inventory_files: InventoryFiles,
+    /// Things the user should know about their configuration (nornir settings netrun ignores).
+    pub notes: Vec<String>,
     /// Tasks directory (default `./tasks`).
     pub tasks_dir: PathBuf,
     /// Whether the tasks directory was named (flag, NETRUN_TASKS or the file), so its absence
@@ -125,6 +136,8 @@ pub struct Overrides {
     pub config: Option<PathBuf>,
     /// `--inventory`.
     pub inventory: Option<PathBuf>,
+    /// `--nornir-config`.
+    pub nornir_config: Option<PathBuf>,
     /// `--tasks`.
     pub tasks: Option<PathBuf>,
     /// `--plugin`.
@@ -178,11 +191,26 @@ impl Settings {
             }
         };
 
+        // --inventory beats a nornir config, which beats netrun.yaml's `inventory:`.
+        let nornir = match (&overrides.nornir_config, &file.nornir_config) {
+            (Some(path), _) => Some(NornirConfig::read(path)?),
+            (None, Some(path)) => Some(NornirConfig::read(&rel(path))?),
+            (None, None) => None,
+        };
         let inventory_dir = overrides
             .inventory
             .clone()
+            .or_else(|| {
+                nornir
+                    .as_ref()
+                    .and_then(|n| n.inventory.hosts.parent().map(Path::to_path_buf))
+            })
             .or_else(|| file.inventory.as_ref().map(rel))
             .unwrap_or_else(|| PathBuf::from("inventory"));
+        let inventory_files = match (&overrides.inventory, &nornir) {
+            (None, Some(nornir)) => nornir.inventory.clone(),
+            _ => InventoryFiles::in_dir(&inventory_dir),
+        };
         let tasks_dir_named = overrides.tasks.is_some() || file.tasks.is_some();
         let tasks_dir = overrides
             .tasks
@@ -202,10 +230,11 @@ impl Settings {
             Some(p) => format!("{}: {key}", p.display()),
             None => key.to_string(),
         };
+        let nornir_workers = nornir.as_ref().and_then(|n| n.workers);
         let (workers, workers_from) = match (overrides.workers, file.runner.workers) {
             (Some(w), _) => (w, "--workers".to_string()),
             (None, Some(w)) => (w, in_file("runner.workers")),
-            (None, None) => (100, String::new()),
+            (None, None) => (nornir_workers.unwrap_or(100), String::new()),
         };
         if !(1..=MAX_WORKERS).contains(&workers) {
             return Err(ConfigError::Invalid {
@@ -233,6 +262,8 @@ impl Settings {
         Ok(Settings {
             config_file: path,
             inventory_dir,
+            inventory_files,
+            notes: nornir.map(|n| n.notes).unwrap_or_default(),
             tasks_dir,
             tasks_dir_named,
             templates_dir,
