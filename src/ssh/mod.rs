@@ -8,6 +8,12 @@ mod auth;
 mod error;
 mod exec;
 mod hostkey;
+// OpenSSH environment readers, not wired into the connection code yet (the lead does that);
+// until then nothing outside their tests calls them.
+#[allow(dead_code)]
+pub(crate) mod known_hosts;
+#[allow(dead_code)]
+pub(crate) mod ssh_config;
 mod shell;
 mod transcript;
 
