@@ -12,9 +12,9 @@ mod hostkey;
 // until then nothing outside their tests calls them.
 #[allow(dead_code)]
 pub(crate) mod known_hosts;
+mod shell;
 #[allow(dead_code)]
 pub(crate) mod ssh_config;
-mod shell;
 mod transcript;
 
 pub use crate::platform::Mode;

@@ -83,11 +83,12 @@ pub(super) fn key(entries: &Entries, host: &str, port: u16, key: &PublicKey) -> 
     }
     let name = host_name(host, port);
     match plain_for_name(entries, &name, key) {
-        Verdict::Unknown if port != 22 => match plain_for_name(entries, &host_name(host, 22), key)
-        {
-            known @ Verdict::Known { .. } => known,
-            _ => Verdict::Unknown,
-        },
+        Verdict::Unknown if port != 22 => {
+            match plain_for_name(entries, &host_name(host, 22), key) {
+                known @ Verdict::Known { .. } => known,
+                _ => Verdict::Unknown,
+            }
+        }
         verdict => verdict,
     }
 }
@@ -174,7 +175,9 @@ fn validate(cert: &Certificate, host: &str, now: SystemTime, ca: &PublicKey) -> 
         return Err("it has critical options, which host certificates do not support".into());
     }
     if cert.signature().algorithm() == (Algorithm::Rsa { hash: None }) {
-        return Err("the CA signed it with ssh-rsa (SHA-1), which OpenSSH no longer accepts".into());
+        return Err(
+            "the CA signed it with ssh-rsa (SHA-1), which OpenSSH no longer accepts".into(),
+        );
     }
     // Signature, CA identity and validity window together.
     let fingerprint = ca.fingerprint(HashAlg::Sha256);

@@ -138,6 +138,12 @@ pub enum KnownHostsError {
         #[source]
         source: io::Error,
     },
+    /// The host name would not read back as that one host (blanks, commas, wildcards...).
+    #[error("cannot record a host key for {host:?}: not a plain host name")]
+    BadHostName {
+        /// The name given.
+        host: String,
+    },
     /// A new host key cannot be recorded.
     #[error("cannot record a host key in {}: {source}", path.display())]
     Write {
@@ -386,13 +392,18 @@ impl KnownHosts {
     /// Move the host key algorithms of keys recorded for this host to the front of
     /// `preferred.key` (OpenSSH does the same), so a host with several keys presents the one
     /// we know instead of tripping [`Verdict::Changed`].
-    pub fn prefer_recorded_algorithms(&self, host: &str, port: u16, preferred: &mut russh::Preferred) {
+    pub fn prefer_recorded_algorithms(
+        &self,
+        host: &str,
+        port: u16,
+        preferred: &mut russh::Preferred,
+    ) {
         let recorded = check::recorded_algorithms(&self.entries(), host, port);
-        let (mut front, back): (Vec<_>, Vec<_>) = preferred.key.iter().cloned().partition(|a| {
-            recorded
-                .iter()
-                .any(|r| r == a || (is_rsa(r) && is_rsa(a)))
-        });
+        let (mut front, back): (Vec<_>, Vec<_>) = preferred
+            .key
+            .iter()
+            .cloned()
+            .partition(|a| recorded.iter().any(|r| r == a || (is_rsa(r) && is_rsa(a))));
         front.extend(back);
         preferred.key = std::borrow::Cow::Owned(front);
     }
@@ -406,7 +417,17 @@ impl KnownHosts {
     /// across threads and processes, under an exclusive lock on the file, after reading what
     /// other writers appended meanwhile. Creates the parent directory (0700) and the file
     /// (0600) if missing.
-    pub fn learn(&self, host: &str, port: u16, key: &PublicKey) -> Result<Learned, KnownHostsError> {
+    pub fn learn(
+        &self,
+        host: &str,
+        port: u16,
+        key: &PublicKey,
+    ) -> Result<Learned, KnownHostsError> {
+        if !parse::is_plain_host(host) {
+            return Err(KnownHostsError::BadHostName {
+                host: host.to_string(),
+            });
+        }
         let _serial = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let write_error = |source| KnownHostsError::Write {
             path: self.path.to_path_buf(),
@@ -416,14 +437,14 @@ impl KnownHosts {
             path: self.path.to_path_buf(),
             source,
         };
-        if let Some(parent) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            if !parent.exists() {
-                std::fs::DirBuilder::new()
-                    .recursive(true)
-                    .mode(0o700)
-                    .create(parent)
-                    .map_err(write_error)?;
-            }
+        if let Some(parent) = self.path.parent().filter(|p| !p.as_os_str().is_empty())
+            && !parent.exists()
+        {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(parent)
+                .map_err(write_error)?;
         }
         let mut file = OpenOptions::new()
             .read(true)
@@ -467,7 +488,10 @@ impl KnownHosts {
     fn refresh(&self, state: &mut Entries, file: &mut File) -> io::Result<()> {
         let meta = file.metadata()?;
         if meta.is_dir() {
-            return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a directory"));
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
         }
         let identity = (meta.dev(), meta.ino());
         if state.identity != Some(identity) || meta.len() < state.complete_len {

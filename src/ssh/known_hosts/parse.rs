@@ -146,3 +146,13 @@ pub(crate) fn host_name(host: &str, port: u16) -> String {
         format!("[{host}]:{port}")
     }
 }
+
+/// Whether `host` can be written as a known_hosts name that matches only itself: no blanks,
+/// control characters, list separators, wildcards, negation, markers, hashes or brackets.
+pub(crate) fn is_plain_host(host: &str) -> bool {
+    !host.is_empty()
+        && !host.starts_with(['@', '|', '!', '#'])
+        && !host.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, ',' | '*' | '?' | '[' | ']')
+        })
+}

@@ -72,10 +72,19 @@ fn exact_names_known_unknown_and_changed() {
         text(1),
         text(2)
     ));
-    assert_eq!(kh.check("r1.lab", 22, &key(1)), Verdict::Known { line: at(&kh, 3) });
+    assert_eq!(
+        kh.check("r1.lab", 22, &key(1)),
+        Verdict::Known { line: at(&kh, 3) }
+    );
     // Host names compare case-insensitively, on both sides.
-    assert_eq!(kh.check("r2.LAB", 22, &key(2)), Verdict::Known { line: at(&kh, 4) });
-    assert_eq!(kh.check("10.0.0.2", 22, &key(2)), Verdict::Known { line: at(&kh, 4) });
+    assert_eq!(
+        kh.check("r2.LAB", 22, &key(2)),
+        Verdict::Known { line: at(&kh, 4) }
+    );
+    assert_eq!(
+        kh.check("10.0.0.2", 22, &key(2)),
+        Verdict::Known { line: at(&kh, 4) }
+    );
     assert_eq!(kh.check("r3.lab", 22, &key(1)), Verdict::Unknown);
     assert_eq!(
         kh.check("r1.lab", 22, &key(9)),
@@ -93,7 +102,10 @@ fn a_wildcard_line_with_another_key_is_a_change_not_a_new_host() {
     // The man-in-the-middle case: russh's helper ignores the wildcard line, so accept-new
     // would have learned the impostor's key.
     let (_d, kh) = hosts(&format!("127.0.40.* {}\n", text(1)));
-    assert_eq!(kh.check("127.0.40.7", 22, &key(1)), Verdict::Known { line: at(&kh, 1) });
+    assert_eq!(
+        kh.check("127.0.40.7", 22, &key(1)),
+        Verdict::Known { line: at(&kh, 1) }
+    );
     assert_eq!(
         kh.check("127.0.40.7", 22, &key(2)),
         Verdict::Changed {
@@ -122,13 +134,22 @@ fn port_patterns_and_bracketed_names() {
     ));
     assert!(kh.check("h", 4051, &key(1)).is_trusted());
     assert!(kh.check("h", 405, &key(1)).is_trusted());
-    assert!(matches!(kh.check("h", 4059, &key(2)), Verdict::Changed { .. }));
+    assert!(matches!(
+        kh.check("h", 4059, &key(2)),
+        Verdict::Changed { .. }
+    ));
     // The pattern is about port 405*, not the bare host on port 22.
     assert_eq!(kh.check("h", 22, &key(1)), Verdict::Unknown);
     assert_eq!(kh.check("h", 4061, &key(1)), Verdict::Unknown);
     // Port 22 is written without brackets.
-    assert_eq!(kh.check("r1", 22, &key(3)), Verdict::Known { line: at(&kh, 3) });
-    assert_eq!(kh.check("r1", 2222, &key(2)), Verdict::Known { line: at(&kh, 2) });
+    assert_eq!(
+        kh.check("r1", 22, &key(3)),
+        Verdict::Known { line: at(&kh, 3) }
+    );
+    assert_eq!(
+        kh.check("r1", 2222, &key(2)),
+        Verdict::Known { line: at(&kh, 2) }
+    );
     // Something is recorded for [r1]:2222, so the bare name is not consulted.
     assert_eq!(
         kh.check("r1", 2222, &key(3)),
@@ -138,7 +159,10 @@ fn port_patterns_and_bracketed_names() {
         }
     );
     // Nothing for [r1]:2200: like OpenSSH, the key recorded for the bare name is accepted...
-    assert_eq!(kh.check("r1", 2200, &key(3)), Verdict::Known { line: at(&kh, 3) });
+    assert_eq!(
+        kh.check("r1", 2200, &key(3)),
+        Verdict::Known { line: at(&kh, 3) }
+    );
     // ...but a different key there does not make it "changed" (OpenSSH: new).
     assert_eq!(kh.check("r1", 2200, &key(4)), Verdict::Unknown);
 }
@@ -146,7 +170,10 @@ fn port_patterns_and_bracketed_names() {
 #[test]
 fn a_negated_pattern_takes_the_whole_line_away_from_that_host() {
     let (_d, kh) = hosts(&format!("10.0.0.*,!10.0.0.5 {}\n", text(1)));
-    assert!(matches!(kh.check("10.0.0.4", 22, &key(2)), Verdict::Changed { .. }));
+    assert!(matches!(
+        kh.check("10.0.0.4", 22, &key(2)),
+        Verdict::Changed { .. }
+    ));
     assert!(kh.check("10.0.0.4", 22, &key(1)).is_trusted());
     assert_eq!(kh.check("10.0.0.5", 22, &key(2)), Verdict::Unknown);
     assert_eq!(kh.check("10.0.0.5", 22, &key(1)), Verdict::Unknown);
@@ -165,11 +192,20 @@ fn hashed_names_hand_computed_vector() {
         text(1),
         text(2)
     ));
-    assert_eq!(kh.check("example.com", 22, &key(1)), Verdict::Known { line: at(&kh, 1) });
+    assert_eq!(
+        kh.check("example.com", 22, &key(1)),
+        Verdict::Known { line: at(&kh, 1) }
+    );
     assert!(kh.check("EXAMPLE.com", 22, &key(1)).is_trusted());
-    assert!(matches!(kh.check("example.com", 22, &key(3)), Verdict::Changed { .. }));
+    assert!(matches!(
+        kh.check("example.com", 22, &key(3)),
+        Verdict::Changed { .. }
+    ));
     assert_eq!(kh.check("example.org", 22, &key(1)), Verdict::Unknown);
-    assert_eq!(kh.check("router1.lab", 2222, &key(2)), Verdict::Known { line: at(&kh, 2) });
+    assert_eq!(
+        kh.check("router1.lab", 2222, &key(2)),
+        Verdict::Known { line: at(&kh, 2) }
+    );
     assert!(kh.warnings().is_empty());
 }
 
@@ -178,7 +214,11 @@ fn hashed_by_ssh_keygen() {
     let dir = tempdir();
     let path = write(
         &dir,
-        format!("r1.lab {}\n[r2.lab]:2222 {}\nr3.lab {ECDSA}\n", text(1), text(2)),
+        format!(
+            "r1.lab {}\n[r2.lab]:2222 {}\nr3.lab {ECDSA}\n",
+            text(1),
+            text(2)
+        ),
     );
     let status = std::process::Command::new("ssh-keygen")
         .arg("-H")
@@ -197,7 +237,10 @@ fn hashed_by_ssh_keygen() {
     assert!(kh.warnings().is_empty(), "{:?}", kh.warnings());
     assert!(kh.check("r1.lab", 22, &key(1)).is_trusted());
     assert!(kh.check("r2.lab", 2222, &key(2)).is_trusted());
-    assert!(matches!(kh.check("r1.lab", 22, &key(2)), Verdict::Changed { .. }));
+    assert!(matches!(
+        kh.check("r1.lab", 22, &key(2)),
+        Verdict::Changed { .. }
+    ));
     assert_eq!(kh.check("r4.lab", 22, &key(1)), Verdict::Unknown);
     let ecdsa = PublicKey::from_openssh(ECDSA).unwrap_or_else(|e| panic!("{e}"));
     assert!(kh.check("r3.lab", 22, &ecdsa).is_trusted());
@@ -225,17 +268,26 @@ fn revoked_is_checked_first_and_never_learned() {
 fn revoked_applies_only_to_the_hosts_on_its_line() {
     let (_d, kh) = hosts(&format!("@revoked r2,r3 {}\n", text(1)));
     assert_eq!(kh.check("r1", 22, &key(1)), Verdict::Unknown);
-    assert_eq!(kh.check("r2", 22, &key(1)), Verdict::Revoked { line: at(&kh, 1) });
+    assert_eq!(
+        kh.check("r2", 22, &key(1)),
+        Verdict::Revoked { line: at(&kh, 1) }
+    );
     // A revoked line is not a recorded key: another key for r2 is merely unknown.
     assert_eq!(kh.check("r2", 22, &key(2)), Verdict::Unknown);
     // Stricter than OpenSSH: a bare-name revocation also covers other ports.
-    assert_eq!(kh.check("r2", 2222, &key(1)), Verdict::Revoked { line: at(&kh, 1) });
+    assert_eq!(
+        kh.check("r2", 2222, &key(1)),
+        Verdict::Revoked { line: at(&kh, 1) }
+    );
 }
 
 #[test]
 fn a_recorded_key_of_another_type_is_a_change() {
     let (_d, kh) = hosts(&format!("r1 {ECDSA}\n"));
-    assert!(matches!(kh.check("r1", 22, &key(1)), Verdict::Changed { .. }));
+    assert!(matches!(
+        kh.check("r1", 22, &key(1)),
+        Verdict::Changed { .. }
+    ));
     // ...which is why the caller should ask for the recorded algorithm first.
     let mut preferred = russh::Preferred::default();
     assert_eq!(preferred.key[0], Algorithm::Ed25519);
@@ -259,7 +311,9 @@ fn malformed_and_non_utf8_lines_are_skipped_with_a_warning() {
     content.extend_from_slice(b"r3 ssh-ed25519 not-base64!\n");
     content.extend_from_slice(format!("@bogus r4 {}\n", text(4)).as_bytes());
     content.extend_from_slice(b"r5\n");
-    content.extend_from_slice(format!("r6 ssh-rsa {}\n", text(6).split(' ').nth(1).unwrap_or("")).as_bytes());
+    content.extend_from_slice(
+        format!("r6 ssh-rsa {}\n", text(6).split(' ').nth(1).unwrap_or("")).as_bytes(),
+    );
     content.extend_from_slice(b"|1|AAAA|BBBB ssh-ed25519 AAAA\n");
     content.extend_from_slice(format!("r8 {}\r\n", text(8)).as_bytes());
     let dir = tempdir();
@@ -289,7 +343,10 @@ fn an_unreadable_file_is_an_error_not_an_empty_file() {
     std::fs::create_dir(&path).unwrap_or_else(|e| panic!("{e}"));
     match KnownHosts::load_uncached(&path) {
         Err(e @ KnownHostsError::Read { .. }) => {
-            assert!(e.to_string().contains("cannot read known_hosts file"), "{e}")
+            assert!(
+                e.to_string().contains("cannot read known_hosts file"),
+                "{e}"
+            )
         }
         other => panic!("expected a read error, got {other:?}"),
     }
@@ -313,7 +370,13 @@ fn a_large_file_is_parsed_once_and_shared() {
     let dir = tempdir();
     let mut content = String::with_capacity(100_000 * 90);
     for n in 0..100_000u32 {
-        content.push_str(&format!("host{n}.lab,10.{}.{}.{} {}\n", n >> 16, (n >> 8) & 255, n & 255, text(n)));
+        content.push_str(&format!(
+            "host{n}.lab,10.{}.{}.{} {}\n",
+            n >> 16,
+            (n >> 8) & 255,
+            n & 255,
+            text(n)
+        ));
     }
     let path = write(&dir, content);
     let first = KnownHosts::load(&path).unwrap_or_else(|e| panic!("{e}"));
@@ -322,7 +385,11 @@ fn a_large_file_is_parsed_once_and_shared() {
     for n in (0..100_000u32).step_by(97) {
         let again = KnownHosts::load(&path).unwrap_or_else(|e| panic!("{e}"));
         assert!(Arc::ptr_eq(&first, &again));
-        assert!(again.check(&format!("host{n}.lab"), 22, &key(n)).is_trusted());
+        assert!(
+            again
+                .check(&format!("host{n}.lab"), 22, &key(n))
+                .is_trusted()
+        );
         assert!(matches!(
             again.check(&format!("HOST{n}.lab"), 22, &key(n + 1)),
             Verdict::Changed { .. }
@@ -332,7 +399,10 @@ fn a_large_file_is_parsed_once_and_shared() {
     // Lookups never touched the file again.
     assert_eq!(first.reads(), 1);
     // A learned host costs one tail read (what others appended), not a re-parse.
-    assert!(matches!(first.learn("new.lab", 22, &key(100_001)), Ok(Learned::Added { .. })));
+    assert!(matches!(
+        first.learn("new.lab", 22, &key(100_001)),
+        Ok(Learned::Added { .. })
+    ));
     assert_eq!(first.entry_count(), 100_001);
     assert!(first.reads() <= 3, "{}", first.reads());
     assert!(first.check("new.lab", 22, &key(100_001)).is_trusted());

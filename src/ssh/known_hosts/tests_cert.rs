@@ -32,10 +32,21 @@ impl Pki {
         let dir = tempdir();
         let p = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
         keygen(&["-q", "-t", "ed25519", "-N", "", "-C", "ca", "-f", &p("ca")]);
-        keygen(&["-q", "-t", "ed25519", "-N", "", "-C", "host", "-f", &p("host")]);
+        keygen(&[
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "host",
+            "-f",
+            &p("host"),
+        ]);
         let read = |name: &str| std::fs::read_to_string(p(name)).unwrap_or_default();
         let ca = read("ca.pub").trim().to_string();
-        let host = PublicKey::from_openssh(read("host.pub").trim()).unwrap_or_else(|e| panic!("{e}"));
+        let host =
+            PublicKey::from_openssh(read("host.pub").trim()).unwrap_or_else(|e| panic!("{e}"));
         Pki { dir, ca, host }
     }
 
@@ -91,7 +102,11 @@ fn a_certificate_from_a_listed_ca_is_trusted() {
     assert!(!kh.has_cert_authority("r7.example", 22));
     // What russh hands to check_server_key.
     let presented = PublicKeyOrCertificate::Certificate(cert);
-    assert!(kh.check_server_key("r1.lab", 22, &presented).verdict.is_trusted());
+    assert!(
+        kh.check_server_key("r1.lab", 22, &presented)
+            .verdict
+            .is_trusted()
+    );
 }
 
 #[test]
@@ -107,7 +122,10 @@ fn an_invalid_certificate_falls_back_to_its_plain_key() {
     let outcome = check(&kh, "r3.lab", 22, &cert);
     assert_eq!(outcome.verdict, Verdict::Unknown);
     let note = outcome.certificate_note.unwrap_or_default();
-    assert!(note.contains("'r3.lab' is not one of its principals"), "{note}");
+    assert!(
+        note.contains("'r3.lab' is not one of its principals"),
+        "{note}"
+    );
     // r2.lab is not a principal either, but its plain key is recorded.
     let outcome = check(&kh, "r2.lab", 22, &cert);
     assert!(matches!(outcome.verdict, Verdict::Known { .. }));
@@ -116,10 +134,20 @@ fn an_invalid_certificate_falls_back_to_its_plain_key() {
     let later = SystemTime::now() + Duration::from_secs(7200);
     let outcome = kh.check_certificate("r1.lab", 22, &cert, later);
     assert_eq!(outcome.verdict, Verdict::Unknown);
-    assert!(outcome.certificate_note.unwrap_or_default().contains("expired"));
+    assert!(
+        outcome
+            .certificate_note
+            .unwrap_or_default()
+            .contains("expired")
+    );
     let earlier = SystemTime::now() - Duration::from_secs(3600);
     let outcome = kh.check_certificate("r1.lab", 22, &cert, earlier);
-    assert!(outcome.certificate_note.unwrap_or_default().contains("not yet valid"));
+    assert!(
+        outcome
+            .certificate_note
+            .unwrap_or_default()
+            .contains("not yet valid")
+    );
 }
 
 #[test]
@@ -127,10 +155,14 @@ fn user_certificates_and_certificates_without_principals_are_refused() {
     let pki = Pki::new();
     let (_d, kh) = hosts(&format!("@cert-authority * {}\n", pki.ca));
     let user = pki.certificate("user", &["-n", "r1.lab", "-V", "-5m:+1h"]);
-    let note = check(&kh, "r1.lab", 22, &user).certificate_note.unwrap_or_default();
+    let note = check(&kh, "r1.lab", 22, &user)
+        .certificate_note
+        .unwrap_or_default();
     assert!(note.contains("not a host certificate"), "{note}");
     let anyone = pki.certificate("anyone", &["-h", "-V", "-5m:+1h"]);
-    let note = check(&kh, "r1.lab", 22, &anyone).certificate_note.unwrap_or_default();
+    let note = check(&kh, "r1.lab", 22, &anyone)
+        .certificate_note
+        .unwrap_or_default();
     assert!(note.contains("no principals"), "{note}");
 }
 
@@ -147,7 +179,10 @@ fn a_certificate_from_an_unlisted_ca_is_checked_as_a_plain_key() {
     let outcome = check(&kh, "r1.lab", 22, &cert);
     assert_eq!(outcome.verdict, Verdict::Unknown);
     let note = outcome.certificate_note.unwrap_or_default();
-    assert!(note.contains("no @cert-authority line lists for r1.lab"), "{note}");
+    assert!(
+        note.contains("no @cert-authority line lists for r1.lab"),
+        "{note}"
+    );
     // A CA line is not a host key: another key for r1.lab is not "changed".
     assert_eq!(kh.check("r1.lab", 22, &key(1)), Verdict::Unknown);
 }
@@ -168,5 +203,8 @@ fn a_revoked_ca_or_certified_key_is_revoked() {
         pki.ca,
         pki.host.to_openssh().unwrap_or_default()
     ));
-    assert!(matches!(check(&kh, "r1.lab", 22, &cert).verdict, Verdict::Revoked { .. }));
+    assert!(matches!(
+        check(&kh, "r1.lab", 22, &cert).verdict,
+        Verdict::Revoked { .. }
+    ));
 }

@@ -29,8 +29,14 @@ fn learn_creates_the_directory_and_file_private() {
     let dir = tempdir();
     let path = dir.path().join("home").join(".ssh").join("known_hosts");
     let kh = load(&path);
-    assert!(matches!(learn(&kh, "R1.lab", 22, &key(1)), Learned::Added { .. }));
-    assert!(matches!(learn(&kh, "r2", 2222, &key(2)), Learned::Added { .. }));
+    assert!(matches!(
+        learn(&kh, "R1.lab", 22, &key(1)),
+        Learned::Added { .. }
+    ));
+    assert!(matches!(
+        learn(&kh, "r2", 2222, &key(2)),
+        Learned::Added { .. }
+    ));
     let mode = |p: &Path| {
         std::fs::metadata(p)
             .map(|m| m.permissions().mode() & 0o777)
@@ -38,7 +44,10 @@ fn learn_creates_the_directory_and_file_private() {
     };
     assert_eq!(mode(&dir.path().join("home").join(".ssh")), 0o700);
     assert_eq!(mode(&path), 0o600);
-    assert_eq!(read(&path), format!("r1.lab {}\n[r2]:2222 {}\n", text(1), text(2)));
+    assert_eq!(
+        read(&path),
+        format!("r1.lab {}\n[r2]:2222 {}\n", text(1), text(2))
+    );
     assert_eq!(
         kh.check("r2", 2222, &key(2)),
         Verdict::Known {
@@ -60,7 +69,10 @@ fn learn_completes_a_last_line_without_newline() {
         Learned::Added { line } => assert_eq!(line.line, 3),
         other => panic!("{other:?}"),
     }
-    assert_eq!(read(&path), format!("# mine\nr1 {}\nr2 {}\n", text(1), text(2)));
+    assert_eq!(
+        read(&path),
+        format!("# mine\nr1 {}\nr2 {}\n", text(1), text(2))
+    );
     assert!(kh.check("r1", 22, &key(1)).is_trusted());
     assert_eq!(kh.entry_count(), 2);
     let fresh = load(&path);
@@ -73,8 +85,14 @@ fn learning_twice_writes_once() {
     let dir = tempdir();
     let path = write(&dir, "");
     let kh = load(&path);
-    assert!(matches!(learn(&kh, "r1", 22, &key(1)), Learned::Added { .. }));
-    assert!(matches!(learn(&kh, "r1", 22, &key(1)), Learned::AlreadyKnown { .. }));
+    assert!(matches!(
+        learn(&kh, "r1", 22, &key(1)),
+        Learned::Added { .. }
+    ));
+    assert!(matches!(
+        learn(&kh, "r1", 22, &key(1)),
+        Learned::AlreadyKnown { .. }
+    ));
     assert_eq!(read(&path), format!("r1 {}\n", text(1)));
 }
 
@@ -84,10 +102,16 @@ fn learn_reads_what_other_writers_appended() {
     let path = write(&dir, format!("r0 {}\n", text(0)));
     let a = load(&path);
     let b = load(&path);
-    assert!(matches!(learn(&a, "r1", 22, &key(1)), Learned::Added { .. }));
+    assert!(matches!(
+        learn(&a, "r1", 22, &key(1)),
+        Learned::Added { .. }
+    ));
     // b parsed the file before a's append: under the lock it reads the tail first.
     assert_eq!(b.check("r1", 22, &key(1)), Verdict::Unknown);
-    assert!(matches!(learn(&b, "r1", 22, &key(1)), Learned::AlreadyKnown { .. }));
+    assert!(matches!(
+        learn(&b, "r1", 22, &key(1)),
+        Learned::AlreadyKnown { .. }
+    ));
     assert!(matches!(
         learn(&b, "r1", 22, &key(2)),
         Learned::Refused(Verdict::Changed { .. })
@@ -97,7 +121,10 @@ fn learn_reads_what_other_writers_appended() {
     let replacement = dir.path().join("new");
     std::fs::write(&replacement, format!("r9 {}\n", text(9))).unwrap_or_else(|e| panic!("{e}"));
     std::fs::rename(&replacement, &path).unwrap_or_else(|e| panic!("{e}"));
-    assert!(matches!(learn(&a, "r2", 22, &key(2)), Learned::Added { .. }));
+    assert!(matches!(
+        learn(&a, "r2", 22, &key(2)),
+        Learned::Added { .. }
+    ));
     assert!(a.check("r9", 22, &key(9)).is_trusted());
     assert_eq!(a.check("r1", 22, &key(1)), Verdict::Unknown);
     assert_eq!(read(&path), format!("r9 {}\nr2 {}\n", text(9), text(2)));
@@ -113,13 +140,21 @@ fn many_threads_learn_each_key_exactly_once() {
     let other = Arc::new(load(&path));
     let mut threads = Vec::new();
     for n in 0..50u32 {
-        let kh = if n % 2 == 0 { shared.clone() } else { other.clone() };
+        let kh = if n % 2 == 0 {
+            shared.clone()
+        } else {
+            other.clone()
+        };
         threads.push(std::thread::spawn(move || {
             kh.learn(&format!("host{n}"), 22, &key(n)).map(|_| ())
         }));
     }
     for n in 0..20u32 {
-        let kh = if n % 2 == 0 { shared.clone() } else { other.clone() };
+        let kh = if n % 2 == 0 {
+            shared.clone()
+        } else {
+            other.clone()
+        };
         threads.push(std::thread::spawn(move || {
             kh.learn("same.lab", 830, &key(1000)).map(|_| ())
         }));
@@ -154,7 +189,11 @@ const HOSTS: u32 = 150;
 fn wait_for(path: &Path) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !path.exists() {
-        assert!(Instant::now() < deadline, "timed out waiting for {}", path.display());
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {}",
+            path.display()
+        );
         std::thread::sleep(Duration::from_millis(1));
     }
 }
@@ -209,4 +248,48 @@ fn two_processes_learn_each_key_exactly_once() {
     let fresh = load(&path);
     assert!(fresh.warnings().is_empty(), "{:?}", fresh.warnings());
     assert_eq!(fresh.entry_count(), HOSTS as usize + 1);
+}
+
+#[test]
+fn learning_into_an_unusable_file_is_an_error() {
+    let dir = tempdir();
+    let path = dir.path().join("known_hosts");
+    let kh = load(&path);
+    // Someone puts a directory where the file should be after it was (not) read.
+    std::fs::create_dir(&path).unwrap_or_else(|e| panic!("{e}"));
+    match kh.learn("r1", 22, &key(1)) {
+        Err(e) => assert!(e.to_string().contains(&path.display().to_string()), "{e}"),
+        Ok(outcome) => panic!("learned into a directory: {outcome:?}"),
+    }
+}
+
+#[test]
+fn only_plain_host_names_are_learned() {
+    let dir = tempdir();
+    let path = dir.path().join("known_hosts");
+    let kh = load(&path);
+    for bad in [
+        "", "a b", "a,b", "r*", "r?", "!r1", "@revoked", "|1|x", "[r1]:22", "r1\n",
+    ] {
+        assert!(
+            matches!(
+                kh.learn(bad, 22, &key(1)),
+                Err(KnownHostsError::BadHostName { .. })
+            ),
+            "{bad:?}"
+        );
+    }
+    assert!(!path.exists());
+    assert!(matches!(
+        learn(&kh, "fe80::1", 2222, &key(1)),
+        Learned::Added { .. }
+    ));
+    assert_eq!(read(&path), format!("[fe80::1]:2222 {}\n", text(1)));
+}
+
+#[test]
+fn one_parse_can_be_shared_across_threads_and_tasks() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<KnownHosts>();
+    shareable::<Arc<KnownHosts>>();
 }

@@ -81,9 +81,15 @@ fn modify(
             all.extend(named.into_iter().filter(|n| !defaults.contains(n)));
             all
         }
-        Some('-') => defaults.into_iter().filter(|d| !named.contains(d)).collect(),
+        Some('-') => defaults
+            .into_iter()
+            .filter(|d| !named.contains(d))
+            .collect(),
         Some('^') => {
-            let rest: Vec<String> = defaults.into_iter().filter(|d| !named.contains(d)).collect();
+            let rest: Vec<String> = defaults
+                .into_iter()
+                .filter(|d| !named.contains(d))
+                .collect();
             named.into_iter().chain(rest).collect()
         }
         _ => named,
@@ -101,7 +107,12 @@ fn modify(
 fn pick<T: Clone>(names: &[String], catalogue: &[(String, T)]) -> Vec<T> {
     names
         .iter()
-        .filter_map(|n| catalogue.iter().find(|(c, _)| c == n).map(|(_, v)| v.clone()))
+        .filter_map(|n| {
+            catalogue
+                .iter()
+                .find(|(c, _)| c == n)
+                .map(|(_, v)| v.clone())
+        })
         .collect()
 }
 
@@ -117,13 +128,22 @@ fn list<T: Clone + PartialEq>(
     let names: Vec<String> = catalogue.iter().map(|(n, _)| n.clone()).collect();
     let defaults: Vec<String> = base
         .iter()
-        .filter_map(|b| catalogue.iter().find(|(_, v)| v == b).map(|(n, _)| n.clone()))
+        .filter_map(|b| {
+            catalogue
+                .iter()
+                .find(|(_, v)| v == b)
+                .map(|(n, _)| n.clone())
+        })
         .collect();
     let chosen = modify(option, spec, defaults, &names, notes);
     (!chosen.is_empty()).then(|| pick(&chosen, catalogue))
 }
 
-pub(super) fn apply(host: &ResolvedHost, base: russh::Preferred) -> (russh::Preferred, Vec<String>) {
+/// `base` changed by the host's four algorithm options, with notes on what was ignored.
+pub(super) fn apply(
+    host: &ResolvedHost,
+    base: russh::Preferred,
+) -> (russh::Preferred, Vec<String>) {
     let mut notes = Vec::new();
     let mut pref = base;
 
@@ -174,7 +194,13 @@ pub(super) fn apply(host: &ResolvedHost, base: russh::Preferred) -> (russh::Pref
         .filter(|n| *n != russh::mac::NONE)
         .map(|n| (n.as_ref().to_string(), n))
         .collect();
-    if let Some(mac) = list("MACs", host.macs.as_ref(), &pref.mac, &mac_catalogue, &mut notes) {
+    if let Some(mac) = list(
+        "MACs",
+        host.macs.as_ref(),
+        &pref.mac,
+        &mac_catalogue,
+        &mut notes,
+    ) {
         pref.mac = Cow::Owned(mac);
     }
 
@@ -195,7 +221,13 @@ pub(super) fn apply(host: &ResolvedHost, base: russh::Preferred) -> (russh::Pref
             .filter_map(|a| name_of(a, true))
             .chain(pref.key.iter().filter_map(|a| name_of(a, false)))
             .collect();
-        let chosen = modify("HostKeyAlgorithms", Some(spec), defaults, &names, &mut notes);
+        let chosen = modify(
+            "HostKeyAlgorithms",
+            Some(spec),
+            defaults,
+            &names,
+            &mut notes,
+        );
         let (certs, keys): (Vec<String>, Vec<String>) =
             chosen.into_iter().partition(|n| n.ends_with(CERT_SUFFIX));
         if !keys.is_empty() {

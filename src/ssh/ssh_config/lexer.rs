@@ -21,7 +21,9 @@ pub(super) fn split_line(line: &str) -> Result<Option<Tokens>, String> {
     if line.is_empty() || line.starts_with('#') {
         return Ok(None);
     }
-    let end = line.find(|c: char| BLANKS.contains(&c) || c == '=').unwrap_or(line.len());
+    let end = line
+        .find(|c: char| BLANKS.contains(&c) || c == '=')
+        .unwrap_or(line.len());
     let (keyword, rest) = line.split_at(end);
     let mut rest = rest.trim_start_matches(BLANKS);
     // One `=` may separate keyword and value, with blanks on either side.
@@ -94,9 +96,15 @@ mod tests {
     #[test]
     fn separators_quotes_and_comments() {
         let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(split("HostName r1.lab"), ("hostname".into(), s(&["r1.lab"])));
+        assert_eq!(
+            split("HostName r1.lab"),
+            ("hostname".into(), s(&["r1.lab"]))
+        );
         assert_eq!(split("  PORT=2222"), ("port".into(), s(&["2222"])));
-        assert_eq!(split("Port = 2222 # ssh on 2222"), ("port".into(), s(&["2222"])));
+        assert_eq!(
+            split("Port = 2222 # ssh on 2222"),
+            ("port".into(), s(&["2222"]))
+        );
         assert_eq!(split("Port\t=\t2222\r"), ("port".into(), s(&["2222"])));
         assert_eq!(
             split(r#"IdentityFile "~/my keys/id_ed25519" 'a b' c\ d e#f"#),

@@ -32,11 +32,14 @@ pub(super) enum Criterion {
     User(String),
     /// `localuser LIST`: the local user.
     LocalUser(String),
+    /// `canonical`: false, since netrun never canonicalizes host names (as OpenSSH with
+    /// `CanonicalizeHostname no`), so `!canonical` is true.
+    Canonical,
     /// Anything netrun cannot evaluate (`exec`, `final`, ...): the block never applies.
     Unsupported,
 }
 
-/// A setting netrun uses.
+/// A setting netrun uses: one variant per keyword of the same name, value already checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Setting {
     HostName(String),
@@ -48,6 +51,8 @@ pub(super) enum Setting {
     ProxyCommand(ProxyCommand),
     StrictHostKeyChecking(StrictHostKeyChecking),
     UserKnownHostsFile(Vec<String>),
+    GlobalKnownHostsFile(Vec<String>),
+    HostKeyAlias(String),
     ConnectTimeout(Option<Duration>),
     ServerAliveInterval(Duration),
     ServerAliveCountMax(u32),
@@ -77,30 +82,30 @@ pub(super) struct Parsed {
 }
 
 /// Client keywords OpenSSH knows that netrun does not act on: skipped silently.
+#[rustfmt::skip]
 const IGNORED: &[&str] = &[
     "addkeystoagent", "addressfamily", "batchmode", "bindaddress", "bindinterface",
-    "canonicaldomains", "canonicalizefallbacklocal", "canonicalizehostname",
-    "canonicalizemaxdots", "canonicalizepermittedcnames", "casignaturealgorithms",
-    "certificatefile", "challengeresponseauthentication", "channeltimeout", "checkhostip",
-    "cipher", "clearallforwardings", "compression", "connectionattempts", "controlmaster",
-    "controlpath", "controlpersist", "dynamicforward", "enableescapecommandline",
-    "enablesshkeysign", "escapechar", "exitonforwardfailure", "fingerprinthash",
-    "forkafterauthentication", "forwardagent", "forwardx11", "forwardx11timeout",
-    "forwardx11trusted", "gatewayports", "globalknownhostsfile", "gssapiauthentication",
-    "gssapiclientidentity", "gssapidelegatecredentials", "gssapikeyexchange",
-    "gssapirenewalforcesrekey", "gssapiserveridentity", "gssapitrustdns", "gssapikexalgorithms",
-    "hashknownhosts", "hostbasedacceptedalgorithms", "hostbasedauthentication",
-    "hostbasedkeytypes", "hostkeyalias", "identityagent", "ignoreunknown", "ipqos",
-    "kbdinteractiveauthentication", "kbdinteractivedevices", "knownhostscommand",
-    "localcommand", "localforward", "loglevel", "logverbose", "nohostauthenticationforlocalhost",
-    "numberofpasswordprompts", "obscurekeystroketiming", "passwordauthentication",
-    "permitlocalcommand", "permitremoteopen", "pkcs11provider", "preferredauthentications",
-    "protocol", "proxyusefdpass", "pubkeyacceptedalgorithms", "pubkeyacceptedkeytypes",
-    "pubkeyauthentication", "rekeylimit", "remotecommand", "remoteforward", "requesttty",
-    "requiredrsasize", "revokedhostkeys", "securitykeyprovider", "sendenv", "sessiontype",
-    "setenv", "stdinnull", "streamlocalbindmask", "streamlocalbindunlink", "tag",
-    "tcpkeepalive", "tunnel", "tunneldevice", "updatehostkeys", "useprivilegedport",
-    "verifyhostkeydns", "visualhostkey", "warnweakcrypto", "xauthlocation",
+    "canonicaldomains", "canonicalizefallbacklocal", "canonicalizehostname", "canonicalizemaxdots",
+    "canonicalizepermittedcnames", "casignaturealgorithms", "certificatefile",
+    "challengeresponseauthentication", "channeltimeout", "checkhostip", "cipher",
+    "clearallforwardings", "compression", "connectionattempts", "controlmaster", "controlpath",
+    "controlpersist", "dynamicforward", "enableescapecommandline", "enablesshkeysign",
+    "escapechar", "exitonforwardfailure", "fingerprinthash", "forkafterauthentication",
+    "forwardagent", "forwardx11", "forwardx11timeout", "forwardx11trusted", "gatewayports",
+    "gssapiauthentication", "gssapiclientidentity",
+    "gssapidelegatecredentials", "gssapikeyexchange", "gssapirenewalforcesrekey",
+    "gssapiserveridentity", "gssapitrustdns", "gssapikexalgorithms", "hashknownhosts",
+    "hostbasedacceptedalgorithms", "hostbasedauthentication", "hostbasedkeytypes",
+    "identityagent", "ignoreunknown", "ipqos", "kbdinteractiveauthentication",
+    "kbdinteractivedevices", "knownhostscommand", "localcommand", "localforward", "loglevel",
+    "logverbose", "nohostauthenticationforlocalhost", "numberofpasswordprompts",
+    "obscurekeystroketiming", "passwordauthentication", "permitlocalcommand", "permitremoteopen",
+    "pkcs11provider", "preferredauthentications", "protocol", "proxyusefdpass",
+    "pubkeyacceptedalgorithms", "pubkeyacceptedkeytypes", "pubkeyauthentication", "rekeylimit",
+    "remotecommand", "remoteforward", "requesttty", "requiredrsasize", "revokedhostkeys",
+    "securitykeyprovider", "sendenv", "sessiontype", "setenv", "stdinnull", "streamlocalbindmask",
+    "streamlocalbindunlink", "tag", "tcpkeepalive", "tunnel", "tunneldevice", "updatehostkeys",
+    "useprivilegedport", "verifyhostkeydns", "visualhostkey", "warnweakcrypto", "xauthlocation",
 ];
 
 /// Reads files, collecting notes about what was skipped.
@@ -122,7 +127,10 @@ impl Loader<'_> {
                 path: path.to_path_buf(),
                 source,
             },
-            Some(at) => invalid(at, format!("cannot read included file {}: {source}", path.display())),
+            Some(at) => invalid(
+                at,
+                format!("cannot read included file {}: {source}", path.display()),
+            ),
         })?;
         let file: Arc<Path> = Arc::from(path);
         let mut items = Vec::new();
@@ -131,13 +139,13 @@ impl Loader<'_> {
                 file: file.clone(),
                 line: i + 1,
             };
-            let text = std::str::from_utf8(line)
-                .map_err(|_| invalid(&place, "not valid UTF-8".into()))?;
+            let text =
+                std::str::from_utf8(line).map_err(|_| invalid(&place, "not valid UTF-8".into()))?;
             let tokens = lexer::split_line(text).map_err(|m| invalid(&place, m))?;
-            if let Some(tokens) = tokens {
-                if let Some(item) = self.directive(&place, tokens, depth)? {
-                    items.push((place, item));
-                }
+            if let Some(tokens) = tokens
+                && let Some(item) = self.directive(&place, tokens, depth)?
+            {
+                items.push((place, item));
             }
         }
         Ok(Parsed { items })
@@ -192,6 +200,8 @@ impl Loader<'_> {
                 Setting::StrictHostKeyChecking(policy)
             }
             "userknownhostsfile" => Setting::UserKnownHostsFile(t.args.clone()),
+            "globalknownhostsfile" => Setting::GlobalKnownHostsFile(t.args.clone()),
+            "hostkeyalias" => Setting::HostKeyAlias(one()?),
             "connecttimeout" => {
                 let v = one()?;
                 Setting::ConnectTimeout(if v == "none" {
@@ -240,12 +250,20 @@ impl Loader<'_> {
             };
             if name == "all" {
                 if !out.is_empty() || args.peek().is_some() {
-                    return Err(invalid(at, "Match all cannot be combined with other criteria".into()));
+                    return Err(invalid(
+                        at,
+                        "Match all cannot be combined with other criteria".into(),
+                    ));
                 }
                 out.push((negated, Criterion::All));
                 continue;
             }
-            if name == "canonical" || name == "final" {
+            if name == "canonical" {
+                out.push((negated, Criterion::Canonical));
+                continue;
+            }
+            if name == "final" {
+                // A second, final pass over the whole config is not implemented.
                 self.unsupported(at, &name);
                 out.push((negated, Criterion::Unsupported));
                 continue;
@@ -400,7 +418,9 @@ fn glob(path: &Path) -> Vec<PathBuf> {
             let mut names: Vec<String> = entries
                 .filter_map(|e| e.ok())
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| (!n.starts_with('.') || part.starts_with('.')) && wildcard_match(n, &part))
+                .filter(|n| {
+                    (!n.starts_with('.') || part.starts_with('.')) && wildcard_match(n, &part)
+                })
                 .collect();
             names.sort();
             next.extend(names.into_iter().map(|n| dir.join(n)));

@@ -302,7 +302,7 @@ pub struct ResolvedHost {
     pub user: Option<Sourced<String>>,
     /// `Port`.
     pub port: Option<Sourced<u16>>,
-    /// `IdentityFile`s, every one that applies, in order (they accumulate).
+    /// `IdentityFile`s, every one that applies, in order (they accumulate; `none` adds none).
     pub identity_files: Vec<Sourced<PathBuf>>,
     /// `IdentitiesOnly`.
     pub identities_only: Option<Sourced<bool>>,
@@ -314,6 +314,10 @@ pub struct ResolvedHost {
     pub strict_host_key_checking: Option<Sourced<StrictHostKeyChecking>>,
     /// `UserKnownHostsFile` (all its paths; the first one is where keys are learned).
     pub user_known_hosts_files: Option<Sourced<Vec<PathBuf>>>,
+    /// `GlobalKnownHostsFile` (all its paths).
+    pub global_known_hosts_files: Option<Sourced<Vec<PathBuf>>>,
+    /// `HostKeyAlias`: the name to look the host up under in known_hosts instead of HostName.
+    pub host_key_alias: Option<Sourced<String>>,
     /// `ConnectTimeout`; `Some(None)` for `none`.
     pub connect_timeout: Option<Sourced<Option<Duration>>>,
     /// `ServerAliveInterval` (zero disables keepalives).

@@ -11,6 +11,7 @@ struct Resolver<'a> {
     host: ResolvedHost,
 }
 
+/// Resolve `alias` against the parsed config (`None`: no config at all).
 pub(super) fn resolve(
     root: Option<&Parsed>,
     local: &Local,
@@ -102,11 +103,16 @@ impl Resolver<'_> {
             let hit = match c {
                 Criterion::All => true,
                 Criterion::Unsupported => return false,
-                Criterion::Host(list) => match_comma_list(&self.current_host(), list, true).applies(),
+                Criterion::Canonical => false,
+                Criterion::Host(list) => {
+                    match_comma_list(&self.current_host(), list, true).applies()
+                }
                 Criterion::OriginalHost(list) => {
                     match_comma_list(&self.host.alias, list, true).applies()
                 }
-                Criterion::User(list) => match_comma_list(&self.remote_user(), list, false).applies(),
+                Criterion::User(list) => {
+                    match_comma_list(&self.remote_user(), list, false).applies()
+                }
                 Criterion::LocalUser(list) => {
                     match_comma_list(&self.local.user, list, false).applies()
                 }
@@ -128,6 +134,8 @@ impl Resolver<'_> {
             Setting::HostName(v) => first!(hostname, v.clone()),
             Setting::User(v) => first!(user, v.clone()),
             Setting::Port(v) => first!(port, *v),
+            // `IdentityFile none` names no file (OpenSSH uses it to turn off the defaults).
+            Setting::IdentityFile(v) if v.eq_ignore_ascii_case("none") => {}
             Setting::IdentityFile(v) => {
                 let path = self.local.expand_home_and_env(v, &mut h.notes);
                 // Raw for now: %-tokens need the final port and user (see `expand`).
@@ -164,6 +172,14 @@ impl Resolver<'_> {
                     .collect();
                 first!(user_known_hosts_files, paths);
             }
+            Setting::GlobalKnownHostsFile(v) => {
+                let paths = v
+                    .iter()
+                    .map(|p| self.local.expand_home_and_env(p, &mut h.notes))
+                    .collect();
+                first!(global_known_hosts_files, paths);
+            }
+            Setting::HostKeyAlias(v) => first!(host_key_alias, v.clone()),
             Setting::ConnectTimeout(v) => first!(connect_timeout, *v),
             Setting::ServerAliveInterval(v) => first!(server_alive_interval, *v),
             Setting::ServerAliveCountMax(v) => first!(server_alive_count_max, *v),
@@ -200,7 +216,13 @@ impl Resolver<'_> {
         for f in &mut self.host.identity_files {
             f.value = path(&f.value, f.place());
         }
-        if let Some(files) = &mut self.host.user_known_hosts_files {
+        for files in [
+            &mut self.host.user_known_hosts_files,
+            &mut self.host.global_known_hosts_files,
+        ]
+        .into_iter()
+        .flatten()
+        {
             let at = files.place();
             files.value = files.value.iter().map(|p| path(p, at.clone())).collect();
         }
@@ -238,7 +260,9 @@ fn percent(text: &str, tokens: &[(char, &str)], at: &str, notes: &mut Vec<String
             Some(t) => match tokens.iter().find(|(k, _)| *k == t) {
                 Some((_, v)) => out.push_str(v),
                 None => {
-                    notes.push(format!("{at}: token %{t} in '{text}' is not supported; left as written"));
+                    notes.push(format!(
+                        "{at}: token %{t} in '{text}' is not supported; left as written"
+                    ));
                     out.push('%');
                     out.push(t);
                 }

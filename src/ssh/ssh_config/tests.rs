@@ -71,7 +71,10 @@ fn first_value_wins_and_host_star_supplies_defaults() {
     assert_eq!(vl(&r1.user), Some(("alice".into(), 3)));
     assert_eq!(vl(&r1.port), Some((2201, 4)));
     assert_eq!(vl(&r1.hostname), Some(("r1.lab.example".into(), 8)));
-    assert_eq!(vl(&r1.connect_timeout), Some((Some(Duration::from_secs(7)), 11)));
+    assert_eq!(
+        vl(&r1.connect_timeout),
+        Some((Some(Duration::from_secs(7)), 11))
+    );
     let user = r1.user.as_ref().map(Sourced::place).unwrap_or_default();
     assert_eq!(user, format!("{}:3", home.path(".ssh/config").display()));
     let r2 = c.resolve("r2", None);
@@ -84,7 +87,10 @@ fn first_value_wins_and_host_star_supplies_defaults() {
     assert_eq!(sw.port_or_default(), 22);
     // A `Host *` block first shadows everything after it: first value wins.
     let (_h, c) = config("Host *\n  User everyone\nHost r1\n  User alice\n");
-    assert_eq!(vl(&c.resolve("r1", None).user), Some(("everyone".into(), 2)));
+    assert_eq!(
+        vl(&c.resolve("r1", None).user),
+        Some(("everyone".into(), 2))
+    );
 }
 
 #[test]
@@ -137,7 +143,10 @@ fn match_host_originalhost_user_all_and_unsupported() {
     );
     // `Match host` sees the HostName set before it.
     assert_eq!(vl(&c.resolve("r1", None).user), Some(("matched".into(), 4)));
-    assert_eq!(vl(&c.resolve("10.0.0.7", None).user), Some(("matched".into(), 4)));
+    assert_eq!(
+        vl(&c.resolve("10.0.0.7", None).user),
+        Some(("matched".into(), 4))
+    );
     assert_eq!(c.resolve("10.0.0.9", None).user, None);
     assert_eq!(c.resolve("r2", None).port_or_default(), 2022);
     assert_eq!(c.resolve("r3", None).port, None);
@@ -148,30 +157,47 @@ fn match_host_originalhost_user_all_and_unsupported() {
         Some((Duration::from_secs(90), 12))
     );
     assert!(
-        c.notes().iter().any(|n| n.contains(":9: Match exec is not supported")),
+        c.notes()
+            .iter()
+            .any(|n| n.contains(":9: Match exec is not supported")),
         "{:?}",
         c.notes()
     );
     // Negated `Match all` never applies; `Match user` also sees a `User` set earlier.
-    let (_h, c) = config("Match !all\n  Port 1\nHost r1\n  User netops\nMatch user netops\n  Port 2\n");
+    let (_h, c) =
+        config("Match !all\n  Port 1\nHost r1\n  User netops\nMatch user netops\n  Port 2\n");
     assert_eq!(vl(&c.resolve("r1", None).port), Some((2, 6)));
     assert_eq!(c.resolve("r2", None).port, None);
+    // netrun never canonicalizes host names: `canonical` is false, `!canonical` true.
+    let (_h, c) = config("Match canonical\n  Port 1\nMatch !canonical host r*\n  User plain\n");
+    let r1 = c.resolve("r1", None);
+    assert_eq!((r1.port, vl(&r1.user)), (None, Some(("plain".into(), 4))));
+    assert!(c.notes().is_empty(), "{:?}", c.notes());
 }
 
 #[test]
 fn include_with_globs_relative_paths_and_own_line_numbers() {
     let home = Home::new(&[
-        (".ssh/config", "Include conf.d/*.conf\nHost x\n  Include extra\n  User after\n"),
+        (
+            ".ssh/config",
+            "Include conf.d/*.conf\nHost x\n  Include extra\n  User after\n",
+        ),
         (".ssh/conf.d/10-a.conf", "Host a\n  User from-a\n"),
         (".ssh/conf.d/20-b.conf", "\n\nHost b\n  Port 2200\n"),
         (".ssh/conf.d/.hidden.conf", "Host a\n  Port 1\n"),
         (".ssh/conf.d/notes.txt", "Host a\n  Port 2\n"),
-        (".ssh/extra", "Port 3\nHost other\n  HostName other.example\n"),
+        (
+            ".ssh/extra",
+            "Port 3\nHost other\n  HostName other.example\n",
+        ),
     ]);
     let c = home.load();
     let a = c.resolve("a", None);
     assert_eq!(vl(&a.user), Some(("from-a".into(), 2)));
-    assert_eq!(a.user.as_ref().map(|u| u.file.to_path_buf()), Some(home.path(".ssh/conf.d/10-a.conf")));
+    assert_eq!(
+        a.user.as_ref().map(|u| u.file.to_path_buf()),
+        Some(home.path(".ssh/conf.d/10-a.conf"))
+    );
     assert_eq!(a.port, None);
     let b = c.resolve("b", None);
     assert_eq!(vl(&b.port), Some((2200, 4)));
@@ -202,9 +228,16 @@ fn include_absolute_path_with_env_and_missing_files() {
 
 #[test]
 fn include_loops_stop_at_the_depth_limit() {
-    let home = Home::new(&[(".ssh/config", "Include loop\n"), (".ssh/loop", "\nInclude loop\n")]);
+    let home = Home::new(&[
+        (".ssh/config", "Include loop\n"),
+        (".ssh/loop", "\nInclude loop\n"),
+    ]);
     match home.try_load() {
-        Err(SshConfigError::Invalid { file, line, message }) => {
+        Err(SshConfigError::Invalid {
+            file,
+            line,
+            message,
+        }) => {
             assert_eq!(file, home.path(".ssh/loop"));
             assert_eq!(line, 2);
             assert!(message.contains("nested more than 16"), "{message}");
@@ -223,6 +256,8 @@ fn tokens_and_tilde_are_expanded() {
          \x20 IdentityFile %d/keys/${LAB}\n\
          \x20 IdentityFile ~/.ssh/%Z\n\
          \x20 UserKnownHostsFile ~/.ssh/known_hosts.d/%h /etc/ssh/kh\n\
+         \x20 GlobalKnownHostsFile /etc/ssh/ssh_known_hosts.%p\n\
+         \x20 HostKeyAlias r1-key\n\
          \x20 ProxyCommand ssh -W %h:%p %r@jump # %n\n",
     );
     let r1 = c.resolve("r1", Some("netops"));
@@ -238,15 +273,24 @@ fn tokens_and_tilde_are_expanded() {
     assert!(r1.notes.iter().any(|n| n.contains("%Z")), "{:?}", r1.notes);
     assert_eq!(
         r1.user_known_hosts_files.map(|f| f.value),
-        Some(vec![h.path(".ssh/known_hosts.d/r1.example"), PathBuf::from("/etc/ssh/kh")])
+        Some(vec![
+            h.path(".ssh/known_hosts.d/r1.example"),
+            PathBuf::from("/etc/ssh/kh")
+        ])
     );
     assert_eq!(
         r1.proxy_command.map(|p| p.value),
-        Some(ProxyCommand::Command("ssh -W r1.example:2222 netops@jump # r1".into()))
+        Some(ProxyCommand::Command(
+            "ssh -W r1.example:2222 netops@jump # r1".into()
+        ))
     );
     // Without a given user, %r is the config's User, else the local one.
     let r1 = c.resolve("r1", None);
-    assert!(r1.identity_files[0].value.ends_with("r1.example_engineer_2222_engineer_r1_%"));
+    assert!(
+        r1.identity_files[0]
+            .value
+            .ends_with("r1.example_engineer_2222_engineer_r1_%")
+    );
 }
 
 #[test]
@@ -279,7 +323,10 @@ fn proxy_jump_chains_and_none() {
     // ProxyCommand first: the later ProxyJump does not apply.
     let r3 = c.resolve("r3", None);
     assert_eq!(r3.proxy_jump, None);
-    assert_eq!(r3.proxy_command.map(|p| p.value), Some(ProxyCommand::Command("nc r3 22".into())));
+    assert_eq!(
+        r3.proxy_command.map(|p| p.value),
+        Some(ProxyCommand::Command("nc r3 22".into()))
+    );
     // ProxyJump first: the later ProxyCommand does not apply.
     let other = c.resolve("sw1", None);
     assert_eq!(
@@ -306,13 +353,19 @@ fn host_key_policy_files_and_keepalive() {
             .map(|s| (s.value, s.value.policy()))
     };
     use crate::ssh::KnownHostsPolicy as P;
-    assert_eq!(policy("a"), Some((StrictHostKeyChecking::AcceptNew, P::AcceptNew)));
+    assert_eq!(
+        policy("a"),
+        Some((StrictHostKeyChecking::AcceptNew, P::AcceptNew))
+    );
     assert_eq!(policy("b"), Some((StrictHostKeyChecking::Ask, P::Strict)));
     assert_eq!(policy("c"), Some((StrictHostKeyChecking::Off, P::Off)));
     assert_eq!(policy("d"), Some((StrictHostKeyChecking::Yes, P::Strict)));
     let d = c.resolve("d", None);
     assert_eq!(vl(&d.identities_only), Some((true, 9)));
-    assert_eq!(vl(&d.server_alive_interval), Some((Duration::from_secs(15), 10)));
+    assert_eq!(
+        vl(&d.server_alive_interval),
+        Some((Duration::from_secs(15), 10))
+    );
     assert_eq!(vl(&d.server_alive_count_max), Some((4, 11)));
     assert_eq!(vl(&d.connect_timeout), Some((None, 12)));
 }
@@ -346,12 +399,18 @@ fn errors_name_the_file_and_line() {
     std::fs::write(home.path(".ssh/bad"), b"# ok\nUser \xff\n").unwrap_or_else(|e| panic!("{e}"));
     match home.try_load() {
         Err(e @ SshConfigError::Invalid { .. }) => {
-            assert_eq!(e.to_string(), format!("{}:2: not valid UTF-8", home.path(".ssh/bad").display()))
+            assert_eq!(
+                e.to_string(),
+                format!("{}:2: not valid UTF-8", home.path(".ssh/bad").display())
+            )
         }
         other => panic!("{other:?}"),
     }
     let missing = Home::new(&[]);
-    assert!(matches!(missing.try_load(), Err(SshConfigError::Read { .. })));
+    assert!(matches!(
+        missing.try_load(),
+        Err(SshConfigError::Read { .. })
+    ));
 }
 
 #[test]
