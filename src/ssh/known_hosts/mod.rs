@@ -171,6 +171,9 @@ struct Entries {
     by_name: HashMap<String, Vec<usize>>,
     /// Entries that must be tried against every name (wildcards, negations, hashed names).
     scan: Vec<usize>,
+    /// Which `scan` entries matched a name, remembered: one handshake looks its host up
+    /// several times, and each try of a hashed line costs an HMAC.
+    scan_hits: Mutex<HashMap<String, Arc<[usize]>>>,
     warnings: Vec<Warning>,
     /// Bytes up to the end of the last complete (`\n`-terminated) line.
     complete_len: u64,
@@ -242,7 +245,13 @@ impl Entries {
                     }
                 }
             }
-            None => self.scan.push(index),
+            None => {
+                self.scan.push(index);
+                self.scan_hits
+                    .get_mut()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clear();
+            }
         }
         self.list.push(entry);
     }
@@ -261,7 +270,13 @@ impl Entries {
                             }
                         }
                     }
-                    None => self.scan.retain(|&i| i != index),
+                    None => {
+                        self.scan.retain(|&i| i != index);
+                        self.scan_hits
+                            .get_mut()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .clear();
+                    }
                 }
             }
         }
@@ -272,15 +287,31 @@ impl Entries {
     /// Every line whose host patterns apply to `name`, in file order.
     fn matching(&self, name: &str) -> Vec<&Entry> {
         let mut indices: Vec<usize> = self.by_name.get(name).cloned().unwrap_or_default();
-        indices.extend(
-            self.scan
-                .iter()
-                .copied()
-                .filter(|&i| self.list[i].parsed.hosts.matches(name)),
-        );
+        indices.extend(self.scan_matches(name).iter().copied());
         indices.sort_unstable();
         indices.dedup();
         indices.into_iter().map(|i| &self.list[i]).collect()
+    }
+
+    /// The `scan` entries that apply to `name`, computed once per name (outside the lock,
+    /// so handshakes for different hosts hash in parallel).
+    fn scan_matches(&self, name: &str) -> Arc<[usize]> {
+        let memo = || {
+            self.scan_hits
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        if let Some(found) = memo().get(name) {
+            return found.clone();
+        }
+        let found: Arc<[usize]> = self
+            .scan
+            .iter()
+            .copied()
+            .filter(|&i| self.list[i].parsed.hosts.matches(name))
+            .collect();
+        memo().insert(name.to_string(), found.clone());
+        found
     }
 }
 

@@ -293,3 +293,38 @@ fn one_parse_can_be_shared_across_threads_and_tasks() {
     shareable::<KnownHosts>();
     shareable::<Arc<KnownHosts>>();
 }
+
+#[test]
+fn wildcard_lines_appended_by_others_are_seen_after_the_next_tail_read() {
+    let dir = tempdir();
+    let path = write(
+        &dir,
+        format!(
+            "|1|AQIDBAUGBwgJCgsMDQ4PEBESExQ=|qvtG0DaqrsqPDhV2Ni+wmYohchA= {}\n",
+            text(1)
+        ),
+    );
+    let kh = load(&path);
+    assert_eq!(kh.check("r5", 22, &key(5)), Verdict::Unknown);
+    // Another writer (an editor, OpenSSH) appends a wildcard line.
+    let mut file = OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("{e}"));
+    file.write_all(format!("r* {}\n", text(5)).as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    drop(file);
+    // The parsed copy is not re-read for lookups...
+    assert_eq!(kh.check("r5", 22, &key(5)), Verdict::Unknown);
+    // ...but learning reads the tail first, and the remembered matches are recomputed.
+    assert!(matches!(
+        learn(&kh, "sw6", 22, &key(6)),
+        Learned::Added { .. }
+    ));
+    assert!(kh.check("r5", 22, &key(5)).is_trusted());
+    assert!(kh.check("example.com", 22, &key(1)).is_trusted());
+    assert!(matches!(
+        kh.check("r5", 22, &key(6)),
+        Verdict::Changed { .. }
+    ));
+}
