@@ -98,7 +98,10 @@ impl<'de> Deserialize<'de> for PluginEntry {
                     isolation: None,
                 })
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<PluginEntry, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<PluginEntry, A::Error> {
                 let entry = Entry::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
                 Ok(PluginEntry {
                     path: entry.path,
@@ -399,7 +402,10 @@ mod tests {
         })
         .unwrap();
         assert_eq!(settings.plugin_isolation, Isolation::Process);
-        assert_eq!(settings.plugins, [source("d.so".into(), Isolation::Process)]);
+        assert_eq!(
+            settings.plugins,
+            [source("d.so".into(), Isolation::Process)]
+        );
     }
 
     #[test]

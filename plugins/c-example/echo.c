@@ -2,6 +2,7 @@
  * Build: cc -shared -fPIC -I plugins/include plugins/c-example/echo.c -o libecho.so
  * The NR_TEST_* macros turn it into the variants the tests need (broken plugins, other ABI
  * revisions, a CLI transport, and plugins that crash or hang: see "Misbehaving variants"). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,15 +20,21 @@ struct nr_connection {
 /* ---- Misbehaving variants, one macro each (tests of what netrun survives) ----
  * NR_TEST_SEGV_CALL, NR_TEST_ABORT_CALL, NR_TEST_EXIT_CALL: call() on a host whose name starts
  *     with "crash" segfaults, calls abort(), or calls exit(0).
- * NR_TEST_SLEEP: adds the operation `sleep`, which takes two seconds (a call still running
- *     when another host crashes the plugin).
+ * NR_TEST_OPS: adds three operations: `sleep` takes two seconds (a call still running when
+ *     another host crashes the plugin), and on a "crash" host one second before it crashes;
+ *     `pid` returns {"pid": getpid(), "ppid": getppid()}, the process the plugin runs in;
+ *     `print` writes a line to stdout.
  * NR_TEST_ABORT_INIT, NR_TEST_HANG_INIT: netrun_plugin_init aborts, or never returns.
- * NR_TEST_HANG_OPEN, NR_TEST_HANG_IS_ALIVE, NR_TEST_HANG_CLOSE: that function never returns.
+ * NR_TEST_HANG_OPEN, NR_TEST_HANG_CALL, NR_TEST_HANG_IS_ALIVE, NR_TEST_HANG_CLOSE: that
+ *     function never returns (and there is no cancel()).
  * NR_TEST_HUGE_RESULT: call() returns a valid pointer with a length of 2^40 bytes.
  * NR_TEST_HUGE_NAME: the plugin's name has a length of 2^40 bytes. */
 #define HANG() for (;;) sleep(1000)
 
 static void misbehave_in_call(nr_connection *c) {
+#ifdef NR_TEST_HANG_CALL
+    HANG();
+#endif
     if (!c->doomed) return;
 #if defined(NR_TEST_SEGV_CALL)
     *(volatile int *)0 = 1;
@@ -77,16 +84,31 @@ static int32_t give(nr_owned_str *res, const uint8_t *bytes, size_t len, nr_erro
 
 static int32_t echo_call(nr_connection *c, nr_str op, nr_str args, nr_owned_str *res,
                          nr_error *err) {
-    misbehave_in_call(c);
 #ifdef NR_TEST_HUGE_RESULT
     (void)args;
     res->ptr = small_result;
     res->len = HUGE_LEN;
     return NR_OK;
 #endif
-#ifdef NR_TEST_SLEEP
-    if (op_is(op, "sleep")) { sleep(2); return give(res, (const uint8_t *)"null", 4, err); }
+#ifdef NR_TEST_OPS
+    if (op_is(op, "sleep")) {
+        sleep(c->doomed ? 1 : 2);
+        misbehave_in_call(c);
+        return give(res, (const uint8_t *)"null", 4, err);
+    }
+    if (op_is(op, "pid")) {
+        char text[64];
+        int n = snprintf(text, sizeof text, "{\"pid\":%d,\"ppid\":%d}", (int)getpid(),
+                         (int)getppid());
+        return give(res, (const uint8_t *)text, (size_t)n, err);
+    }
+    if (op_is(op, "print")) {
+        printf("echo prints this line to its stdout\n");
+        fflush(stdout);
+        return give(res, (const uint8_t *)"null", 4, err);
+    }
 #endif
+    misbehave_in_call(c);
     if (op_is(op, "echo")) return give(res, args.ptr, args.len, err);
 #ifdef NR_TEST_CLI
     /* A CLI transport: answers every command and config step with a JSON string naming the
@@ -135,8 +157,9 @@ static void echo_free_string(nr_owned_str s) {
 #else
 #define TYPES "[\"custom\"]"
 #endif
-#ifdef NR_TEST_SLEEP
-#define MORE_OPS ",{\"name\":\"sleep\",\"read_only\":true}"
+#ifdef NR_TEST_OPS
+#define MORE_OPS ",{\"name\":\"sleep\",\"read_only\":true},{\"name\":\"pid\",\"read_only\":true}," \
+                 "{\"name\":\"print\",\"read_only\":true}"
 #else
 #define MORE_OPS ""
 #endif

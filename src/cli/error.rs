@@ -87,7 +87,7 @@ impl AppError {
                     .into(),
             ),
             AppError::Config(ConfigError::Yaml(_)) => Some(
-                "netrun.yaml keys: inventory, tasks, templates, plugins, plugin_dirs, runner, ssh, platforms".into(),
+                "netrun.yaml keys: inventory, tasks, templates, plugins, plugin_dirs, plugin_isolation, runner, ssh, platforms".into(),
             ),
             AppError::Jobs(_) => Some(
                 "fix the values above in the inventory (`netrun inventory show HOST --explain` shows where each comes from)".into(),

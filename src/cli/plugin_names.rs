@@ -92,9 +92,8 @@ mod tests {
         );
         write("other.yaml", "connection: serial\nsteps: []\n");
         write("broken.yaml", "connection: [\n");
-        let set = |names: &[&str]| -> BTreeSet<String> {
-            names.iter().map(|s| s.to_string()).collect()
-        };
+        let set =
+            |names: &[&str]| -> BTreeSet<String> { names.iter().map(|s| s.to_string()).collect() };
         assert_eq!(named_by(&dir, "up"), set(&["acmeos", "echo", "ssh"]));
         assert_eq!(named_by(&dir, "other"), set(&["serial"]));
         assert_eq!(named_by(&dir, "missing"), set(&[]));

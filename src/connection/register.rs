@@ -131,8 +131,9 @@ impl HostConnections {
             };
             if tokio::time::timeout(limit, conn.close()).await.is_err() {
                 crate::diag!(2, "{plugin} connection did not close in time; left behind");
-                self.events
-                    .push(format!("{plugin} connection did not close in time; left behind"));
+                self.events.push(format!(
+                    "{plugin} connection did not close in time; left behind"
+                ));
             }
         }
     }

@@ -13,7 +13,9 @@ use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::protocol::{Body, Outcome, Request, Response, WireError, encode, read_frame, write_frame};
+use super::protocol::{
+    Body, Outcome, Request, Response, WireError, encode, read_frame, write_frame,
+};
 
 /// Why a helper is gone, as in "plugin `x` crashed (signal 11)": "crashed (signal 11)".
 pub(super) type Ended = String;
@@ -62,6 +64,8 @@ pub(super) struct Helper {
     shared: Arc<Shared>,
     out: mpsc::Sender<Vec<u8>>,
     next_id: AtomicU64,
+    /// Closed when the helper's stderr has been copied to the end.
+    stderr_done: Mutex<mpsc::Receiver<()>>,
 }
 
 /// "crashed (signal 11)", "crashed (exit status 0)": from netrun's side, a helper that ends
@@ -120,13 +124,18 @@ impl Helper {
         std::thread::Builder::new()
             .name("netrun-helper-read".into())
             .spawn(move || read_responses(&reader, stdout))?;
+        let (copied, stderr_done) = mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("netrun-helper-stderr".into())
-            .spawn(move || forward_stderr(stderr))?;
+            .spawn(move || {
+                forward_stderr(stderr);
+                drop(copied);
+            })?;
         Ok(Arc::new(Helper {
             shared,
             out,
             next_id: AtomicU64::new(1),
+            stderr_done: Mutex::new(stderr_done),
         }))
     }
 
@@ -206,7 +215,8 @@ impl Helper {
         let _ = self.shared.child().kill();
     }
 
-    /// Waits until `until` for the helper to end, then kills it if it has not.
+    /// Waits until `until` for the helper to end, then kills it if it has not; then waits
+    /// (until `until` at most) for the last lines of its stderr to be copied.
     pub fn wait_or_kill(&self, until: Instant) {
         let state = self.shared.state();
         let left = until.saturating_duration_since(Instant::now());
@@ -220,6 +230,9 @@ impl Helper {
             crate::diag!(1, "a plugin helper did not exit in time; killed");
             self.kill();
         }
+        let left = until.saturating_duration_since(Instant::now());
+        let done = self.stderr_done.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = done.recv_timeout(left);
     }
 }
 

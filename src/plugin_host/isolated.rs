@@ -120,7 +120,11 @@ impl IsolatedPlugin {
         let Some(ended) = current.ended() else {
             return Ok(current.clone());
         };
-        crate::diag!(1, "plugin {} {ended} earlier; restarting it", self.info.name);
+        crate::diag!(
+            1,
+            "plugin {} {ended} earlier; restarting it",
+            self.info.name
+        );
         let restart = |reason: String| ConnectionError::Broken {
             message: format!(
                 "plugin `{}` {ended} and cannot be restarted: {reason}",

@@ -66,7 +66,11 @@ pub(super) enum Body {
     /// Open connection `conn` to `target`.
     Open { conn: u64, target: WireTarget },
     /// Run operation `name` with JSON `args` on `conn`.
-    Call { conn: u64, name: String, args: Value },
+    Call {
+        conn: u64,
+        name: String,
+        args: Value,
+    },
     /// Whether `conn` still works.
     IsAlive { conn: u64 },
     /// Close `conn` politely.
@@ -241,7 +245,10 @@ pub(super) fn read_frame(input: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
     }
     let len = u32::from_be_bytes(len) as usize;
     if len > MAX_FRAME {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "frame too large"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "frame too large",
+        ));
     }
     let mut body = Vec::new();
     input.take(len as u64).read_to_end(&mut body)?;

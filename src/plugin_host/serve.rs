@@ -109,24 +109,22 @@ impl Server {
                 serde_json::to_value(info)
                     .map_err(|e| WireError::new("failed", format!("cannot send metadata: {e}")))
             }
-            Body::Open { conn, target } => {
-                match plugin.open_connection(&target.into()).await {
-                    Ok(opened) => {
-                        let mut conns = self.conns();
-                        if conns.cancelled.remove(&conn) {
-                            opened.abandon_now();
-                            Err(WireError::new("cancelled", "netrun gave up on the open"))
-                        } else {
-                            conns.open.insert(conn, Arc::new(opened));
-                            Ok(Value::Null)
-                        }
-                    }
-                    Err(err) => {
-                        self.conns().cancelled.remove(&conn);
-                        Err(WireError::from(&err))
+            Body::Open { conn, target } => match plugin.open_connection(&target.into()).await {
+                Ok(opened) => {
+                    let mut conns = self.conns();
+                    if conns.cancelled.remove(&conn) {
+                        opened.abandon_now();
+                        Err(WireError::new("cancelled", "netrun gave up on the open"))
+                    } else {
+                        conns.open.insert(conn, Arc::new(opened));
+                        Ok(Value::Null)
                     }
                 }
-            }
+                Err(err) => {
+                    self.conns().cancelled.remove(&conn);
+                    Err(WireError::from(&err))
+                }
+            },
             Body::Call { conn, name, args } => match self.connection(conn) {
                 Ok(open) => open
                     .call(name, args.to_string())

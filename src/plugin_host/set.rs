@@ -203,7 +203,9 @@ impl PluginSet {
         for &i in indices {
             let path = self.sources[i].path.display();
             match &slots[i] {
-                Slot::Loaded(lib) => crate::diag!(1, "plugin {} loaded from {path}", lib.info().name),
+                Slot::Loaded(lib) => {
+                    crate::diag!(1, "plugin {} loaded from {path}", lib.info().name)
+                }
                 Slot::Broken(reason) => crate::diag!(1, "plugin {path} is broken: {reason}"),
                 Slot::Unloaded => {}
             }

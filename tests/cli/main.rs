@@ -6,6 +6,7 @@ mod command;
 mod failures;
 mod fakenos;
 mod inventory;
+mod isolation;
 mod plugin_contract;
 mod plugins;
 mod runner;
