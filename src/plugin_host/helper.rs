@@ -42,6 +42,8 @@ struct State {
 }
 
 struct Shared {
+    /// The library, for diagnostics.
+    library: String,
     state: Mutex<State>,
     /// Signalled when the helper has ended.
     gone: Condvar,
@@ -102,6 +104,7 @@ impl Helper {
         let stdout = child.stdout.take().ok_or_else(missing)?;
         let stderr = child.stderr.take().ok_or_else(missing)?;
         let shared = Arc::new(Shared {
+            library: path.display().to_string(),
             state: Mutex::new(State {
                 pending: HashMap::new(),
                 ended: None,
@@ -227,7 +230,8 @@ impl Helper {
             .unwrap_or_else(|p| p.into_inner());
         if state.ended.is_none() {
             drop(state);
-            crate::diag!(1, "a plugin helper did not exit in time; killed");
+            let library = &self.shared.library;
+            crate::diag!(1, "the helper of {library} did not exit in time; killed");
             self.kill();
         }
         let left = until.saturating_duration_since(Instant::now());
@@ -255,7 +259,7 @@ fn read_responses(shared: &Shared, stdout: std::process::ChildStdout) {
     let mut input = BufReader::new(stdout);
     while let Ok(Some(frame)) = read_frame(&mut input) {
         let Ok(response) = serde_json::from_slice::<Response>(&frame) else {
-            crate::diag!(1, "a plugin helper broke the protocol; killing it");
+            crate::diag!(1, "the helper of {} broke the protocol", shared.library);
             break;
         };
         let reply = shared.state().pending.remove(&response.id);
@@ -279,7 +283,11 @@ fn read_responses(shared: &Shared, stdout: std::process::ChildStdout) {
     };
     shared.gone.notify_all();
     if !exiting {
-        crate::diag!(1, "a plugin helper {ended} with {} pending", pending.len());
+        let (library, pending) = (&shared.library, pending.len());
+        crate::diag!(
+            1,
+            "the helper of {library} {ended}; {pending} request(s) pending"
+        );
     }
     for reply in pending {
         reply(Err(ended.clone()));
