@@ -334,10 +334,8 @@ fn impossible_lengths_are_refused_before_a_slice_is_built() {
     // A valid pointer with a huge length would read far past the allocation.
     for len in [1 << 40, NR_MAX_STRING_LEN + 1, usize::MAX] {
         // SAFETY: refused before any byte is read.
-        assert_eq!(
-            unsafe { with_len(len).as_opt_str() },
-            Err(StrError::BadLength(len))
-        );
+        let read = unsafe { with_len(len).as_opt_str() };
+        assert_eq!(read, Err(StrError::BadLength(len)));
     }
     let null = NrStr {
         ptr: std::ptr::null(),
