@@ -44,6 +44,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
         Commands::Plugins => commands::plugins::run(&context),
         Commands::Check => commands::check::run(&context),
         Commands::Lab(args) => commands::lab::run(&context, args),
+        // Served above, before any settings are read.
         Commands::PluginHost(_) => Ok(netrun::exit::OK),
     }
 }

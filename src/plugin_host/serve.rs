@@ -156,6 +156,10 @@ impl Server {
 
 /// Runs the helper for the library at `path` until netrun says `exit` or closes its stdin;
 /// `concurrency` bounds the plugin calls running at once. Returns the process's exit code.
+///
+/// netrun starts its helpers as its own executable with the arguments `plugin-host
+/// --concurrency N -- PATH`: a program that embeds this library and runs plugins isolated must
+/// hand that command to this function, as the netrun binary does.
 pub fn serve(path: &Path, concurrency: usize) -> io::Result<u8> {
     let (input, mut output) = protocol_stdio()?;
     let permits = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
