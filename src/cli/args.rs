@@ -92,6 +92,19 @@ pub enum Commands {
     Platforms(PlatformsArgs),
     /// Serve a simulated device for every selected host, on loopback
     Lab(LabArgs),
+    /// Internal: serve one plugin library to the netrun that started this process
+    #[command(name = "plugin-host", hide = true)]
+    PluginHost(PluginHostArgs),
+}
+
+/// `netrun plugin-host PATH`, the helper process of a plugin (README "Connection plugins").
+#[derive(Debug, Args)]
+pub struct PluginHostArgs {
+    /// The plugin library
+    pub path: PathBuf,
+    /// How many plugin calls may run at once
+    #[arg(long, default_value_t = 100)]
+    pub concurrency: usize,
 }
 
 /// Host selection, the same for every subcommand.

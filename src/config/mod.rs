@@ -12,6 +12,7 @@ pub use nornir::NornirConfig;
 
 use crate::inventory::InventoryFiles;
 use crate::limits::{MAX_WORKERS, checked_seconds};
+use crate::plugin_host::{Isolation, PluginSource};
 use crate::ssh::{SshFile, SshSettings};
 use crate::yaml::{self, YamlError};
 
@@ -57,10 +58,12 @@ pub struct ConfigFile {
     pub templates: Option<PathBuf>,
     /// Plugin shared libraries to load.
     #[serde(default)]
-    pub plugins: Vec<PathBuf>,
+    pub plugins: Vec<PluginEntry>,
     /// Directories searched for plugins.
     #[serde(default)]
     pub plugin_dirs: Vec<PathBuf>,
+    /// How plugins run unless their entry says otherwise (default: `process`).
+    pub plugin_isolation: Option<Isolation>,
     /// Runner defaults.
     #[serde(default)]
     pub runner: RunnerFile,
@@ -83,6 +86,51 @@ pub struct LimitsFile {
     pub template_fuel: Option<u64>,
     /// Bytes one template render may produce.
     pub template_output: Option<usize>,
+}
+
+/// One entry of `plugins:`: a path, or `{path: PATH, isolation: process | in-process}`.
+#[derive(Debug, PartialEq)]
+pub struct PluginEntry {
+    /// The shared library.
+    pub path: PathBuf,
+    /// How it runs, when the entry says.
+    pub isolation: Option<Isolation>,
+}
+
+impl<'de> Deserialize<'de> for PluginEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        /// The mapping form, with its keys checked like the rest of the file.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Entry {
+            path: PathBuf,
+            isolation: Option<Isolation>,
+        }
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = PluginEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a path, or a mapping with `path` and `isolation`")
+            }
+            fn visit_str<E: serde::de::Error>(self, path: &str) -> Result<PluginEntry, E> {
+                Ok(PluginEntry {
+                    path: PathBuf::from(path),
+                    isolation: None,
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<PluginEntry, A::Error> {
+                let entry = Entry::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(PluginEntry {
+                    path: entry.path,
+                    isolation: entry.isolation,
+                })
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
 }
 
 /// `runner:` in netrun.yaml.
@@ -113,10 +161,13 @@ pub struct Settings {
     pub tasks_dir_named: bool,
     /// Templates directory (default `<tasks>/templates`).
     pub templates_dir: PathBuf,
-    /// Plugin libraries.
-    pub plugins: Vec<PathBuf>,
+    /// Plugin libraries, each with how it runs.
+    pub plugins: Vec<PluginSource>,
     /// Plugin directories.
     pub plugin_dirs: Vec<PathBuf>,
+    /// How plugins run unless their `plugins:` entry says (those of `--plugin` and the plugin
+    /// directories too).
+    pub plugin_isolation: Isolation,
     /// Hosts in flight (default 100).
     pub workers: usize,
     /// Per-host deadline (default none).
@@ -222,8 +273,19 @@ impl Settings {
             .as_ref()
             .map(rel)
             .unwrap_or_else(|| tasks_dir.join("templates"));
-        let mut plugins: Vec<PathBuf> = file.plugins.iter().map(rel).collect();
-        plugins.extend(overrides.plugins.iter().cloned());
+        let plugin_isolation = file.plugin_isolation.unwrap_or_default();
+        let mut plugins: Vec<PluginSource> = file
+            .plugins
+            .iter()
+            .map(|entry| PluginSource {
+                path: rel(&entry.path),
+                isolation: entry.isolation.unwrap_or(plugin_isolation),
+            })
+            .collect();
+        plugins.extend(overrides.plugins.iter().map(|path| PluginSource {
+            path: path.clone(),
+            isolation: plugin_isolation,
+        }));
 
         // Which setting a bad value came from: the flag (or its NETRUN_* variable), else the file.
         let in_file = |key: &str| match &path {
@@ -268,6 +330,7 @@ impl Settings {
             tasks_dir_named,
             templates_dir,
             plugins,
+            plugin_isolation,
             plugin_dirs: {
                 let mut dirs: Vec<PathBuf> = file.plugin_dirs.iter().map(rel).collect();
                 // The user's own plugin directory, always searched (when it exists). The repo's
@@ -361,6 +424,83 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn plugin_entries_are_paths_or_mappings_with_an_isolation() {
+        let path = write(
+            "plugins",
+            "plugin_isolation: in-process\nplugins:\n  - a.so\n  - {path: /abs/b.so, isolation: process}\n  - path: c.so\n",
+        );
+        let base = path.parent().unwrap().to_path_buf();
+        let settings = Settings::load(&Overrides {
+            config: Some(path),
+            plugins: vec!["d.so".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        let source = |path: PathBuf, isolation| PluginSource { path, isolation };
+        assert_eq!(
+            settings.plugins,
+            [
+                source(base.join("a.so"), Isolation::InProcess),
+                source("/abs/b.so".into(), Isolation::Process),
+                source(base.join("c.so"), Isolation::InProcess),
+                source("d.so".into(), Isolation::InProcess),
+            ]
+        );
+        let settings = Settings::load(&Overrides {
+            plugins: vec!["d.so".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(settings.plugin_isolation, Isolation::Process);
+        assert_eq!(
+            settings.plugins,
+            [source("d.so".into(), Isolation::Process)]
+        );
+    }
+
+    #[test]
+    fn bad_plugin_entries_are_errors_with_position() {
+        for (name, text, position, message) in [
+            (
+                "iso",
+                "plugins:\n  - a.so\n  - {path: b.so, isolation: sandbox}\n",
+                (3, 29),
+                "plugins[1].isolation: unknown variant `sandbox`, expected `process` or `in-process`",
+            ),
+            (
+                "key",
+                "plugins:\n  - path: b.so\n    isolaton: process\n",
+                (3, 5),
+                "plugins[0]: unknown field `isolaton`, expected `path` or `isolation`",
+            ),
+            (
+                "nopath",
+                "plugins:\n  - isolation: process\n",
+                (2, 5),
+                "plugins[0]: missing field `path`",
+            ),
+            (
+                "default",
+                "plugin_isolation: none\n",
+                (1, 19),
+                "plugin_isolation: unknown variant `none`, expected `process` or `in-process`",
+            ),
+        ] {
+            let path = write(name, text);
+            let err = Settings::load(&Overrides {
+                config: Some(path),
+                ..Default::default()
+            })
+            .unwrap_err();
+            let ConfigError::Yaml(err) = err else {
+                panic!("{err:?}")
+            };
+            assert_eq!(err.message, message, "{name}");
+            assert_eq!(err.position, Some(position), "{name}: {}", err.message);
+        }
     }
 
     #[test]
