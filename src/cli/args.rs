@@ -187,10 +187,15 @@ pub struct RunArgs {
     /// How to run.
     #[command(flatten)]
     pub options: RunOptions,
-    /// Do not send changes; steps that would change a device report skipped
+    /// Change nothing: config steps read the running configuration and report the lines they
+    /// would send (changed), other steps that would change a device report skipped
     // Only for tasks: `command` sends exactly the lines it is given, so it has no dry run.
-    #[arg(long, help_heading = "Run options")]
+    #[arg(long, visible_alias = "check", help_heading = "Run options")]
     pub dry_run: bool,
+    /// Show what config steps change in the running configuration, as a diff per host (under
+    /// --dry-run: the lines that would be added)
+    #[arg(long, help_heading = "Run options")]
+    pub diff: bool,
 }
 
 /// `netrun command`.

@@ -11,6 +11,7 @@ mod isolation;
 mod plugin_contract;
 mod plugins;
 mod runner;
+mod safe;
 mod sshd;
 mod support;
 mod tasks;

@@ -38,6 +38,7 @@ pub fn run(context: &Context, args: RunArgs) -> Result<u8, AppError> {
             select: &args.select,
             options: &args.options,
             dry_run: args.dry_run,
+            diff: args.diff,
             plugins: context.plugins().loaded(),
         },
     )
@@ -57,6 +58,8 @@ pub(super) struct Execution<'a> {
     pub options: &'a RunOptions,
     /// `--dry-run`.
     pub dry_run: bool,
+    /// `--diff`.
+    pub diff: bool,
     /// Shared-library plugins the run may use (besides the built-in ones).
     pub plugins: Vec<Arc<dyn ConnectionPlugin>>,
 }
@@ -91,6 +94,8 @@ pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppEr
         platforms,
         plugins: infos,
         dry_run: run.dry_run,
+        diff: run.diff,
+        running: Default::default(),
     });
     let work = netrun::task::task_work(task_run, run.task.clone(), run.params);
     let mut plugins = Plugins::default();
