@@ -333,3 +333,50 @@ fn match_none_sends_everything_and_sections_come_with_their_parents() {
         "{session}"
     );
 }
+
+#[test]
+fn a_serial_rollout_stops_after_its_failure_budget() {
+    let scratch = Scratch::new();
+    scratch.file(
+        "inventory/defaults.yaml",
+        &format!("{DEFAULTS}data:\n  site: earth\n"),
+    );
+    scratch.file(
+        "inventory/hosts.yaml",
+        "r1: {}\nr2: {}\nr3:\n  data: {lab: {reject_auth: true}}\nr4: {}\nr5: {}\nr6: {}\n",
+    );
+    let session = scratch.netrun(&[
+        "command",
+        "show version",
+        "--lab",
+        "--serial",
+        "2",
+        "--max-fail",
+        "1",
+    ]);
+    assert_snapshot!(
+        "serial_rollout_stops",
+        without_timings(&session.to_string())
+    );
+    // Per-site concurrency runs every host, one at a time here.
+    let session = scratch.netrun(&[
+        "command",
+        "show clock",
+        "--lab",
+        "--max-per",
+        "site=1",
+        "--hosts",
+        "r1,r2,r4",
+    ]);
+    assert_eq!(session.code, 0, "{session}");
+    // Bad rollout options are usage errors.
+    for bad in [
+        &["--serial", "0"][..],
+        &["--max-fail", "150%"],
+        &["--max-per", "site"],
+        &["--max-per", "password=1"],
+    ] {
+        let session = scratch.netrun(&[&["command", "show clock", "--lab"][..], bad].concat());
+        assert_eq!(session.code, 2, "{session}");
+    }
+}

@@ -78,6 +78,7 @@ pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppEr
     for note in notes {
         netrun::messages::warning(format_args!("{note}"));
     }
+    let rollout = rollout(options, inv, &jobs);
     let platforms = context.platforms()?.clone();
     let devices = if options.lab {
         Some(netrun::job::lab_devices(inv, indices, &platforms)?)
@@ -119,6 +120,7 @@ pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppEr
         cancel: cancel_rx.clone(),
         on_done: report::on_done(bar.clone(), options.output),
         show_secrets: options.show_secrets,
+        rollout,
     };
     crate::cli::terminal::watch_interrupts(cancel_tx).map_err(AppError::Runtime)?;
     let runtime = crate::cli::runtime()?;
@@ -143,4 +145,37 @@ pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppEr
         return Ok(netrun::exit::INTERRUPTED);
     }
     Ok(code)
+}
+
+/// The rollout the options ask for, with each job's values of the `--max-per` keys.
+fn rollout(
+    options: &RunOptions,
+    inv: &netrun::inventory::Inventory,
+    jobs: &[netrun::job::HostJob],
+) -> netrun::runner::Rollout {
+    let max_per = options
+        .max_per
+        .iter()
+        .map(|(key, limit)| {
+            // Checked when the flag was read.
+            let parsed = netrun::select::Key::parse(key).ok();
+            let values = jobs
+                .iter()
+                .map(|job| match (&parsed, inv.index_of(&job.name)) {
+                    (Some(k), Some(i)) => k.values(&inv.host(i)),
+                    _ => Vec::new(),
+                })
+                .collect();
+            netrun::runner::MaxPer {
+                key: key.clone(),
+                limit: *limit,
+                values,
+            }
+        })
+        .collect();
+    netrun::runner::Rollout {
+        serial: options.serial.clone(),
+        max_fail: options.max_fail,
+        max_per,
+    }
 }
