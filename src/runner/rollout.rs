@@ -112,6 +112,35 @@ impl Rollout {
         sizes
     }
 
+    /// One line saying how `total` hosts will roll out; `None` for a plain run.
+    pub fn describe(&self, total: usize) -> Option<String> {
+        if self.serial.is_empty() && self.max_fail.is_none() && self.max_per.is_empty() {
+            return None;
+        }
+        let batches = self.batches(total);
+        let sizes: Vec<String> = batches.iter().map(usize::to_string).collect();
+        let mut line = format!(
+            "rollout: {total} host{} in {} batch{} ({})",
+            if total == 1 { "" } else { "s" },
+            batches.len(),
+            if batches.len() == 1 { "" } else { "es" },
+            sizes.join(", ")
+        );
+        if let Some(budget) = self.failure_budget(total) {
+            line.push_str(&format!(
+                "; no host starts after {budget} failure{}",
+                if budget == 1 { "" } else { "s" }
+            ));
+        }
+        for rule in &self.max_per {
+            line.push_str(&format!(
+                "; at most {} at once per {}",
+                rule.limit, rule.key
+            ));
+        }
+        Some(line)
+    }
+
     /// The failures after which no more hosts start.
     pub fn failure_budget(&self, total: usize) -> Option<usize> {
         self.max_fail.map(|s| s.of(total))
@@ -178,6 +207,15 @@ mod tests {
             [1, 3, 3, 3, 3, 3, 3, 3, 3]
         );
         assert!(rollout(&["2"]).batches(0).is_empty());
+        assert_eq!(rollout(&[]).describe(7), None);
+        let canary = Rollout {
+            max_fail: Some(share("10%")),
+            ..rollout(&["1", "50%"])
+        };
+        assert_eq!(
+            canary.describe(7).as_deref(),
+            Some("rollout: 7 hosts in 3 batches (1, 4, 2); no host starts after 1 failure")
+        );
     }
 
     #[test]

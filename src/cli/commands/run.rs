@@ -79,6 +79,9 @@ pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppEr
         netrun::messages::warning(format_args!("{note}"));
     }
     let rollout = rollout(options, inv, &jobs);
+    if let Some(plan) = rollout.describe(jobs.len()) {
+        netrun::messages::note(format_args!("{plan}"));
+    }
     let platforms = context.platforms()?.clone();
     let devices = if options.lab {
         Some(netrun::job::lab_devices(inv, indices, &platforms)?)
