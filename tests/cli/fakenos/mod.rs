@@ -193,7 +193,10 @@ impl FakeNos {
         let answer: Value = serde_json::from_str(&line).expect("the launcher answers JSON");
         if let Some(error) = answer.get("error") {
             let op = &request["op"];
-            panic!("the fakenos launcher failed on {op}: {error}\n{}", self.log());
+            panic!(
+                "the fakenos launcher failed on {op}: {error}\n{}",
+                self.log()
+            );
         }
         answer
     }
