@@ -1,15 +1,18 @@
 //! The real `netrun` binary against fakenos, an independent device simulator (PyPI package
-//! `fakenos`, pinned in tests/prerequisites.sh), serving `cisco_ios` and `arista_eos` devices
-//! on 127.0.0.1 through tests/fixtures/fakenos_serve.py.
+//! `fakenos`, pinned in tests/prerequisites.sh), serving devices on 127.0.0.1 through
+//! tests/fixtures/fakenos_serve.py.
 //!
 //! What netrun returns for a command must be exactly what fakenos's shell prints for it: the
-//! expected text comes from fakenos itself (`fakenos_serve.py expect`, which runs the same
+//! expected text comes from fakenos itself (the launcher's `replay`, which runs the same
 //! shell without SSH), so echo, prompt, `\r`, pager or escape-sequence leftovers all show up
-//! as a difference.
+//! as a difference. This module holds the launcher and the tests on two devices;
+//! `platforms.rs` drives every platform fakenos simulates.
+
+mod platforms;
 
 use crate::support::{Scratch, Session, repo};
-use serde_json::Value;
-use std::io::{BufRead, BufReader};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -19,16 +22,16 @@ use std::time::{Duration, Instant};
 const PREREQS: &str = "run `bash tests/prerequisites.sh` to install it";
 const USERNAME: &str = "netrun";
 const PASSWORD: &str = "fakenos-pw";
-/// How long the launcher may take to start its devices.
-const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the launcher may take to import fakenos.
+const READY_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long the launcher may take to answer one request (starting devices loads each
+/// platform's definitions in Python: slow on a busy machine).
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(240);
 /// The launcher's own last-resort lifetime, should this test process die without closing it.
-const LAUNCHER_MAX_SECONDS: &str = "600";
+const LAUNCHER_MAX_SECONDS: &str = "900";
 
-/// The fakenos devices of these tests: (inventory name, fakenos platform, netrun platform).
-const DEVICES: [(&str, &str, &str); 2] = [
-    ("R1", "cisco_ios", "cisco_ios"),
-    ("SW1", "arista_eos", "arista_eos"),
-];
+/// The devices of the two-device tests: (inventory name and prompt, fakenos platform).
+const DEVICES: [(&str, &str); 2] = [("R1", "cisco_ios"), ("SW1", "arista_eos")];
 
 fn launcher() -> PathBuf {
     repo().join("tests/fixtures/fakenos_serve.py")
@@ -51,108 +54,203 @@ fn python3() -> &'static str {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("bind a free loopback port")
+/// `n` distinct free loopback ports (all held until all are chosen, so none repeats).
+fn free_ports(n: usize) -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind a free loopback port"))
+        .collect();
+    listeners
+        .iter()
+        .map(|l| l.local_addr().expect("local address").port())
+        .collect()
+}
+
+/// One device to serve.
+#[derive(Clone, Debug)]
+struct Device {
+    /// Inventory name.
+    name: String,
+    /// fakenos platform.
+    platform: String,
+    /// The name in its prompt.
+    base_prompt: String,
+    /// Extra commands, in fakenos's format.
+    commands: Value,
+}
+
+impl Device {
+    fn new(name: &str, platform: &str, base_prompt: &str) -> Device {
+        Device {
+            name: name.into(),
+            platform: platform.into(),
+            base_prompt: base_prompt.into(),
+            commands: json!({}),
+        }
+    }
 }
 
 /// A running fakenos launcher; stopped (stdin closed, then killed if need be) when dropped.
 struct FakeNos {
     child: Child,
     stdin: Option<ChildStdin>,
-    /// (inventory name, port) per device.
-    ports: Vec<(&'static str, u16)>,
+    lines: mpsc::Receiver<String>,
+    devices: Vec<Device>,
+    /// Port per device, in `devices` order.
+    ports: Vec<u16>,
     log: PathBuf,
 }
 
 impl FakeNos {
-    fn start(scratch: &Scratch) -> FakeNos {
+    /// The launcher, with no device yet.
+    fn launch(scratch: &Scratch) -> FakeNos {
         let python = python3();
-        let mut last_log = String::new();
-        for attempt in 0..3 {
-            let ports: Vec<(&'static str, u16)> = DEVICES
-                .iter()
-                .map(|(name, ..)| (*name, free_port()))
-                .collect();
-            let spec: Vec<Value> = DEVICES
-                .iter()
-                .zip(&ports)
-                .map(|((name, platform, _), (_, port))| {
-                    serde_json::json!({"name": name, "platform": platform, "port": port,
-                                       "username": USERNAME, "password": PASSWORD})
-                })
-                .collect();
-            let log = scratch.path.join(format!("fakenos-{attempt}.log"));
-            let mut child = Command::new(python)
-                .arg(launcher())
-                .args(["serve", "--max-seconds", LAUNCHER_MAX_SECONDS])
-                .arg(Value::Array(spec).to_string())
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(std::fs::File::create(&log).expect("launcher log"))
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start python3 ({e}); {PREREQS}"));
-            let stdin = child.stdin.take();
-            let stdout = child.stdout.take().expect("launcher stdout");
-            let (tx, rx) = mpsc::channel();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stdout).lines() {
-                    let Ok(line) = line else { break };
-                    if tx.send(line).is_err() {
-                        break;
-                    }
+        let log = scratch.path.join("fakenos.log");
+        let mut child = Command::new(python)
+            .arg(launcher())
+            .args(["serve", "--max-seconds", LAUNCHER_MAX_SECONDS])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).expect("launcher log"))
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start python3 ({e}); {PREREQS}"));
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("launcher stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
                 }
-            });
-            let deadline = Instant::now() + READY_TIMEOUT;
-            let ready = loop {
-                match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                    Ok(line) if line.trim() == "ready" => break true,
-                    Ok(_) => continue,
-                    Err(_) => break false,
-                }
-            };
-            let mut server = FakeNos {
-                child,
-                stdin,
-                ports,
-                log,
-            };
-            if ready {
-                return server;
             }
-            let exited = server.child.try_wait().ok().flatten();
-            last_log = server.log();
-            drop(server);
-            match exited {
-                // 3 = fakenos missing: no point in retrying.
-                Some(status) if status.code() == Some(3) => {
-                    panic!("fakenos is not installed: {PREREQS}\n{last_log}")
-                }
-                // A port taken between choosing it and binding it: choose again.
-                Some(_) if last_log.contains("Address already in use") => continue,
-                Some(status) => panic!("the fakenos launcher exited ({status}):\n{last_log}"),
-                None => {
-                    panic!("fakenos did not print `ready` within {READY_TIMEOUT:?}:\n{last_log}")
-                }
+        });
+        let mut server = FakeNos {
+            child,
+            stdin,
+            lines: rx,
+            devices: Vec::new(),
+            ports: Vec::new(),
+            log,
+        };
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            match server
+                .lines
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(line) if line.trim() == "ready" => return server,
+                Ok(_) => continue,
+                Err(_) => break,
             }
         }
-        panic!("could not start fakenos on free loopback ports:\n{last_log}");
+        let exited = server.child.try_wait().ok().flatten();
+        let log = server.log();
+        match exited {
+            Some(status) if status.code() == Some(3) => {
+                panic!("fakenos is not installed: {PREREQS}\n{log}")
+            }
+            Some(status) => panic!("the fakenos launcher exited ({status}):\n{log}"),
+            None => panic!("fakenos did not print `ready` within {READY_TIMEOUT:?}:\n{log}"),
+        }
+    }
+
+    /// Starts `devices`, each on a free loopback port.
+    fn serve(&mut self, devices: Vec<Device>) {
+        let ports = free_ports(devices.len());
+        let spec: Vec<Value> = devices
+            .iter()
+            .zip(&ports)
+            .map(|(d, port)| {
+                json!({"name": d.name, "platform": d.platform, "port": port,
+                       "base_prompt": d.base_prompt, "commands": d.commands,
+                       "username": USERNAME, "password": PASSWORD})
+            })
+            .collect();
+        self.ask(json!({"op": "start", "devices": spec}));
+        self.devices = devices;
+        self.ports = ports;
+    }
+
+    fn start(scratch: &Scratch, devices: Vec<Device>) -> FakeNos {
+        let mut server = FakeNos::launch(scratch);
+        server.serve(devices);
+        server
     }
 
     fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// A SimpleInventory in `scratch` with one host per device. The enable `secret` makes
-    /// netrun enter privileged mode, where fakenos answers `show version`; fakenos's
-    /// `enable` asks for no password, which netrun must accept.
-    fn write_inventory(&self, scratch: &Scratch) {
+    /// Asks the launcher one question (see fakenos_serve.py) and returns its answer.
+    fn ask(&mut self, request: Value) -> Value {
+        let stdin = self.stdin.as_mut().expect("launcher stdin");
+        writeln!(stdin, "{request}")
+            .and_then(|()| stdin.flush())
+            .unwrap_or_else(|e| panic!("the fakenos launcher went away ({e}):\n{}", self.log()));
+        let line = self.lines.recv_timeout(ANSWER_TIMEOUT).unwrap_or_else(|e| {
+            panic!("no answer from the fakenos launcher ({e}):\n{}", self.log())
+        });
+        let answer: Value = serde_json::from_str(&line).expect("the launcher answers JSON");
+        if let Some(error) = answer.get("error") {
+            let op = &request["op"];
+            panic!(
+                "the fakenos launcher failed on {op}: {error}\n{}",
+                self.log()
+            );
+        }
+        answer
+    }
+
+    /// What fakenos's own shell prints for each of `sessions` (device, commands from its
+    /// first prompt on): per session, the output and the prompt after each command.
+    fn replay(&mut self, sessions: &[(&Device, Vec<String>)]) -> Vec<Replay> {
+        let sessions: Vec<Value> = sessions
+            .iter()
+            .map(|(d, commands)| {
+                json!({"platform": d.platform, "base_prompt": d.base_prompt,
+                       "commands": commands, "extra_commands": d.commands})
+            })
+            .collect();
+        let answer = self.ask(json!({"op": "replay", "sessions": sessions}));
+        answer
+            .as_array()
+            .expect("replay answers a list")
+            .iter()
+            .map(|r| {
+                let strings = |key: &str| -> Vec<String> {
+                    r[key]
+                        .as_array()
+                        .expect("a list")
+                        .iter()
+                        .map(|s| s.as_str().expect("text").to_string())
+                        .collect()
+                };
+                Replay {
+                    outputs: strings("outputs").iter().map(|o| as_reported(o)).collect(),
+                    prompts: strings("prompts"),
+                    closed: r["closed"] == true,
+                }
+            })
+            .collect()
+    }
+
+    /// A SimpleInventory in `scratch` with one host per device, `host_extra` added to each
+    /// host's entry, `extras` to every host's ssh extras. An enable `secret` makes netrun
+    /// enter privileged mode where the platform has one; fakenos's `enable` asks for no
+    /// password, which netrun must accept.
+    fn write_inventory(
+        &self,
+        scratch: &Scratch,
+        extras: &str,
+        host_extra: impl Fn(&Device) -> String,
+    ) {
         let mut hosts = String::new();
-        for ((name, _, platform), (_, port)) in DEVICES.iter().zip(&self.ports) {
+        for (device, port) in self.devices.iter().zip(&self.ports) {
             hosts.push_str(&format!(
-                "{name}:\n  hostname: 127.0.0.1\n  port: {port}\n  platform: {platform}\n"
+                "{}:\n  hostname: 127.0.0.1\n  port: {port}\n  platform: {}\n{}",
+                device.name,
+                device.platform,
+                host_extra(device)
             ));
         }
         scratch
@@ -162,8 +260,7 @@ impl FakeNos {
                 "inventory/defaults.yaml",
                 &format!(
                     "username: {USERNAME}\npassword: {PASSWORD}\nconnection_options:\n  ssh:\n    \
-                     extras:\n      known_hosts: \"off\"\n      secret: not-asked\n      \
-                     command_timeout: 30\n"
+                     extras:\n      known_hosts: \"off\"\n{extras}"
                 ),
             );
     }
@@ -171,8 +268,8 @@ impl FakeNos {
 
 impl Drop for FakeNos {
     fn drop(&mut self) {
-        // Closing stdin asks the launcher to stop its devices; kill it (this child only) if
-        // it has not gone after a few seconds.
+        // Closing stdin makes the launcher exit; kill it (this child only) if it has not gone
+        // after a few seconds.
         drop(self.stdin.take());
         let deadline = Instant::now() + Duration::from_secs(8);
         while Instant::now() < deadline {
@@ -186,26 +283,55 @@ impl Drop for FakeNos {
     }
 }
 
-/// What fakenos's own shell prints for `command` on `platform` (`mode`: `user` or `enable`),
-/// with its line ends as a terminal shows them (`\r\n` → `\n`) and the final line end
-/// removed, as netrun reports output.
-fn fakenos_prints(platform: &str, base_prompt: &str, mode: &str, command: &str) -> String {
-    let out = Command::new(python3())
-        .arg(launcher())
-        .args(["expect", platform, base_prompt, mode, command])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run python3 ({e}); {PREREQS}"));
-    assert!(
-        out.status.success(),
-        "fakenos_serve.py expect failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("expect prints JSON");
-    let text = doc["output"]
-        .as_str()
-        .expect("output")
-        .replace("\r\n", "\n");
+/// One replayed session.
+#[derive(Debug, Clone)]
+struct Replay {
+    /// Each command's output as netrun reports output.
+    outputs: Vec<String>,
+    /// The prompt after each command.
+    prompts: Vec<String>,
+    /// A command ended the session.
+    closed: bool,
+}
+
+/// fakenos's output with its line ends as a terminal shows them (`\r\n` → `\n`) and the
+/// final line end removed, as netrun reports output.
+fn as_reported(text: &str) -> String {
+    let text = text.replace("\r\n", "\n");
     text.strip_suffix('\n').unwrap_or(&text).to_string()
+}
+
+/// The two-device launcher of the tests below.
+fn two_devices(scratch: &Scratch) -> FakeNos {
+    let devices = DEVICES
+        .iter()
+        .map(|(name, platform)| Device::new(name, platform, name))
+        .collect();
+    let fakenos = FakeNos::start(scratch, devices);
+    fakenos.write_inventory(
+        scratch,
+        "      secret: not-asked\n      command_timeout: 30\n",
+        |_| String::new(),
+    );
+    fakenos
+}
+
+/// What fakenos's own shell prints for `command` on device `name` of [`DEVICES`] (`mode`:
+/// `user`, or `enable` after its `enable`).
+fn fakenos_prints(fakenos: &mut FakeNos, name: &str, mode: &str, command: &str) -> String {
+    let device = fakenos
+        .devices
+        .iter()
+        .find(|d| d.name == name)
+        .expect("a device of the test")
+        .clone();
+    let mut commands = Vec::new();
+    if mode == "enable" {
+        commands.push("enable".to_string());
+    }
+    commands.push(command.to_string());
+    let replay = fakenos.replay(&[(&device, commands)]);
+    replay[0].outputs.last().expect("an output").clone()
 }
 
 /// Runs `netrun command ... --output json` and returns the session and its parsed document.
@@ -252,8 +378,7 @@ fn assert_clean(text: &str, prompt_base: &str) {
 #[test]
 fn fakenos_show_commands_are_exactly_what_the_devices_print() {
     let scratch = Scratch::new();
-    let fakenos = FakeNos::start(&scratch);
-    fakenos.write_inventory(&scratch);
+    let mut fakenos = two_devices(&scratch);
     let commands = ["show version", "show ip interface brief"];
     let (session, doc) = run_json(&scratch, &commands);
     assert_eq!(
@@ -262,7 +387,7 @@ fn fakenos_show_commands_are_exactly_what_the_devices_print() {
         "{session}\nfakenos log:\n{}",
         fakenos.log()
     );
-    for (name, platform, _) in DEVICES {
+    for (name, _) in DEVICES {
         let h = host(&doc, name);
         assert_eq!(h["status"], "ok", "{name}: {h:#}");
         assert_eq!(
@@ -276,7 +401,7 @@ fn fakenos_show_commands_are_exactly_what_the_devices_print() {
                 "{name} {command}: {h:#}"
             );
             let got = result_text(&doc, name, step);
-            let want = fakenos_prints(platform, name, "enable", command);
+            let want = fakenos_prints(&mut fakenos, name, "enable", command);
             assert_eq!(
                 got, want,
                 "{name} `{command}`: netrun's result differs from fakenos"
@@ -307,8 +432,7 @@ fn fakenos_show_commands_are_exactly_what_the_devices_print() {
 #[test]
 fn fakenos_show_clock_is_what_the_devices_print_but_for_the_time() {
     let scratch = Scratch::new();
-    let fakenos = FakeNos::start(&scratch);
-    fakenos.write_inventory(&scratch);
+    let mut fakenos = two_devices(&scratch);
     let (session, doc) = run_json(&scratch, &["show clock"]);
     assert_eq!(
         session.code,
@@ -330,14 +454,14 @@ fn fakenos_show_clock_is_what_the_devices_print_but_for_the_time() {
             r"[A-Z][a-z]{2} [A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d \d{4}",
         ),
     ];
-    for ((name, platform, _), (stamp_host, stamp)) in DEVICES.iter().zip(stamps) {
+    for ((name, _), (stamp_host, stamp)) in DEVICES.iter().zip(stamps) {
         assert_eq!(*name, stamp_host);
         assert_eq!(host(&doc, name)["status"], "ok", "{doc:#}");
         let got = result_text(&doc, name, 0);
         assert_clean(got, name);
         let first_line = regex::Regex::new(&format!("^{stamp}(\n|$)")).expect("regex");
         assert!(first_line.is_match(got), "{name} show clock: {got:?}");
-        let want = fakenos_prints(platform, name, "user", "show clock");
+        let want = fakenos_prints(&mut fakenos, name, "user", "show clock");
         assert!(
             first_line.is_match(&want),
             "fakenos {name} show clock: {want:?}"
@@ -353,8 +477,7 @@ fn fakenos_show_clock_is_what_the_devices_print_but_for_the_time() {
 #[test]
 fn fakenos_raw_output_reads_like_the_devices() {
     let scratch = Scratch::new();
-    let fakenos = FakeNos::start(&scratch);
-    fakenos.write_inventory(&scratch);
+    let fakenos = two_devices(&scratch);
     let session = scratch.netrun(&[
         "command",
         "show ip interface brief",
@@ -376,8 +499,7 @@ fn fakenos_raw_output_reads_like_the_devices() {
 #[test]
 fn fakenos_unknown_command_fails_with_the_devices_message() {
     let scratch = Scratch::new();
-    let fakenos = FakeNos::start(&scratch);
-    fakenos.write_inventory(&scratch);
+    let mut fakenos = two_devices(&scratch);
     let (session, doc) = run_json(&scratch, &["show clock", "show bogus", "show version"]);
     assert_eq!(
         session.code,
@@ -385,7 +507,7 @@ fn fakenos_unknown_command_fails_with_the_devices_message() {
         "{session}\nfakenos log:\n{}",
         fakenos.log()
     );
-    for (name, platform, _) in DEVICES {
+    for (name, _) in DEVICES {
         let h = host(&doc, name);
         assert_eq!(h["status"], "failed", "{name}: {h:#}");
         let steps = h["results"].as_array().expect("results");
@@ -394,7 +516,7 @@ fn fakenos_unknown_command_fails_with_the_devices_message() {
         assert_eq!(steps[0]["status"], "ok");
         assert_eq!(steps[1]["name"], "show bogus");
         assert_eq!(steps[1]["status"], "failed");
-        let message = fakenos_prints(platform, name, "enable", "show bogus");
+        let message = fakenos_prints(&mut fakenos, name, "enable", "show bogus");
         let error = steps[1]["error"].as_str().expect("error text");
         assert!(
             error.contains(&message),
@@ -404,11 +526,11 @@ fn fakenos_unknown_command_fails_with_the_devices_message() {
     }
     // The devices' own words.
     assert_eq!(
-        fakenos_prints("cisco_ios", "R1", "enable", "show bogus"),
+        fakenos_prints(&mut fakenos, "R1", "enable", "show bogus"),
         "% Invalid input detected at '^' marker."
     );
     assert_eq!(
-        fakenos_prints("arista_eos", "SW1", "enable", "show bogus"),
+        fakenos_prints(&mut fakenos, "SW1", "enable", "show bogus"),
         "% Invalid input"
     );
 }
@@ -418,8 +540,7 @@ fn fakenos_dry_run_compares_against_the_devices_running_config() {
     // fakenos keeps no configuration, but its `show running-config` is an independent IOS
     // configuration: a dry run reads it and would send only what it lacks, with its parents.
     let scratch = Scratch::new();
-    let fakenos = FakeNos::start(&scratch);
-    fakenos.write_inventory(&scratch);
+    let fakenos = two_devices(&scratch);
     scratch.file(
         "tasks/mgmt.yaml",
         "steps:\n  - name: mgmt\n    config:\n      - hostname R1\n      - vrf definition MGMT\n      \
