@@ -36,6 +36,9 @@ pub struct GlobalArgs {
     /// Inventory directory holding hosts.yaml, groups.yaml, defaults.yaml [default: ./inventory]
     #[arg(long, global = true, value_name = "DIR", env = "NETRUN_INVENTORY")]
     pub inventory: Option<PathBuf>,
+    /// A nornir config.yaml: take its SimpleInventory files and num_workers
+    #[arg(long, global = true, value_name = "FILE", env = "NETRUN_NORNIR_CONFIG")]
+    pub nornir_config: Option<PathBuf>,
     /// Tasks directory [default: ./tasks]
     #[arg(long, global = true, value_name = "DIR", env = "NETRUN_TASKS")]
     pub tasks: Option<PathBuf>,
@@ -89,6 +92,19 @@ pub enum Commands {
     Platforms(PlatformsArgs),
     /// Serve a simulated device for every selected host, on loopback
     Lab(LabArgs),
+    /// Internal: serve one plugin library to the netrun that started this process
+    #[command(name = "plugin-host", hide = true)]
+    PluginHost(PluginHostArgs),
+}
+
+/// `netrun plugin-host PATH`, the helper process of a plugin (README "Connection plugins").
+#[derive(Debug, Args)]
+pub struct PluginHostArgs {
+    /// The plugin library
+    pub path: PathBuf,
+    /// How many plugin calls may run at once
+    #[arg(long, default_value_t = 100)]
+    pub concurrency: usize,
 }
 
 /// Host selection, the same for every subcommand.

@@ -98,7 +98,7 @@ impl AppError {
                     .into(),
             ),
             AppError::Config(ConfigError::Yaml(err)) if err.message.contains("unknown field") => Some(
-                "netrun.yaml keys: inventory, tasks, templates, plugins, plugin_dirs, runner, ssh, platforms, limits".into(),
+                "netrun.yaml keys: inventory, nornir_config, tasks, templates, plugins, plugin_dirs, plugin_isolation, runner, ssh, platforms, limits".into(),
             ),
             AppError::Jobs(_) => Some(
                 "fix the values above in the inventory (`netrun inventory show HOST --explain` shows where each comes from)".into(),

@@ -8,10 +8,16 @@ mod auth;
 mod error;
 mod exec;
 mod hostkey;
+// OpenSSH environment readers, not wired into the connection code yet (the lead does that);
+// until then nothing outside their tests calls them.
+#[allow(dead_code)]
+pub(crate) mod known_hosts;
 mod plugin;
 pub(crate) mod prompt;
 mod settings;
 mod shell;
+#[allow(dead_code)]
+pub(crate) mod ssh_config;
 mod transcript;
 
 pub use crate::platform::Mode;

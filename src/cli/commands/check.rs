@@ -9,6 +9,9 @@ use crate::cli::error::AppError;
 /// Runs `netrun check`.
 pub fn run(context: &Context) -> Result<u8, AppError> {
     context.platforms()?;
+    // A library the user named (or put in a plugin directory) that cannot load is a
+    // configuration error, even if no task uses it yet.
+    let broken = context.all_plugins().broken();
     let tasks = context.tasks()?;
     if let Some(err) = tasks.first_error() {
         if let Some(note) = context.plugins().broken_summary() {
@@ -16,11 +19,8 @@ pub fn run(context: &Context) -> Result<u8, AppError> {
         }
         return Err(err.into());
     }
-    // A library the user named (or put in a plugin directory) that cannot load is a
-    // configuration error, even if no task uses it yet.
-    let broken = &context.plugins().broken;
     if !broken.is_empty() {
-        return Err(AppError::BrokenPlugins(broken.clone()));
+        return Err(AppError::BrokenPlugins(broken));
     }
     let inv = context.inventory()?;
     let ssh = context.ssh_plugin(None, false)?;
