@@ -32,8 +32,10 @@ pub enum Rule {
     DatesAreStrings,
     /// YAML 1.2 integers: `1_000` is a string in netrun; nornir's loader reads it as 1000.
     UnderscoreNumbers,
-    /// netrun: merge keys not yet supported (issue 14 point 4).
-    MergeKeysUnsupported,
+    /// A plain number written with a leading zero (`010`) in data or extras is a string in
+    /// netrun; nornir's loader (ruamel.yaml) reads it as a decimal integer. Attributes (`port`)
+    /// are numbers in both.
+    LeadingZeros,
 }
 
 impl Rule {
@@ -52,7 +54,7 @@ impl Rule {
             Rule::GroupListedOnce => "a group listed twice counts once",
             Rule::DatesAreStrings => "YAML 1.2: dates are strings",
             Rule::UnderscoreNumbers => "YAML 1.2: 1_000 is a string",
-            Rule::MergeKeysUnsupported => "netrun: merge keys not yet supported (issue 14 point 4)",
+            Rule::LeadingZeros => "a number with a leading zero in data or extras is a string",
         }
     }
 
@@ -122,9 +124,17 @@ impl Rule {
                 (Some(Value::Number(n)), Some(text)) => text.replace('_', "") == n.to_string(),
                 _ => false,
             },
-            Rule::MergeKeysUnsupported => {
-                d.field == "load" && netrun.and_then(Value::as_str).is_some_and(|e| e.contains("<<"))
-            }
+            Rule::LeadingZeros => match (nornir, netrun.and_then(Value::as_str)) {
+                (Some(Value::Number(n)), Some(text)) => {
+                    let digits = text.strip_prefix('-').unwrap_or(text);
+                    digits.len() > 1
+                        && digits.starts_with('0')
+                        && digits.bytes().all(|b| b.is_ascii_digit())
+                        && (!d.field.starts_with("connection_options.") || d.field.contains(".extras."))
+                        && text.parse::<i64>().ok().map(Value::from).as_ref() == Some(&Value::Number(n.clone()))
+                }
+                _ => false,
+            },
         }
     }
 }

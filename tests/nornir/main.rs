@@ -18,6 +18,7 @@
 mod allowed;
 mod compare;
 mod generate;
+mod own;
 mod sides;
 
 use std::path::PathBuf;
@@ -98,6 +99,30 @@ fn five_hundred_generated_hosts_match_nornir() {
     generate::inventory(&dir.path, 500);
     let report = differential("generated", &dir.path);
     assert_eq!(report.hosts, 500, "{}", report.summary());
+}
+
+/// The example fleet of the repository (`inventory/`, README's examples).
+#[test]
+fn the_example_fleet_matches_nornir() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("inventory");
+    let report = differential("example", &dir);
+    assert!(report.hosts >= 10, "{}", report.summary());
+}
+
+/// nornir's own test inventories (not in this repository): `NORNIR_SRC=/path/to/nornir cargo
+/// test --test nornir -- --ignored`.
+#[test]
+#[ignore = "needs NORNIR_SRC, nornir's source at the pinned tag (its test files are not copied here)"]
+fn nornirs_own_test_inventories_match_nornir() {
+    let src = own::source();
+    let main = differential("nornir_tests", &src.join("tests/inventory_data"));
+    let plugin = differential("nornir_plugin_tests", &src.join("tests/plugins/inventory/data"));
+    let checked = own::assertions(&src.join("tests/inventory_data"));
+    println!(
+        "nornir's own inventories: {} hosts, {} fields; {checked} of nornir's resolution assertions hold",
+        main.hosts + plugin.hosts,
+        main.fields + plugin.fields
+    );
 }
 
 /// Every fixture directory is compared by one of the tests above.
