@@ -92,13 +92,19 @@ impl Rule {
             }
             Rule::SshReadsNornirPlugins => {
                 let Some(value) = netrun else { return false };
+                // The value is one of those plugins' options, as nornir or as netrun resolves
+                // them (they differ where another rule applies, e.g. defaults after groups).
                 d.field.starts_with("connection_options.ssh.")
                     && ["netmiko", "scrapli", "napalm", "paramiko"].iter().any(|p| {
                         let options = &context.host["connection_options"][*p];
+                        let prefix = format!("connection_options.{p}.");
                         contains(&crate::sides::redacted("", options), value)
                             || (d.field.ends_with(".password")
                                 && !options["password"].is_null()
                                 && value == "***")
+                            || context.netrun.iter().any(|(field, theirs)| {
+                                field.starts_with(&prefix) && contains(theirs, value)
+                            })
                     })
             }
             Rule::EnvExpanded => {
@@ -202,4 +208,18 @@ use Rule::*;
 /// Every difference from nornir the tests accept.
 pub const ALLOWED: &[Allowed] = &[
     allow("nested", "twice", "groups", GroupListedOnce),
+    allow("blanks", "*", "host[*]", NullInDefaultsData),
+    allow("connections", "*", "connection_options.ssh.*", SshReadsNornirPlugins),
+    allow("connections", "*", "connection_options.*.extras.*", ExtrasMerged),
+    allow("connections", "*", "connection_options.*", DefaultsAfterGroups),
+    allow("anchors", "*", "connection_options.*.extras.*", ExtrasMerged),
+    allow("generated", "*", "connection_options.ssh.*", SshReadsNornirPlugins),
+    allow("generated", "*", "connection_options.*.extras.*", ExtrasMerged),
+    allow("generated", "*", "connection_options.*", DefaultsAfterGroups),
+    allow("generated", "*", "host[*]", NullInDefaultsData),
+    allow("env", "*", "*", EnvExpanded),
+    allow("bom_numbers", "*", "*", LeadingZeros),
+    allow("bom_numbers", "r1", "data.underscore", UnderscoreNumbers),
+    allow("bom_numbers", "r1", "data.date", DatesAreStrings),
+    allow("nornir_tests", "dev6.group_3", "connection_options.dummy.*", DefaultsAfterGroups),
 ];

@@ -22,6 +22,8 @@ pub struct Context<'a> {
     pub host: &'a Value,
     /// defaults.yaml's own connection options, by plugin.
     pub defaults: &'a serde_json::Map<String, Value>,
+    /// netrun's fields of the host (empty for inventory-level differences).
+    pub netrun: &'a std::collections::BTreeMap<String, Value>,
 }
 
 /// The outcome for one inventory.
@@ -148,10 +150,16 @@ pub fn compare(inventory: &str, nornir: &Side, netrun: &Side) -> Report {
     };
     let mut used = BTreeSet::new();
     let null = Value::Null;
+    let none = std::collections::BTreeMap::new();
     for d in differences {
         let context = Context {
             host: nornir.raw.get(&d.host).unwrap_or(&null),
             defaults: &nornir.defaults,
+            netrun: netrun
+                .hosts
+                .iter()
+                .find(|h| h.name == d.host)
+                .map_or(&none, |h| &h.fields),
         };
         let entry = ALLOWED.iter().enumerate().find(|(_, e)| {
             e.inventory == inventory

@@ -102,6 +102,7 @@ fn connection_options(seq: &mut Sequence, out: &mut String, indent: &str, who: &
     writeln!(out, "{indent}connection_options:").unwrap();
     for plugin in plugins {
         writeln!(out, "{indent}  {plugin}:").unwrap();
+        let start = out.len();
         let inner = format!("{indent}    ");
         attribute(seq, out, &inner, &format!("{plugin}-{who}"), 30);
         match seq.next(6) {
@@ -122,6 +123,10 @@ fn connection_options(seq: &mut Sequence, out: &mut String, indent: &str, who: &
                 }
             }
             _ => {}
+        }
+        // A plugin with nothing under it is `null`, which nornir's loader cannot read.
+        if out.len() == start {
+            writeln!(out, "{inner}extras: {{}}").unwrap();
         }
     }
 }

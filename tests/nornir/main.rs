@@ -94,11 +94,11 @@ fn environment_variables_differ_only_as_documented() {
 }
 
 #[test]
-fn five_hundred_generated_hosts_match_nornir() {
+fn a_thousand_generated_hosts_match_nornir() {
     let dir = generate::Scratch::new("generated");
-    generate::inventory(&dir.path, 500);
+    generate::inventory(&dir.path, 1000);
     let report = differential("generated", &dir.path);
-    assert_eq!(report.hosts, 500, "{}", report.summary());
+    assert_eq!(report.hosts, 1000, "{}", report.summary());
 }
 
 /// The example fleet of the repository (`inventory/`, README's examples).

@@ -181,7 +181,12 @@ fn explained_source(dir: &std::path::Path, host: &str, key: &str) -> String {
             .filter(|c| !c.is_empty())
             .collect();
         if columns.first() == Some(&key) {
-            return columns.last().unwrap_or(&"").to_string();
+            // "null here, inherited from group g": the layer that decided is the last named.
+            let source = columns.last().unwrap_or(&"");
+            return source
+                .rsplit_once("inherited from ")
+                .map_or(*source, |(_, layer)| layer)
+                .to_string();
         }
     }
     panic!("no `{key}` row in the explanation of {host}:\n{stdout}");
