@@ -157,7 +157,9 @@ fn explain_shows_nulls_inherited_and_nornir_plugin_sources() {
     assert!(!session.stdout.contains("change-me"), "{session}");
     assert!(!session.stdout.contains("enable-me"), "{session}");
     assert!(
-        session.stdout.contains("null here, inherited from group all_sites"),
+        session
+            .stdout
+            .contains("null here, inherited from group all_sites"),
         "{session}"
     );
     assert_snapshot!(session);

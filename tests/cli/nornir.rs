@@ -25,7 +25,10 @@ fn a_netmiko_enable_secret_enters_privileged_mode_for_config() {
         )
     };
     scratch
-        .file("inventory/hosts.yaml", &hosts("secret: enable-me, fast_cli: false"))
+        .file(
+            "inventory/hosts.yaml",
+            &hosts("secret: enable-me, fast_cli: false"),
+        )
         .file(
             "inventory/groups.yaml",
             "ios:\n  platform: cisco_ios\n  username:\n  password:\n",
@@ -45,12 +48,15 @@ fn a_netmiko_enable_secret_enters_privileged_mode_for_config() {
     // Without the secret the device stays in user mode: the error says so and names the
     // setting a nornir inventory would use.
     scratch.file("inventory/hosts.yaml", &hosts("fast_cli: false"));
-    let session = scratch.netrun(&["run", "logging"]);
+    let session = scratch.netrun(&["run", "logging", "--output", "json"]);
     assert_eq!(session.code, 1, "{session}");
-    let all = format!("{}{}", session.stdout, session.stderr);
-    assert!(all.contains("user mode"), "{session}");
+    let doc: serde_json::Value = serde_json::from_str(&session.stdout).expect("json");
+    let error = doc["hosts"][0]["results"][0]["error"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(error.contains("user mode"), "{session}");
     assert!(
-        all.contains("connection_options.netmiko.extras.secret"),
+        error.contains("connection_options.netmiko.extras.secret"),
         "{session}"
     );
 }
@@ -105,7 +111,13 @@ fn the_migration_guide_example_works_as_written() {
         "--filter",
         "platform!=junos",
     ];
-    let mut args = vec!["--nornir-config", "config.yaml", "inventory", "--format", "json"];
+    let mut args = vec![
+        "--nornir-config",
+        "config.yaml",
+        "inventory",
+        "--format",
+        "json",
+    ];
     args.extend(select);
     let session = scratch.netrun(&args);
     assert_eq!(session.code, 0, "{session}");
@@ -128,7 +140,7 @@ fn the_migration_guide_example_works_as_written() {
     assert!(
         explain
             .stdout
-            .contains("connection_options.netmiko of group ios"),
+            .contains("connection_options.netmiko.extras.secret of group ios"),
         "{explain}"
     );
     let mut args = vec!["--inventory", "inventory", "run", "ntp_and_syslog", "--lab"];

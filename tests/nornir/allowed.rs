@@ -95,20 +95,24 @@ impl Rule {
                 // The value is one of those plugins' options, as nornir or as netrun resolves
                 // them (they differ where another rule applies, e.g. defaults after groups).
                 d.field.starts_with("connection_options.ssh.")
-                    && ["netmiko", "scrapli", "napalm", "paramiko"].iter().any(|p| {
-                        let options = &context.host["connection_options"][*p];
-                        let prefix = format!("connection_options.{p}.");
-                        contains(&crate::sides::redacted("", options), value)
-                            || (d.field.ends_with(".password")
-                                && !options["password"].is_null()
-                                && value == "***")
-                            || context.netrun.iter().any(|(field, theirs)| {
-                                field.starts_with(&prefix) && contains(theirs, value)
-                            })
-                    })
+                    && ["netmiko", "scrapli", "napalm", "paramiko"]
+                        .iter()
+                        .any(|p| {
+                            let options = &context.host["connection_options"][*p];
+                            let prefix = format!("connection_options.{p}.");
+                            contains(&crate::sides::redacted("", options), value)
+                                || (d.field.ends_with(".password")
+                                    && !options["password"].is_null()
+                                    && value == "***")
+                                || context.netrun.iter().any(|(field, theirs)| {
+                                    field.starts_with(&prefix) && contains(theirs, value)
+                                })
+                        })
             }
             Rule::EnvExpanded => {
-                nornir.and_then(Value::as_str).is_some_and(|s| s.contains("${"))
+                nornir
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| s.contains("${"))
                     && netrun.is_some_and(|v| !v.is_null())
             }
             Rule::GroupListedOnce => {
@@ -121,11 +125,12 @@ impl Rule {
                         once.push(group);
                     }
                 }
-                d.field == "groups" && netrun == Some(&Value::from(once.into_iter().cloned().collect::<Vec<_>>()))
+                d.field == "groups"
+                    && netrun == Some(&Value::from(once.into_iter().cloned().collect::<Vec<_>>()))
             }
-            Rule::DatesAreStrings => nornir.is_some_and(|v| {
-                v["$python"] == "date" && netrun == Some(&v["value"])
-            }),
+            Rule::DatesAreStrings => {
+                nornir.is_some_and(|v| v["$python"] == "date" && netrun == Some(&v["value"]))
+            }
             Rule::UnderscoreNumbers => match (nornir, netrun.and_then(Value::as_str)) {
                 (Some(Value::Number(n)), Some(text)) => text.replace('_', "") == n.to_string(),
                 _ => false,
@@ -136,8 +141,10 @@ impl Rule {
                     digits.len() > 1
                         && digits.starts_with('0')
                         && digits.bytes().all(|b| b.is_ascii_digit())
-                        && (!d.field.starts_with("connection_options.") || d.field.contains(".extras."))
-                        && text.parse::<i64>().ok().map(Value::from).as_ref() == Some(&Value::Number(n.clone()))
+                        && (!d.field.starts_with("connection_options.")
+                            || d.field.contains(".extras."))
+                        && text.parse::<i64>().ok().map(Value::from).as_ref()
+                            == Some(&Value::Number(n.clone()))
                 }
                 _ => false,
             },
@@ -209,17 +216,57 @@ use Rule::*;
 pub const ALLOWED: &[Allowed] = &[
     allow("nested", "twice", "groups", GroupListedOnce),
     allow("blanks", "*", "host[*]", NullInDefaultsData),
-    allow("connections", "*", "connection_options.ssh.*", SshReadsNornirPlugins),
-    allow("connections", "*", "connection_options.*.extras.*", ExtrasMerged),
-    allow("connections", "*", "connection_options.*", DefaultsAfterGroups),
-    allow("anchors", "*", "connection_options.*.extras.*", ExtrasMerged),
-    allow("generated", "*", "connection_options.ssh.*", SshReadsNornirPlugins),
-    allow("generated", "*", "connection_options.*.extras.*", ExtrasMerged),
-    allow("generated", "*", "connection_options.*", DefaultsAfterGroups),
+    allow(
+        "connections",
+        "*",
+        "connection_options.ssh.*",
+        SshReadsNornirPlugins,
+    ),
+    allow(
+        "connections",
+        "*",
+        "connection_options.*.extras.*",
+        ExtrasMerged,
+    ),
+    allow(
+        "connections",
+        "*",
+        "connection_options.*",
+        DefaultsAfterGroups,
+    ),
+    allow(
+        "anchors",
+        "*",
+        "connection_options.*.extras.*",
+        ExtrasMerged,
+    ),
+    allow(
+        "generated",
+        "*",
+        "connection_options.ssh.*",
+        SshReadsNornirPlugins,
+    ),
+    allow(
+        "generated",
+        "*",
+        "connection_options.*.extras.*",
+        ExtrasMerged,
+    ),
+    allow(
+        "generated",
+        "*",
+        "connection_options.*",
+        DefaultsAfterGroups,
+    ),
     allow("generated", "*", "host[*]", NullInDefaultsData),
     allow("env", "*", "*", EnvExpanded),
     allow("bom_numbers", "*", "*", LeadingZeros),
     allow("bom_numbers", "r1", "data.underscore", UnderscoreNumbers),
     allow("bom_numbers", "r1", "data.date", DatesAreStrings),
-    allow("nornir_tests", "dev6.group_3", "connection_options.dummy.*", DefaultsAfterGroups),
+    allow(
+        "nornir_tests",
+        "dev6.group_3",
+        "connection_options.dummy.*",
+        DefaultsAfterGroups,
+    ),
 ];

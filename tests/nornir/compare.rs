@@ -102,7 +102,8 @@ pub fn compare(inventory: &str, nornir: &Side, netrun: &Side) -> Report {
             netrun: Some(Value::from(error.as_str())),
         });
     } else {
-        let names = |side: &Side| -> Vec<String> { side.hosts.iter().map(|h| h.name.clone()).collect() };
+        let names =
+            |side: &Side| -> Vec<String> { side.hosts.iter().map(|h| h.name.clone()).collect() };
         fields += 1;
         if names(nornir) != names(netrun) {
             differences.push(Difference {

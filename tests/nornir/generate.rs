@@ -12,7 +12,8 @@ pub struct Scratch {
 
 impl Scratch {
     pub fn new(name: &str) -> Scratch {
-        let path = std::env::temp_dir().join(format!("netrun-nornir-{name}-{}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("netrun-nornir-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).expect("create scratch dir");
         Scratch { path }
@@ -83,7 +84,11 @@ fn attribute(seq: &mut Sequence, out: &mut String, indent: &str, who: &str, perc
 }
 
 fn data(seq: &mut Sequence, out: &mut String, indent: &str, who: &str, percent: u64) {
-    let keys: Vec<&str> = DATA_KEYS.iter().copied().filter(|_| seq.chance(percent)).collect();
+    let keys: Vec<&str> = DATA_KEYS
+        .iter()
+        .copied()
+        .filter(|_| seq.chance(percent))
+        .collect();
     if keys.is_empty() {
         return;
     }
@@ -95,7 +100,11 @@ fn data(seq: &mut Sequence, out: &mut String, indent: &str, who: &str, percent: 
 }
 
 fn connection_options(seq: &mut Sequence, out: &mut String, indent: &str, who: &str, percent: u64) {
-    let plugins: Vec<&str> = PLUGINS.iter().copied().filter(|_| seq.chance(percent)).collect();
+    let plugins: Vec<&str> = PLUGINS
+        .iter()
+        .copied()
+        .filter(|_| seq.chance(percent))
+        .collect();
     if plugins.is_empty() {
         return;
     }

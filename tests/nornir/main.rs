@@ -60,7 +60,11 @@ fn differential(name: &str, dir: &std::path::Path) -> Report {
 #[test]
 fn nested_groups_match_nornir() {
     let report = differential("nested", &fixture("nested"));
-    assert!(report.hosts >= 9, "the fixture lost hosts: {}", report.summary());
+    assert!(
+        report.hosts >= 9,
+        "the fixture lost hosts: {}",
+        report.summary()
+    );
 }
 
 #[test]
@@ -116,7 +120,10 @@ fn the_example_fleet_matches_nornir() {
 fn nornirs_own_test_inventories_match_nornir() {
     let src = own::source();
     let main = differential("nornir_tests", &src.join("tests/inventory_data"));
-    let plugin = differential("nornir_plugin_tests", &src.join("tests/plugins/inventory/data"));
+    let plugin = differential(
+        "nornir_plugin_tests",
+        &src.join("tests/plugins/inventory/data"),
+    );
     let checked = own::assertions(&src.join("tests/inventory_data"));
     println!(
         "nornir's own inventories: {} hosts, {} fields; {checked} of nornir's resolution assertions hold",

@@ -52,14 +52,30 @@ fn fact(host: &'static str, field: &'static str, expected: Value) -> Fact {
 /// `test_get_connection_parameters`, restated.
 fn facts() -> Vec<Fact> {
     let mut facts = vec![
-        fact("dev1.group_1", "data.my_var", json!("comes_from_dev1.group_1")),
+        fact(
+            "dev1.group_1",
+            "data.my_var",
+            json!("comes_from_dev1.group_1"),
+        ),
         fact("dev2.group_1", "data.my_var", json!("comes_from_group_1")),
         fact("dev3.group_2", "data.my_var", json!("comes_from_defaults")),
-        fact("dev4.group_2", "data.my_var", json!("comes_from_dev4.group_2")),
+        fact(
+            "dev4.group_2",
+            "data.my_var",
+            json!("comes_from_dev4.group_2"),
+        ),
         fact("dev5.no_group", "data.my_var", json!("comes_from_defaults")),
-        fact("dev6.group_3", "data.my_var", json!("comes_from_parent_group")),
+        fact(
+            "dev6.group_3",
+            "data.my_var",
+            json!("comes_from_parent_group"),
+        ),
         fact("dev1.group_1", "data.a_false_var", json!(false)),
-        fact("dev1.group_1", "group_order", json!(["group_1", "parent_group"])),
+        fact(
+            "dev1.group_1",
+            "group_order",
+            json!(["group_1", "parent_group"]),
+        ),
         fact("dev3.group_2", "group_order", json!(["group_2"])),
         fact("dev5.no_group", "group_order", json!([])),
         fact(
@@ -98,7 +114,13 @@ fn facts() -> Vec<Fact> {
     ];
     let connection = [
         // (host, port, hostname, username, platform, extras)
-        ("dev1.group_1", 65020, "dummy_from_host", "eos", json!({"blah": "from_host"})),
+        (
+            "dev1.group_1",
+            65020,
+            "dummy_from_host",
+            "eos",
+            json!({"blah": "from_host"}),
+        ),
         (
             "dev2.group_1",
             65021,
@@ -116,10 +138,26 @@ fn facts() -> Vec<Fact> {
     ];
     for (host, port, hostname, platform, extras) in connection {
         facts.push(fact(host, "connection_options.dummy.port", json!(port)));
-        facts.push(fact(host, "connection_options.dummy.hostname", json!(hostname)));
-        facts.push(fact(host, "connection_options.dummy.username", json!("root")));
-        facts.push(fact(host, "connection_options.dummy.password", json!("***")));
-        facts.push(fact(host, "connection_options.dummy.platform", json!(platform)));
+        facts.push(fact(
+            host,
+            "connection_options.dummy.hostname",
+            json!(hostname),
+        ));
+        facts.push(fact(
+            host,
+            "connection_options.dummy.username",
+            json!("root"),
+        ));
+        facts.push(fact(
+            host,
+            "connection_options.dummy.password",
+            json!("***"),
+        ));
+        facts.push(fact(
+            host,
+            "connection_options.dummy.platform",
+            json!(platform),
+        ));
         facts.push(fact(host, "connection_options.dummy.extras", extras));
     }
     // A plugin named nowhere (nornir's `get_connection_parameters("asd")`): the host's attributes.
@@ -172,7 +210,11 @@ fn explained_source(dir: &std::path::Path, host: &str, key: &str) -> String {
         .output()
         .expect("run netrun");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for line in stdout.lines() {
         let columns: Vec<&str> = line
             .trim()
@@ -201,7 +243,11 @@ pub fn assertions(dir: &std::path::Path) -> usize {
         .args(["inventory", "--format", "json"])
         .output()
         .expect("run netrun");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: Value = serde_json::from_slice(&out.stdout).expect("netrun prints JSON");
     let hosts = doc["hosts"].as_array().expect("hosts");
     let host = |name: &str| -> &Value {
@@ -216,23 +262,34 @@ pub fn assertions(dir: &std::path::Path) -> usize {
         checked += 1;
         let got = lookup(host(f.host), f.field);
         if *got != f.expected {
-            wrong.push(format!("{}: {}: nornir asserts {}, netrun {got}", f.host, f.field, f.expected));
+            wrong.push(format!(
+                "{}: {}: nornir asserts {}, netrun {got}",
+                f.host, f.field, f.expected
+            ));
         }
     }
     for (name, layer) in PASSWORDS {
         checked += 1;
         let source = explained_source(dir, name, "password");
         if source != layer {
-            wrong.push(format!("{name}: password: nornir's value is {layer}'s, netrun took {source}'s"));
+            wrong.push(format!(
+                "{name}: password: nornir's value is {layer}'s, netrun took {source}'s"
+            ));
         }
     }
     for (name, layer) in INHERITED {
         checked += 1;
         let source = explained_source(dir, name, "data.my_var");
         if source != layer {
-            wrong.push(format!("{name}: data.my_var: inherited from {layer} in nornir, netrun: {source}"));
+            wrong.push(format!(
+                "{name}: data.my_var: inherited from {layer} in nornir, netrun: {source}"
+            ));
         }
     }
-    assert!(wrong.is_empty(), "nornir's inventory assertions that fail:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "nornir's inventory assertions that fail:\n{}",
+        wrong.join("\n")
+    );
     checked
 }

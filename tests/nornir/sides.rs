@@ -33,7 +33,8 @@ pub struct Side {
 
 /// What nornir makes of the inventory in `dir`.
 pub fn nornir(dir: &Path) -> Side {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/nornir_inventory.py");
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/nornir_inventory.py");
     let out = Command::new("python3")
         .arg(&script)
         .arg(dir)
@@ -42,7 +43,10 @@ pub fn nornir(dir: &Path) -> Side {
     let stderr = String::from_utf8_lossy(&out.stderr);
     match out.status.code() {
         Some(0) => {}
-        Some(3) => panic!("python3 cannot import nornir ({}); {PREREQS}", stderr.trim()),
+        Some(3) => panic!(
+            "python3 cannot import nornir ({}); {PREREQS}",
+            stderr.trim()
+        ),
         _ => panic!(
             "nornir could not load {} (exit {:?}):\n{stderr}",
             dir.display(),
@@ -125,9 +129,16 @@ fn presence(value: &Value) -> Value {
 /// Whether a key names a secret (README, "Secrets": its value shows as `***`).
 fn is_secret_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    ["password", "secret", "passphrase", "token", "api_key", "apikey"]
-        .iter()
-        .any(|word| key.contains(word))
+    [
+        "password",
+        "secret",
+        "passphrase",
+        "token",
+        "api_key",
+        "apikey",
+    ]
+    .iter()
+    .any(|word| key.contains(word))
 }
 
 /// A nornir value under `key` as netrun shows it: secret-named keys with a value are `***`,
@@ -150,21 +161,25 @@ pub fn redacted(key: &str, value: &Value) -> Value {
 /// The attribute fields of a host or a connection.
 const ATTRIBUTES: [&str; 4] = ["hostname", "port", "username", "platform"];
 
-fn connection_fields(
-    fields: &mut BTreeMap<String, Value>,
-    options: &Value,
-    redact: bool,
-) {
+fn connection_fields(fields: &mut BTreeMap<String, Value>, options: &Value, redact: bool) {
     for (plugin, conn) in options.as_object().into_iter().flatten() {
         let prefix = format!("connection_options.{plugin}");
         for attr in ATTRIBUTES {
             fields.insert(format!("{prefix}.{attr}"), conn[attr].clone());
         }
         let password = &conn["password"];
-        let password = if redact { presence(password) } else { password.clone() };
+        let password = if redact {
+            presence(password)
+        } else {
+            password.clone()
+        };
         fields.insert(format!("{prefix}.password"), password);
         for (key, value) in conn["extras"].as_object().into_iter().flatten() {
-            let value = if redact { redacted(key, value) } else { value.clone() };
+            let value = if redact {
+                redacted(key, value)
+            } else {
+                value.clone()
+            };
             fields.insert(format!("{prefix}.extras.{key}"), value);
         }
     }
