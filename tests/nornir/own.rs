@@ -291,5 +291,18 @@ pub fn assertions(dir: &std::path::Path) -> usize {
         "nornir's inventory assertions that fail:\n{}",
         wrong.join("\n")
     );
+    // Blank usernames inherit, so `check` accepts every host (it refused them all before).
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_netrun"))
+        .current_dir(std::env::temp_dir())
+        .arg("--inventory")
+        .arg(dir)
+        .arg("check")
+        .output()
+        .expect("run netrun");
+    assert!(
+        check.status.success(),
+        "netrun check refuses nornir's test inventory:\n{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     checked
 }
