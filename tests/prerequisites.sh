@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what netrun's test suite needs beyond the Rust toolchain: OpenSSH's sshd (a real,
 # independent SSH server the client tests talk to on 127.0.0.1), ssh-keygen, python3, GNU time
-# (benchmarks) and a C compiler (the C plugin tests). Idempotent; needs root (or sudo) for apt-get. Nothing here is optional: a
+# (benchmarks), a C compiler (the C plugin tests) and the pinned Python packages fakenos and
+# nornir. Idempotent; needs root (or sudo) for apt-get. Nothing here is optional: a
 # missing prerequisite makes the tests fail, never skip.
 set -euo pipefail
 need_apt=()
@@ -17,15 +18,21 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
 
-# fakenos: an independent simulator of network device CLIs over SSH (Python, paramiko), used by
-# tests/cli/fakenos.rs through tests/fixtures/fakenos_serve.py, with the `python3` found on PATH
-# (the tests use the same one). Pinned: the tests compare netrun's output with what this exact
-# version's shell prints.
+# Python packages the tests compare netrun with, each pinned and verified importable by the
+# `python3` found on PATH (the tests use the same one):
+# - fakenos: an independent simulator of network device CLIs over SSH (paramiko), used by
+#   tests/cli/fakenos.rs through tests/fixtures/fakenos_serve.py. The tests compare netrun's
+#   output with what this exact version's shell prints.
+# - nornir: the reference for inventory resolution. tests/nornir/ loads the same inventories
+#   with nornir (tests/fixtures/nornir_inventory.py) and netrun and compares every resolved
+#   field; the expected values are this exact version's.
 FAKENOS_VERSION=1.2.1
-fakenos_ok() {
-    python3 -c "import importlib.metadata as m, sys, fakenos; sys.exit(m.version('fakenos') != '$FAKENOS_VERSION')" 2>/dev/null
+NORNIR_VERSION=3.6.0
+pip_ok() { # PACKAGE VERSION MODULE
+    python3 -c "import importlib.metadata as m, sys, $3; sys.exit(m.version('$1') != '$2')" 2>/dev/null
 }
-if ! fakenos_ok; then
+pip_install() { # PACKAGE VERSION MODULE
+    pip_ok "$@" && return 0
     if ! python3 -m pip --version >/dev/null 2>&1; then
         sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
         $sudo apt-get update -qq
@@ -36,9 +43,11 @@ if ! fakenos_ok; then
     if [ -e "$(python3 -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')/EXTERNALLY-MANAGED" ]; then
         pip_args+=(--break-system-packages)
     fi
-    PIP_ROOT_USER_ACTION=ignore python3 -m pip install "${pip_args[@]}" "fakenos==$FAKENOS_VERSION" || {
-        echo "prerequisites: failed to install fakenos==$FAKENOS_VERSION with $(command -v python3) -m pip" >&2
+    PIP_ROOT_USER_ACTION=ignore python3 -m pip install "${pip_args[@]}" "$1==$2" || {
+        echo "prerequisites: failed to install $1==$2 with $(command -v python3) -m pip" >&2
         exit 1
     }
-    fakenos_ok || { echo "prerequisites: fakenos==$FAKENOS_VERSION installed but not importable by $(command -v python3)" >&2; exit 1; }
-fi
+    pip_ok "$@" || { echo "prerequisites: $1==$2 installed but not importable by $(command -v python3)" >&2; exit 1; }
+}
+pip_install fakenos "$FAKENOS_VERSION" fakenos
+pip_install nornir "$NORNIR_VERSION" nornir

@@ -118,7 +118,8 @@ impl<'de> Deserialize<'de> for ConnectionOptionsMap {
                 Ok(ConnectionOptionsMap(out))
             }
         }
-        deserializer.deserialize_map(OptionsVisitor)
+        // `any`, not `map`: serde_yaml hands a `~` or `null` to visit_unit only this way.
+        deserializer.deserialize_any(OptionsVisitor)
     }
 }
 
@@ -171,7 +172,8 @@ impl<'de> Deserialize<'de> for GroupList {
                 Ok(GroupList(names))
             }
         }
-        deserializer.deserialize_seq(ListVisitor)
+        // `any`, not `seq`: serde_yaml hands a `~` or `null` to visit_unit only this way.
+        deserializer.deserialize_any(ListVisitor)
     }
 }
 

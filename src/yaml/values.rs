@@ -310,6 +310,8 @@ impl<'de, const EXPAND: bool> Deserialize<'de> for StrictMap<EXPAND> {
                 Ok(StrictMap { entries })
             }
         }
-        deserializer.deserialize_map(MapVisitor::<EXPAND>)
+        // `any`, not `map`: serde_yaml hands a `~` or `null` (which nornir reads as empty) to
+        // visit_unit only this way.
+        deserializer.deserialize_any(MapVisitor::<EXPAND>)
     }
 }

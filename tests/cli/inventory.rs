@@ -138,6 +138,33 @@ fn explain_names_environment_variables() {
     assert!(session.stdout.contains("\"port\": 2222"), "{session}");
 }
 
+/// nornir's blanks: a blank or `null` attribute or connection option is "not set here", and
+/// `--explain` says where the value came from instead; nornir plugins' options feed `ssh`.
+#[test]
+fn explain_shows_nulls_inherited_and_nornir_plugin_sources() {
+    let scratch = Scratch::new();
+    scratch
+        .file(
+            "inventory/hosts.yaml",
+            "r1:\n  hostname: 127.0.0.1\n  username:\n  password: null\n  platform:\n  groups: [branch]\n  data:\n    note: null\n  connection_options:\n    netmiko:\n      port:\n      extras: {secret: enable-me}\n",
+        )
+        .file(
+            "inventory/groups.yaml",
+            "branch:\n  platform: cisco_ios\n  username:\n  groups: [all_sites]\n  data: {note: from-group}\n  connection_options:\n    netmiko:\n      port: 2222\n      extras: {conn_timeout: 20}\nall_sites:\n  username: netops\n",
+        )
+        .file("inventory/defaults.yaml", "password: change-me\nusername: nobody\n");
+    let session = scratch.netrun(&["inventory", "show", "r1", "--explain"]);
+    assert!(!session.stdout.contains("change-me"), "{session}");
+    assert!(!session.stdout.contains("enable-me"), "{session}");
+    assert!(
+        session
+            .stdout
+            .contains("null here, inherited from group all_sites"),
+        "{session}"
+    );
+    assert_snapshot!(session);
+}
+
 #[test]
 fn unknown_host_in_show() {
     assert_snapshot!(netrun(&["inventory", "show", "edge09.earth"]));
