@@ -97,7 +97,7 @@ pub enum SshError {
     /// The server rejected every credential we had.
     #[error(
         "{host}: authentication rejected for user '{user}' (tried: {}; server accepts: {})",
-        if tried.is_empty() { "nothing".to_string() } else { tried.join(", ") },
+        if tried.is_empty() { "nothing: no password, no key file (private_key, IdentityFile, ~/.ssh/id_*), no ssh-agent (SSH_AUTH_SOCK)".to_string() } else { tried.join(", ") },
         if server_methods.is_empty() { "unknown".to_string() } else { server_methods.join(", ") }
     )]
     AuthRejected {

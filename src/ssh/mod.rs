@@ -5,6 +5,7 @@
 //! [`SshConnection::exec`] for one exec channel per command.
 
 mod auth;
+mod environment;
 mod error;
 mod exec;
 mod hostkey;
@@ -16,8 +17,7 @@ mod plugin;
 pub(crate) mod prompt;
 mod settings;
 mod shell;
-#[allow(dead_code)]
-pub(crate) mod ssh_config;
+pub mod ssh_config;
 mod transcript;
 
 pub use crate::platform::Mode;
@@ -25,7 +25,7 @@ pub use error::SshError;
 pub use exec::ExecOutput;
 pub use hostkey::KnownHostsPolicy;
 pub use plugin::SshPlugin;
-pub use settings::{BadSetting, SshFile, SshSettings};
+pub use settings::{BadSetting, SshConfigChoice, SshFile, SshSettings};
 pub use shell::CliSession;
 pub use transcript::{Direction, FileTranscript, MemoryTranscript, TranscriptSink};
 
@@ -82,6 +82,11 @@ pub struct SshTarget {
     pub data_secrets: Vec<String>,
     /// Private key file.
     pub private_key: Option<PathBuf>,
+    /// More key files to try after `private_key` (ssh_config `IdentityFile`); missing ones and
+    /// encrypted ones without a passphrase are passed over.
+    pub identity_files: Vec<PathBuf>,
+    /// `IdentitiesOnly`: only the configured key files, no agent, no default identities.
+    pub identities_only: bool,
     /// Passphrase of the private key.
     pub passphrase: Option<String>,
     /// Try keys from the SSH agent (`SSH_AUTH_SOCK`).
@@ -90,6 +95,13 @@ pub struct SshTarget {
     pub known_hosts: KnownHostsPolicy,
     /// known_hosts file to check and learn into.
     pub known_hosts_file: PathBuf,
+    /// More known_hosts files that are checked but never written (ssh_config
+    /// `UserKnownHostsFile` beyond the first, `GlobalKnownHostsFile`).
+    pub known_hosts_extra: Vec<PathBuf>,
+    /// Name to look the host key up under instead of the host name (`HostKeyAlias`).
+    pub host_key_alias: Option<String>,
+    /// Algorithm preferences from ssh_config; `None`: netrun's defaults.
+    pub algorithms: Option<russh::Preferred>,
     /// Also offer old algorithms (SHA-1 kex/MAC, CBC ciphers) after the modern ones.
     pub legacy_algorithms: bool,
     /// Shell (CLI) or exec.
@@ -100,6 +112,8 @@ pub struct SshTarget {
     pub timeouts: Timeouts,
     /// Send SSH keepalives at this interval when the link is idle.
     pub keepalive: Option<Duration>,
+    /// Unanswered keepalives before the connection counts as dead.
+    pub keepalive_max: usize,
     /// Most bytes one command may return before it fails and the session is closed.
     pub max_output: usize,
     /// `--show-secrets`: transcripts keep the secrets the device echoes.
@@ -127,15 +141,21 @@ impl SshTarget {
             secret: None,
             data_secrets: Vec::new(),
             private_key: None,
+            identity_files: Vec::new(),
+            identities_only: false,
             passphrase: None,
             use_agent: false,
             known_hosts: KnownHostsPolicy::default(),
             known_hosts_file: home.join(".ssh").join("known_hosts"),
+            known_hosts_extra: Vec::new(),
+            host_key_alias: None,
+            algorithms: None,
             legacy_algorithms: false,
             mode: platform.default_mode,
             platform,
             timeouts: Timeouts::default(),
             keepalive: None,
+            keepalive_max: 3,
             max_output: DEFAULT_MAX_OUTPUT,
             reveal_secrets: false,
         }
@@ -168,10 +188,14 @@ impl std::fmt::Debug for SshTarget {
             .field("password", &redact(&self.password))
             .field("secret", &redact(&self.secret))
             .field("private_key", &self.private_key)
+            .field("identity_files", &self.identity_files)
+            .field("identities_only", &self.identities_only)
             .field("passphrase", &redact(&self.passphrase))
             .field("use_agent", &self.use_agent)
             .field("known_hosts", &self.known_hosts)
             .field("known_hosts_file", &self.known_hosts_file)
+            .field("known_hosts_extra", &self.known_hosts_extra)
+            .field("host_key_alias", &self.host_key_alias)
             .field("legacy_algorithms", &self.legacy_algorithms)
             .field("mode", &self.mode)
             .field("platform", &self.platform.name)
@@ -255,9 +279,12 @@ impl SshConnection {
     pub async fn connect(target: SshTarget) -> Result<SshConnection, SshError> {
         let target = Arc::new(target);
         let config = Arc::new(client::Config {
-            preferred: preferred_algorithms(target.legacy_algorithms),
+            preferred: target
+                .algorithms
+                .clone()
+                .unwrap_or_else(|| preferred_algorithms(target.legacy_algorithms)),
             keepalive_interval: target.keepalive,
-            keepalive_max: 3,
+            keepalive_max: target.keepalive_max,
             nodelay: true,
             ..Default::default()
         });

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::environment::{self, INVENTORY, Sources};
+use super::ssh_config::SshConfig;
 use super::{CliSession, KnownHostsPolicy, SshConnection, SshError, SshSettings, SshTarget};
 use crate::connection::{
     BoxFuture, CommandType, Connection, ConnectionError, ConnectionPlugin, Declared, Operation,
@@ -11,7 +13,7 @@ use crate::connection::{
 use crate::platform::{Mode, Platform, Platforms};
 
 /// The `extras` keys the ssh plugin understands, for messages.
-pub const EXTRAS: [&str; 13] = [
+pub const EXTRAS: [&str; 14] = [
     "mode",
     "secret",
     "known_hosts",
@@ -25,6 +27,7 @@ pub const EXTRAS: [&str; 13] = [
     "command_timeout",
     "keepalive",
     "max_output",
+    "ssh_config",
 ];
 
 /// The built-in SSH plugin.
@@ -39,6 +42,10 @@ pub struct SshPlugin {
     strict_platforms: bool,
     /// Hosts whose transcript file was started in this run (a reconnect appends to it).
     logged: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The OpenSSH client configuration (none unless given).
+    ssh_config: Arc<SshConfig>,
+    /// Hosts whose ssh_config notes were shown (`-v`), so each is shown once.
+    noted: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl SshPlugin {
@@ -66,7 +73,19 @@ impl SshPlugin {
             reveal_secrets: false,
             strict_platforms: false,
             logged: Default::default(),
+            ssh_config: Arc::new(SshConfig::none()),
+            noted: Default::default(),
         }
+    }
+
+    /// Reads the OpenSSH client configuration `config` for every host (inventory values still
+    /// win over it).
+    pub fn with_ssh_config(mut self, config: SshConfig) -> SshPlugin {
+        for note in config.notes() {
+            crate::diag!(1, "ssh config: {note}");
+        }
+        self.ssh_config = Arc::new(config);
+        self
     }
 
     /// Writes each host's session transcript to `DIR/HOST.log` (secrets redacted unless
@@ -132,15 +151,23 @@ impl SshPlugin {
     /// Turns a resolved target into SSH settings; the error names the value at fault.
     /// Runs before anything is contacted, so a bad inventory value stops the run (exit 2).
     pub fn prepare(&self, target: &Target) -> Result<SshTarget, String> {
+        self.prepare_explained(target).map(|(ssh, _)| ssh)
+    }
+
+    /// The effective SSH settings of a target, each with where it came from (inventory,
+    /// `~/.ssh/config:LINE`, netrun.yaml or default), for `inventory show --explain`.
+    pub fn explain(&self, target: &Target) -> Result<Vec<[String; 3]>, String> {
+        let (ssh, sources) = self.prepare_explained(target)?;
+        Ok(environment::explain_rows(&ssh, &sources))
+    }
+
+    fn prepare_explained(&self, target: &Target) -> Result<(SshTarget, Sources), String> {
         let (platform, _) = self.platform_for(target)?;
         let platform = &platform;
-        let username = target.username.clone().ok_or_else(|| {
-            "no username set; set `username:` on the host, a group or defaults".to_string()
-        })?;
         let mut ssh = SshTarget::new(
             target.host.clone(),
             target.hostname.clone(),
-            username,
+            target.username.clone().unwrap_or_default(),
             Arc::clone(platform),
         );
         ssh.port = target.port.unwrap_or(22);
@@ -154,6 +181,25 @@ impl SshPlugin {
         ssh.keepalive = self.settings.keepalive;
         ssh.max_output = self.settings.max_output;
         ssh.reveal_secrets = self.reveal_secrets;
+
+        let mut sources = Sources::default();
+        let use_config = !matches!(target.extras.get("ssh_config"), Some(serde_json::Value::Bool(false)));
+        let resolved = if use_config {
+            environment::resolve(&self.ssh_config, target)
+        } else {
+            Default::default()
+        };
+        let home = self.ssh_config.home();
+        environment::apply(&mut ssh, &resolved, target, home, &mut sources)?;
+        // As OpenSSH: a running agent is asked, unless only the configured keys may be used.
+        ssh.use_agent = std::env::var_os("SSH_AUTH_SOCK").is_some_and(|s| !s.is_empty())
+            && !ssh.identities_only;
+        if ssh.use_agent {
+            sources.set("use_agent", "SSH_AUTH_SOCK is set");
+        }
+        if ssh.username.is_empty() {
+            return Err("no username set; set `username:` on the host, a group or defaults (or `User` in ssh_config)".to_string());
+        }
 
         for (key, value) in &target.extras {
             let is_secret = matches!(key.as_str(), "secret" | "passphrase");
@@ -181,7 +227,11 @@ impl SshPlugin {
                     .map(|s| crate::limits::checked_seconds(s, key == "keepalive"));
                 checked?.map_err(|reason| format!("connection_options.ssh.extras.{key}: {reason}"))
             };
+            sources.set(extra_source(key), INVENTORY);
             match key.as_str() {
+                "ssh_config" => {
+                    flag()?;
+                }
                 "mode" => {
                     ssh.mode = match text()? {
                         "shell" => Mode::Shell,
@@ -225,7 +275,47 @@ impl SshPlugin {
                 }
             }
         }
-        Ok(ssh)
+        environment::default_identities(&mut ssh, home, &sources);
+        if environment::sets_algorithms(&resolved) {
+            let base = super::preferred_algorithms(ssh.legacy_algorithms);
+            let (preferred, notes) = resolved.preferred_from(base);
+            ssh.algorithms = Some(preferred);
+            environment::note_algorithms(&resolved, home, &mut sources);
+            self.note_once(&target.host, &notes);
+        }
+        self.note_once(&target.host, &resolved.notes);
+        Ok((ssh, sources))
+    }
+
+    /// Shows ssh_config notes about a host at `-v`, once per run.
+    fn note_once(&self, host: &str, notes: &[String]) {
+        if notes.is_empty() || !crate::messages::enabled(1) {
+            return;
+        }
+        let first = self
+            .noted
+            .lock()
+            .map(|mut noted| noted.insert(format!("{host}\n{}", notes.join("\n"))))
+            .unwrap_or(false);
+        if first {
+            for note in notes {
+                crate::diag!(1, "host {host}: ssh config: {note}");
+            }
+        }
+    }
+}
+
+/// The `--explain` key an extra sets (several extras feed one effective setting).
+fn extra_source(key: &str) -> &'static str {
+    match key {
+        "known_hosts" => "known_hosts",
+        "known_hosts_file" => "known_hosts_file",
+        "private_key" => "private_key",
+        "use_agent" => "use_agent",
+        "connect_timeout" => "connect_timeout",
+        "keepalive" => "keepalive",
+        "legacy_algorithms" => "algorithms",
+        _ => "other",
     }
 }
 

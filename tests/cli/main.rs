@@ -12,5 +12,6 @@ mod plugin_contract;
 mod plugins;
 mod runner;
 mod sshd;
+mod ssh_environment;
 mod support;
 mod tasks;
