@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::ssh_config::{ProxyCommand, ProxyJump, ResolvedHost, SshConfig, Sourced};
+use super::ssh_config::{ProxyCommand, ProxyJump, ResolvedHost, Sourced, SshConfig};
 use super::{KnownHostsPolicy, SshTarget};
 use crate::connection::Target;
 
@@ -186,8 +186,14 @@ pub(crate) fn note_algorithms(resolved: &ResolvedHost, home: &Path, sources: &mu
         ("MACs", &resolved.macs),
         ("HostKeyAlgorithms", &resolved.host_key_algorithms),
     ];
-    let set = || options.iter().filter_map(|(name, o)| o.as_ref().map(|o| (name, o)));
-    let written: Vec<String> = set().map(|(name, o)| format!("{name} {}", o.value)).collect();
+    let set = || {
+        options
+            .iter()
+            .filter_map(|(name, o)| o.as_ref().map(|o| (name, o)))
+    };
+    let written: Vec<String> = set()
+        .map(|(name, o)| format!("{name} {}", o.value))
+        .collect();
     let places: Vec<String> = set().map(|(_, o)| place(o, home)).collect();
     sources.algorithms = Some(written.join("; "));
     sources.set("algorithms", places.join(", "));
@@ -214,7 +220,11 @@ pub(crate) fn explain_rows(ssh: &SshTarget, sources: &Sources) -> Vec<[String; 3
     row("port", ssh.port.to_string(), from("port"));
     row("username", ssh.username.clone(), from("username"));
     if let Some(key) = &ssh.private_key {
-        row("private_key", key.display().to_string(), from("private_key"));
+        row(
+            "private_key",
+            key.display().to_string(),
+            from("private_key"),
+        );
     }
     if !ssh.identity_files.is_empty() {
         let files: Vec<String> = ssh
@@ -264,4 +274,78 @@ pub(crate) fn explain_rows(ssh: &SshTarget, sources: &Sources) -> Vec<[String; 3
         );
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::Platforms;
+    use crate::ssh::{SshPlugin, SshSettings};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    fn plugin() -> SshPlugin {
+        let settings = SshSettings {
+            connect_timeout: Duration::from_secs(10),
+            auth_timeout: Duration::from_secs(15),
+            command_timeout: Duration::from_secs(30),
+            keepalive: None,
+            known_hosts: KnownHostsPolicy::AcceptNew,
+            known_hosts_file: "known_hosts".into(),
+            max_output: crate::ssh::DEFAULT_MAX_OUTPUT,
+            ssh_config: crate::ssh::SshConfigChoice::Off,
+        };
+        SshPlugin::new(settings, Arc::new(Platforms::builtin().clone()))
+    }
+
+    #[test]
+    fn ssh_config_fills_only_what_the_inventory_leaves_unset() {
+        let dir = std::env::temp_dir().join(format!("netrun-sshcfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("config");
+        std::fs::write(
+            &file,
+            "Host r1\n  HostName 10.0.0.1\n  Port 2222\n  User cfg\n  StrictHostKeyChecking no\n  IdentitiesOnly yes\n",
+        )
+        .expect("write");
+        let local = crate::ssh::ssh_config::Local {
+            home: dir.clone(),
+            user: "me".into(),
+            env: Default::default(),
+        };
+        let config = SshConfig::load_with(&file, local).expect("config");
+        let plugin = plugin().with_ssh_config(config);
+        let mut target = Target {
+            host: "r1".into(),
+            hostname: "r1".into(),
+            hostname_set: false,
+            port: None,
+            username: None,
+            password: None,
+            platform: Some("ios".into()),
+            extras: Default::default(),
+            data_secrets: Vec::new(),
+        };
+        let ssh = plugin.prepare(&target).expect("prepared");
+        assert_eq!((ssh.hostname.as_str(), ssh.port), ("10.0.0.1", 2222));
+        assert_eq!(ssh.username, "cfg");
+        assert_eq!(ssh.known_hosts, KnownHostsPolicy::Off);
+        assert!(ssh.identities_only && !ssh.use_agent);
+
+        // Inventory values win, extras included.
+        target.port = Some(22);
+        target.username = Some("inv".into());
+        target
+            .extras
+            .insert("known_hosts".into(), serde_json::json!("strict"));
+        let ssh = plugin.prepare(&target).expect("prepared");
+        assert_eq!((ssh.port, ssh.username.as_str()), (22, "inv"));
+        assert_eq!(ssh.known_hosts, KnownHostsPolicy::Strict);
+
+        // `ssh_config: false` on a host leaves the config out.
+        target.extras.insert("ssh_config".into(), false.into());
+        let ssh = plugin.prepare(&target).expect("prepared");
+        assert_eq!(ssh.hostname, "r1");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -9,10 +9,7 @@ mod environment;
 mod error;
 mod exec;
 mod hostkey;
-// OpenSSH environment readers, not wired into the connection code yet (the lead does that);
-// until then nothing outside their tests calls them.
-#[allow(dead_code)]
-pub(crate) mod known_hosts;
+pub mod known_hosts;
 mod plugin;
 pub(crate) mod prompt;
 mod settings;
@@ -278,11 +275,23 @@ impl SshConnection {
     /// Resolve, connect (within the connect timeout), verify the host key and authenticate.
     pub async fn connect(target: SshTarget) -> Result<SshConnection, SshError> {
         let target = Arc::new(target);
+        let mut preferred = target
+            .algorithms
+            .clone()
+            .unwrap_or_else(|| preferred_algorithms(target.legacy_algorithms));
+        if target.known_hosts != KnownHostsPolicy::Off
+            && let Ok(known) = known_hosts::KnownHosts::load(&target.known_hosts_file)
+        {
+            // Ask for the key type we have recorded, as OpenSSH does, so a host with several
+            // keys does not look changed. (An unreadable file fails in the handshake.)
+            let (name, port) = match &target.host_key_alias {
+                Some(alias) => (alias.as_str(), 22),
+                None => (target.hostname.as_str(), target.port),
+            };
+            known.prefer_recorded_algorithms(name, port, &mut preferred);
+        }
         let config = Arc::new(client::Config {
-            preferred: target
-                .algorithms
-                .clone()
-                .unwrap_or_else(|| preferred_algorithms(target.legacy_algorithms)),
+            preferred,
             keepalive_interval: target.keepalive,
             keepalive_max: target.keepalive_max,
             nodelay: true,

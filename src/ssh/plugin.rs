@@ -183,7 +183,10 @@ impl SshPlugin {
         ssh.reveal_secrets = self.reveal_secrets;
 
         let mut sources = Sources::default();
-        let use_config = !matches!(target.extras.get("ssh_config"), Some(serde_json::Value::Bool(false)));
+        let use_config = !matches!(
+            target.extras.get("ssh_config"),
+            Some(serde_json::Value::Bool(false))
+        );
         let resolved = if use_config {
             environment::resolve(&self.ssh_config, target)
         } else {
@@ -510,6 +513,7 @@ mod tests {
             known_hosts: KnownHostsPolicy::AcceptNew,
             known_hosts_file: PathBuf::from("known_hosts"),
             max_output: crate::ssh::DEFAULT_MAX_OUTPUT,
+            ssh_config: crate::ssh::SshConfigChoice::Off,
         };
         SshPlugin::new(settings, Arc::new(Platforms::builtin().clone()))
     }
@@ -518,6 +522,7 @@ mod tests {
         let target = Target {
             host: "r1".into(),
             hostname: "127.0.0.1".into(),
+            hostname_set: true,
             port: None,
             username: Some("admin".into()),
             password: None,

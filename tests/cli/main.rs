@@ -11,7 +11,7 @@ mod isolation;
 mod plugin_contract;
 mod plugins;
 mod runner;
-mod sshd;
 mod ssh_environment;
+mod sshd;
 mod support;
 mod tasks;

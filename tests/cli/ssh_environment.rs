@@ -63,10 +63,7 @@ fn a_host_known_only_to_ssh_config_is_reached_with_no_netrun_setting() {
             sshd.port
         ),
     );
-    scratch.file(
-        "inventory/hosts.yaml",
-        "lab-router:\n  platform: linux\n",
-    );
+    scratch.file("inventory/hosts.yaml", "lab-router:\n  platform: linux\n");
     let session = run_with_home(&scratch, &home, &["command", "id -un"], &[]);
     assert_eq!(session.code, 0, "{session}\nsshd log:\n{}", sshd.log());
     assert!(session.stdout.contains(USER), "{session}");
@@ -120,10 +117,20 @@ fn inventory_values_win_over_ssh_config_and_explain_names_the_config_line() {
         "inventory/defaults.yaml",
         "connection_options:\n  ssh:\n    extras:\n      known_hosts_file: known_hosts\n",
     );
-    let session = run_with_home(&scratch, &home, &["inventory", "show", "core-1", "--explain"], &[]);
+    let session = run_with_home(
+        &scratch,
+        &home,
+        &["inventory", "show", "core-1", "--explain"],
+        &[],
+    );
     assert_eq!(session.code, 0, "{session}");
     assert_snapshot!("explain_core_from_ssh_config", session);
-    let session = run_with_home(&scratch, &home, &["inventory", "show", "edge-1", "--explain"], &[]);
+    let session = run_with_home(
+        &scratch,
+        &home,
+        &["inventory", "show", "edge-1", "--explain"],
+        &[],
+    );
     assert_eq!(session.code, 0, "{session}");
     assert_snapshot!("explain_edge_matched_by_hostname", session);
 }
@@ -132,7 +139,10 @@ fn inventory_values_win_over_ssh_config_and_explain_names_the_config_line() {
 fn a_missing_ssh_config_named_on_the_command_line_is_an_error() {
     let scratch = Scratch::new();
     let home = home(&scratch);
-    scratch.file("inventory/hosts.yaml", "r1:\n  platform: ios\n  username: a\n");
+    scratch.file(
+        "inventory/hosts.yaml",
+        "r1:\n  platform: ios\n  username: a\n",
+    );
     let session = run_with_home(
         &scratch,
         &home,
@@ -140,7 +150,11 @@ fn a_missing_ssh_config_named_on_the_command_line_is_an_error() {
         &[],
     );
     assert_eq!(session.code, 2, "{session}");
-    assert_snapshot!(session.to_string().replace(&scratch.path.display().to_string(), "[DIR]"));
+    assert_snapshot!(
+        session
+            .to_string()
+            .replace(&scratch.path.display().to_string(), "[DIR]")
+    );
     // `netrun inventory` needs no ssh settings at all.
     let session = run_with_home(
         &scratch,
@@ -157,10 +171,7 @@ fn strict_host_key_checking_from_ssh_config_refuses_an_unknown_host() {
     let scratch = Scratch::new();
     let home = home(&scratch);
     copy_key(&sshd, &home.join(".ssh/id_ed25519"));
-    scratch.file(
-        "home/.ssh/config",
-        "Host *\n  StrictHostKeyChecking yes\n",
-    );
+    scratch.file("home/.ssh/config", "Host *\n  StrictHostKeyChecking yes\n");
     scratch.file(
         "inventory/hosts.yaml",
         &format!(
@@ -168,7 +179,12 @@ fn strict_host_key_checking_from_ssh_config_refuses_an_unknown_host() {
             sshd.port
         ),
     );
-    let session = run_with_home(&scratch, &home, &["command", "true", "--output", "json"], &[]);
+    let session = run_with_home(
+        &scratch,
+        &home,
+        &["command", "true", "--output", "json"],
+        &[],
+    );
     assert_eq!(session.code, 1, "{session}");
     let doc = json(&session);
     assert_eq!(doc["hosts"][0]["status"], "unreachable", "{session}");
@@ -196,13 +212,21 @@ fn default_identities_and_a_running_agent_are_tried_like_openssh() {
         ),
     );
     // Nothing configured and nothing to offer: the error says so.
-    let session = run_with_home(&scratch, &home, &["command", "id -un", "--output", "json"], &[]);
+    let session = run_with_home(
+        &scratch,
+        &home,
+        &["command", "id -un", "--output", "json"],
+        &[],
+    );
     assert_eq!(session.code, 1, "{session}");
     let error = json(&session)["hosts"][0]["error"]
         .as_str()
         .unwrap_or_default()
         .to_string();
-    assert!(error.contains("tried: nothing: no password, no key file"), "{error}");
+    assert!(
+        error.contains("tried: nothing: no password, no key file"),
+        "{error}"
+    );
 
     // A running agent holding the key: used without `use_agent: true`.
     let agent = Agent::start(&scratch.path);
@@ -215,23 +239,148 @@ fn default_identities_and_a_running_agent_are_tried_like_openssh() {
 
     // IdentitiesOnly turns the agent off.
     scratch.file("home/.ssh/config", "Host server1\n  IdentitiesOnly yes\n");
-    let session = run_with_home(&scratch, &home, &["command", "id -un", "--output", "json"], &env);
+    let session = run_with_home(
+        &scratch,
+        &home,
+        &["command", "id -un", "--output", "json"],
+        &env,
+    );
     assert_eq!(session.code, 1, "{session}");
 
     // An empty agent is named as such.
     std::fs::remove_file(home.join(".ssh/config")).expect("rm config");
     agent.add(&["-D".as_ref()]);
-    let session = run_with_home(&scratch, &home, &["command", "id -un", "--output", "json"], &env);
+    let session = run_with_home(
+        &scratch,
+        &home,
+        &["command", "id -un", "--output", "json"],
+        &env,
+    );
     assert_eq!(session.code, 1, "{session}");
     let error = json(&session)["hosts"][0]["error"]
         .as_str()
         .unwrap_or_default()
         .to_string();
-    assert!(error.contains("an agent is running but holds no key"), "{error}");
+    assert!(
+        error.contains("an agent is running but holds no key"),
+        "{error}"
+    );
 
     // The default identity file, with no agent: tried and accepted.
     copy_key(&sshd, &home.join(".ssh/id_ed25519"));
     let session = run_with_home(&scratch, &home, &["command", "id -un"], &[]);
     assert_eq!(session.code, 0, "{session}\nsshd log:\n{}", sshd.log());
     assert!(session.stdout.contains(USER), "{session}");
+}
+
+/// A one-host inventory for `sshd` with its key, host keys checked against `known_hosts` in
+/// the scratch directory under `policy`.
+fn keyed_inventory(scratch: &Scratch, sshd: &Sshd, policy: &str) {
+    scratch.file(
+        "inventory/hosts.yaml",
+        &format!(
+            "server1:\n  hostname: 127.0.0.1\n  port: {port}\n  username: {USER}\n  platform: linux\n  connection_options:\n    ssh:\n      extras:\n        private_key: {key}\n        known_hosts: {policy}\n        known_hosts_file: known_hosts\n",
+            port = sshd.port,
+            key = sshd.key.display(),
+        ),
+    );
+}
+
+/// The host's status and error of a JSON run.
+fn outcome(session: &Session) -> (String, String) {
+    let doc = json(session);
+    let host = &doc["hosts"][0];
+    (
+        host["status"].as_str().unwrap_or_default().to_string(),
+        host["error"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[test]
+fn known_hosts_is_read_as_openssh_reads_it() {
+    let sshd = Sshd::start(SshdOptions::default());
+    let scratch = Scratch::new();
+    let home = home(&scratch);
+    let host_key = sshd
+        .host_pub
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let other = std::fs::read_to_string(sshd.key.with_extension("pub")).expect("pub");
+    let other_key = other
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let run = |policy: &str| {
+        keyed_inventory(&scratch, &sshd, policy);
+        run_with_home(
+            &scratch,
+            &home,
+            &["command", "true", "--output", "json"],
+            &[],
+        )
+    };
+
+    // `@revoked` is fatal under every policy, and the key is not learned.
+    scratch.file("known_hosts", &format!("@revoked * {host_key}\n"));
+    for policy in ["accept-new", "strict"] {
+        let session = run(policy);
+        let (status, error) = outcome(&session);
+        assert_eq!(status, "unreachable", "{session}");
+        assert!(
+            error.contains("REVOKED") && error.contains("known_hosts:1"),
+            "{error}"
+        );
+    }
+    let kh = std::fs::read_to_string(scratch.path.join("known_hosts")).expect("read");
+    assert_eq!(kh.lines().count(), 1, "nothing appended: {kh}");
+
+    // A wildcard line recording another key covers the host: a change, not a new host, so
+    // accept-new refuses instead of learning the impostor's key.
+    scratch.file("known_hosts", &format!("[127.0.0.*]:* {other_key}\n"));
+    let session = run("accept-new");
+    let (status, error) = outcome(&session);
+    assert_eq!(status, "unreachable", "{session}");
+    assert!(error.contains("HOST KEY MISMATCH"), "{error}");
+
+    // A hashed entry (`ssh-keygen -H`) is recognised under strict, after a malformed line and
+    // a line that is not UTF-8 (each skipped, not fatal).
+    let line = format!("[127.0.0.1]:{} {host_key}\n", sshd.port);
+    scratch.file("known_hosts", &line);
+    let hashed = std::process::Command::new("ssh-keygen")
+        .args(["-H", "-f"])
+        .arg(scratch.path.join("known_hosts"))
+        .output()
+        .expect("run ssh-keygen -H");
+    assert!(hashed.status.success(), "{hashed:?}");
+    let kh = std::fs::read_to_string(scratch.path.join("known_hosts")).unwrap_or_default();
+    assert!(
+        kh.starts_with("|1|") && !kh.contains("127.0.0.1"),
+        "hashed: {kh}"
+    );
+    let mut text = b"garbage line\n\xff\xfe not utf-8\n".to_vec();
+    text.extend(kh.bytes());
+    std::fs::write(scratch.path.join("known_hosts"), &text).expect("write");
+    let session = run("strict");
+    assert_eq!(session.code, 0, "{session}\nsshd log:\n{}", sshd.log());
+
+    // accept-new appends exactly one line, with no blank line before it.
+    scratch.file("known_hosts", "# my hosts\n");
+    let session = run("accept-new");
+    assert_eq!(session.code, 0, "{session}");
+    let kh = std::fs::read_to_string(scratch.path.join("known_hosts")).expect("read");
+    assert_eq!(
+        kh,
+        format!("# my hosts\n[127.0.0.1]:{} {host_key}\n", sshd.port)
+    );
+
+    // A known_hosts that exists but cannot be read fails closed, even for accept-new.
+    std::fs::remove_file(scratch.path.join("known_hosts")).expect("rm");
+    std::fs::create_dir(scratch.path.join("known_hosts")).expect("a directory in its place");
+    let session = run("accept-new");
+    let (status, error) = outcome(&session);
+    assert_eq!(status, "unreachable", "{session}");
+    assert!(error.contains("known_hosts"), "{error}");
 }

@@ -27,7 +27,10 @@ pub fn run(context: &Context, args: InventoryArgs) -> Result<u8, AppError> {
                 let view = inv.host(index);
                 // The effective ssh settings, with ssh_config's share; a host ssh cannot
                 // connect to says why instead.
-                let extra = match context.ssh_plugin(None, false)?.explain(&view.target("ssh")) {
+                let extra = match context
+                    .ssh_plugin(None, false)?
+                    .explain(&view.target("ssh"))
+                {
                     Ok(rows) => rows,
                     Err(problem) => vec![["ssh".into(), problem, "-".into()]],
                 };

@@ -24,7 +24,7 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum SshConfigError {
     /// The file given cannot be read.
-    #[error("cannot read ssh config {}: {source}", path.display())]
+    #[error("cannot read ssh config {}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
