@@ -124,7 +124,10 @@ impl SshSettings {
             ssh_config: match &file.config_file {
                 None => SshConfigChoice::Default,
                 Some(p) if p.as_os_str() == "none" => SshConfigChoice::Off,
-                Some(p) => SshConfigChoice::File(resolve(p)),
+                Some(p) => SshConfigChoice::File(match p.strip_prefix("~") {
+                    Ok(rest) => home.join(rest),
+                    Err(_) => resolve(p),
+                }),
             },
         })
     }
