@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::ssh_config::{ProxyCommand, ProxyJump, ResolvedHost, Sourced, SshConfig};
+use super::ssh_config::{JumpHost, ProxyCommand, ProxyJump, ResolvedHost, Sourced, SshConfig};
 use super::{KnownHostsPolicy, SshTarget};
 use crate::connection::Target;
 
@@ -136,14 +136,6 @@ pub(crate) fn apply(
     if let Some(count) = &resolved.server_alive_count_max {
         ssh.keepalive_max = usize::try_from(count.value).unwrap_or(usize::MAX).max(1);
     }
-    if let Some(jump) = &resolved.proxy_jump
-        && let ProxyJump::Hops(_) = jump.value
-    {
-        return Err(format!(
-            "ProxyJump ({}) is not supported yet; use `--ssh-config none` or `ProxyJump none` for this host",
-            place(jump, home)
-        ));
-    }
     if let Some(command) = &resolved.proxy_command
         && let ProxyCommand::Command(_) = command.value
     {
@@ -168,6 +160,27 @@ pub(crate) fn default_identities(ssh: &mut SshTarget, home: &Path, sources: &Sou
         .map(|name| dir.join(name))
         .filter(|path| path.is_file())
         .collect();
+}
+
+/// The `ProxyJump` hops ssh_config gives (none for `ProxyJump none`), noted for `--explain`.
+pub(crate) fn jump_hosts(
+    resolved: &ResolvedHost,
+    home: &Path,
+    sources: &mut Sources,
+) -> Option<Vec<JumpHost>> {
+    let jump = resolved.proxy_jump.as_ref()?;
+    let ProxyJump::Hops(hops) = &jump.value else {
+        return None;
+    };
+    sources.set("jump", place(jump, home));
+    Some(hops.clone())
+}
+
+/// `[user@]host[:port]`, comma-separated (`jump_host` in the inventory).
+pub(crate) fn parse_jump_hosts(text: &str) -> Option<Vec<JumpHost>> {
+    text.split(',')
+        .map(|hop| JumpHost::parse(hop.trim()))
+        .collect()
 }
 
 /// Whether ssh_config changes the algorithm lists.
@@ -252,6 +265,10 @@ pub(crate) fn explain_rows(ssh: &SshTarget, sources: &Sources) -> Vec<[String; 3
         ssh.known_hosts_file.display().to_string(),
         from("known_hosts_file"),
     );
+    if !ssh.jump.is_empty() {
+        let hops: Vec<String> = ssh.jump.iter().map(super::jump::label).collect();
+        row("jump", hops.join(" -> "), from("jump"));
+    }
     if let Some(alias) = &ssh.host_key_alias {
         row("host_key_alias", alias.clone(), from("host_key_alias"));
     }

@@ -9,6 +9,7 @@ mod environment;
 mod error;
 mod exec;
 mod hostkey;
+mod jump;
 pub mod known_hosts;
 mod plugin;
 pub(crate) mod prompt;
@@ -88,6 +89,8 @@ pub struct SshTarget {
     pub passphrase: Option<String>,
     /// Try keys from the SSH agent (`SSH_AUTH_SOCK`).
     pub use_agent: bool,
+    /// Jump hosts (`ProxyJump`), first hop first; each carries the hops before it.
+    pub jump: Vec<SshTarget>,
     /// Host key checking policy.
     pub known_hosts: KnownHostsPolicy,
     /// known_hosts file to check and learn into.
@@ -142,6 +145,7 @@ impl SshTarget {
             identities_only: false,
             passphrase: None,
             use_agent: false,
+            jump: Vec::new(),
             known_hosts: KnownHostsPolicy::default(),
             known_hosts_file: home.join(".ssh").join("known_hosts"),
             known_hosts_extra: Vec::new(),
@@ -189,6 +193,10 @@ impl std::fmt::Debug for SshTarget {
             .field("identities_only", &self.identities_only)
             .field("passphrase", &redact(&self.passphrase))
             .field("use_agent", &self.use_agent)
+            .field(
+                "jump",
+                &self.jump.iter().map(jump::label).collect::<Vec<_>>(),
+            )
             .field("known_hosts", &self.known_hosts)
             .field("known_hosts_file", &self.known_hosts_file)
             .field("known_hosts_extra", &self.known_hosts_extra)
@@ -255,6 +263,15 @@ pub fn preferred_algorithms(legacy: bool) -> russh::Preferred {
     pref
 }
 
+/// The SSH handshake over a TCP connection or a jump host's channel.
+type HandshakeFuture = std::pin::Pin<
+    Box<
+        dyn std::future::Future<
+                Output = Result<client::Handle<hostkey::ClientHandler>, russh::Error>,
+            > + Send,
+    >,
+>;
+
 /// An authenticated SSH connection; serves any number of shell or exec channels.
 pub struct SshConnection {
     handle: client::Handle<hostkey::ClientHandler>,
@@ -297,12 +314,27 @@ impl SshConnection {
             nodelay: true,
             ..Default::default()
         });
-        let deadline = Instant::now() + target.timeouts.connect;
-        let stream = tcp_connect(&target, deadline).await?;
-        crate::diag!(2, "host {}: tcp connected", target.host_label);
         let verdict = hostkey::Verdict::default();
         let handler = hostkey::ClientHandler::new(&target, verdict.clone());
-        let handshake = client::connect_stream(config, stream, handler);
+        let (handshake, deadline) = if target.jump.is_empty() {
+            let deadline = Instant::now() + target.timeouts.connect;
+            let stream = tcp_connect(&target, deadline).await?;
+            crate::diag!(2, "host {}: tcp connected", target.host_label);
+            let handshake: HandshakeFuture =
+                Box::pin(client::connect_stream(config, stream, handler));
+            (handshake, deadline)
+        } else {
+            // The bastion has its own timeouts; the device's starts with its channel.
+            let stream = jump::stream(&target).await?;
+            crate::diag!(
+                2,
+                "host {}: channel through the jump host open",
+                target.host_label
+            );
+            let handshake: HandshakeFuture =
+                Box::pin(client::connect_stream(config, stream, handler));
+            (handshake, Instant::now() + target.timeouts.connect)
+        };
         let mut handle = match tokio::time::timeout_at(deadline, handshake).await {
             Err(_) => {
                 return Err(SshError::ConnectTimeout {

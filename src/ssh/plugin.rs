@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::environment::{self, INVENTORY, Sources};
-use super::ssh_config::SshConfig;
+use super::ssh_config::{JumpHost, SshConfig};
 use super::{CliSession, KnownHostsPolicy, SshConnection, SshError, SshSettings, SshTarget};
 use crate::connection::{
     BoxFuture, CommandType, Connection, ConnectionError, ConnectionPlugin, Declared, Operation,
@@ -13,7 +13,7 @@ use crate::connection::{
 use crate::platform::{Mode, Platform, Platforms};
 
 /// The `extras` keys the ssh plugin understands, for messages.
-pub const EXTRAS: [&str; 14] = [
+pub const EXTRAS: [&str; 15] = [
     "mode",
     "secret",
     "known_hosts",
@@ -28,6 +28,7 @@ pub const EXTRAS: [&str; 14] = [
     "keepalive",
     "max_output",
     "ssh_config",
+    "jump_host",
 ];
 
 /// The built-in SSH plugin.
@@ -162,6 +163,12 @@ impl SshPlugin {
     }
 
     fn prepare_explained(&self, target: &Target) -> Result<(SshTarget, Sources), String> {
+        self.prepare_as(target, false)
+    }
+
+    /// A target's settings; `hop` for a jump host (its own ProxyJump is not followed, its
+    /// login defaults to the local user as in OpenSSH).
+    fn prepare_as(&self, target: &Target, hop: bool) -> Result<(SshTarget, Sources), String> {
         let (platform, _) = self.platform_for(target)?;
         let platform = &platform;
         let mut ssh = SshTarget::new(
@@ -187,13 +194,23 @@ impl SshPlugin {
             target.extras.get("ssh_config"),
             Some(serde_json::Value::Bool(false))
         );
-        let resolved = if use_config {
+        let mut resolved = if use_config {
             environment::resolve(&self.ssh_config, target)
         } else {
             Default::default()
         };
+        if hop {
+            resolved.proxy_jump = None;
+            resolved.proxy_command = None;
+            if ssh.username.is_empty() && resolved.user.is_none() {
+                ssh.username = std::env::var("USER").unwrap_or_default();
+            }
+        }
         let home = self.ssh_config.home();
         environment::apply(&mut ssh, &resolved, target, home, &mut sources)?;
+        if let Some(hops) = environment::jump_hosts(&resolved, home, &mut sources) {
+            ssh.jump = self.jump_chain(&hops)?;
+        }
         // As OpenSSH: a running agent is asked, unless only the configured keys may be used.
         ssh.use_agent = std::env::var_os("SSH_AUTH_SOCK").is_some_and(|s| !s.is_empty())
             && !ssh.identities_only;
@@ -234,6 +251,11 @@ impl SshPlugin {
             match key.as_str() {
                 "ssh_config" => {
                     flag()?;
+                }
+                "jump_host" => {
+                    let hops = environment::parse_jump_hosts(text()?)
+                        .ok_or_else(|| bad("`[user@]host[:port]`, comma-separated"))?;
+                    ssh.jump = self.jump_chain(&hops)?;
                 }
                 "mode" => {
                     ssh.mode = match text()? {
@@ -290,6 +312,31 @@ impl SshPlugin {
         Ok((ssh, sources))
     }
 
+    /// Jump host targets, first hop first, each carrying the hops before it.
+    fn jump_chain(&self, hops: &[JumpHost]) -> Result<Vec<SshTarget>, String> {
+        let mut chain: Vec<SshTarget> = Vec::new();
+        for hop in hops {
+            let target = Target {
+                host: hop.host.clone(),
+                hostname: hop.host.clone(),
+                hostname_set: false,
+                port: hop.port,
+                username: hop.user.clone(),
+                password: None,
+                platform: Some("linux".into()),
+                extras: Default::default(),
+                data_secrets: Vec::new(),
+            };
+            let (mut ssh, _) = self
+                .prepare_as(&target, true)
+                .map_err(|e| format!("jump host {}: {e}", hop.host))?;
+            ssh.mode = Mode::Exec;
+            ssh.jump = chain.clone();
+            chain.push(ssh);
+        }
+        Ok(chain)
+    }
+
     /// Shows ssh_config notes about a host at `-v`, once per run.
     fn note_once(&self, host: &str, notes: &[String]) {
         if notes.is_empty() || !crate::messages::enabled(1) {
@@ -318,6 +365,7 @@ fn extra_source(key: &str) -> &'static str {
         "connect_timeout" => "connect_timeout",
         "keepalive" => "keepalive",
         "legacy_algorithms" => "algorithms",
+        "jump_host" => "jump",
         _ => "other",
     }
 }
@@ -500,79 +548,5 @@ impl Connection for SshExec {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    fn plugin() -> SshPlugin {
-        let settings = SshSettings {
-            connect_timeout: Duration::from_secs(10),
-            auth_timeout: Duration::from_secs(15),
-            command_timeout: Duration::from_secs(30),
-            keepalive: None,
-            known_hosts: KnownHostsPolicy::AcceptNew,
-            known_hosts_file: PathBuf::from("known_hosts"),
-            max_output: crate::ssh::DEFAULT_MAX_OUTPUT,
-            ssh_config: crate::ssh::SshConfigChoice::Off,
-        };
-        SshPlugin::new(settings, Arc::new(Platforms::builtin().clone()))
-    }
-
-    fn prepare(extras: serde_json::Value) -> Result<SshTarget, String> {
-        let target = Target {
-            host: "r1".into(),
-            hostname: "127.0.0.1".into(),
-            hostname_set: true,
-            port: None,
-            username: Some("admin".into()),
-            password: None,
-            platform: Some("ios".into()),
-            extras: extras.as_object().cloned().unwrap_or_default(),
-            data_secrets: Vec::new(),
-        };
-        plugin().prepare(&target)
-    }
-
-    #[test]
-    fn a_mistyped_secret_is_described_not_shown() {
-        for extras in [
-            serde_json::json!({"secret": ["s3cr3t-in-a-list"]}),
-            serde_json::json!({"passphrase": {"pp": "s3cr3t-in-a-map"}}),
-            serde_json::json!({"secret": true}),
-        ] {
-            let err = prepare(extras.clone()).err().unwrap_or_default();
-            assert!(err.contains("expected a string, found a"), "{err}");
-            assert!(err.contains("(value not shown)"), "{err}");
-            assert!(!err.contains("s3cr3t") && !err.contains("true"), "{err}");
-        }
-        // Numbers are accepted as their digits, like `password: 1234`.
-        let ssh = prepare(serde_json::json!({"secret": 987654})).expect("numeric secret");
-        assert_eq!(ssh.secret.as_deref(), Some("987654"));
-    }
-
-    #[test]
-    fn timeouts_are_bounded() {
-        let err = prepare(serde_json::json!({"command_timeout": 1.0e19})).err();
-        assert_eq!(
-            err.as_deref(),
-            Some(
-                "connection_options.ssh.extras.command_timeout: 10000000000000000000 is not a number of seconds from 0 to 604800"
-            )
-        );
-        let err = prepare(serde_json::json!({"connect_timeout": 0})).err();
-        assert_eq!(
-            err.as_deref(),
-            Some("connection_options.ssh.extras.connect_timeout: must be more than 0 seconds")
-        );
-        let ssh = prepare(serde_json::json!({"keepalive": 0, "auth_timeout": 2.5})).expect("ok");
-        assert_eq!(ssh.keepalive, None, "0 turns keepalive off");
-        assert_eq!(ssh.timeouts.auth, Duration::from_millis(2500));
-        let err = prepare(serde_json::json!({"auth_timeout": "soon"})).err();
-        assert_eq!(
-            err.as_deref(),
-            Some(
-                "connection_options.ssh.extras.auth_timeout: expected a number of seconds, found \"soon\""
-            )
-        );
-    }
-}
+#[path = "plugin_tests.rs"]
+mod tests;

@@ -384,3 +384,116 @@ fn known_hosts_is_read_as_openssh_reads_it() {
     assert_eq!(status, "unreachable", "{session}");
     assert!(error.contains("known_hosts"), "{error}");
 }
+
+/// How many logins `sshd` accepted so far.
+fn logins(sshd: &Sshd) -> usize {
+    sshd.log().matches("Accepted publickey").count()
+}
+
+#[test]
+fn devices_behind_a_bastion_share_one_connection_to_it() {
+    let bastion = Sshd::start(SshdOptions::default());
+    let second = Sshd::start(SshdOptions::default());
+    let device = Sshd::start(SshdOptions::default());
+    let scratch = Scratch::new();
+    let home = home(&scratch);
+    let mut identities = String::new();
+    for (i, sshd) in [&bastion, &second, &device].into_iter().enumerate() {
+        let key = home.join(format!(".ssh/key{i}"));
+        copy_key(sshd, &key);
+        identities.push_str(&format!("  IdentityFile {}\n", key.display()));
+    }
+    scratch.file(
+        "home/.ssh/config",
+        &format!(
+            "Host bastion\n  HostName 127.0.0.1\n  Port {b}\n\
+             Host dev-*\n  HostName 127.0.0.1\n  Port {d}\n  ProxyJump bastion\n\
+             Host *\n  User {USER}\n  UserKnownHostsFile ~/.ssh/known_hosts_lab\n{identities}",
+            b = bastion.port,
+            d = device.port,
+        ),
+    );
+    // Three devices through the bastion, and one through a two-hop chain given in the
+    // inventory (`user@host:port`).
+    scratch.file(
+        "inventory/hosts.yaml",
+        &format!(
+            "dev-1: {{platform: linux}}\ndev-2: {{platform: linux}}\ndev-3: {{platform: linux}}\n\
+             deep:\n  hostname: 127.0.0.1\n  port: {d}\n  platform: linux\n  connection_options:\n    ssh:\n      extras:\n        jump_host: {USER}@127.0.0.1:{b},{USER}@127.0.0.1:{s}\n",
+            b = bastion.port,
+            s = second.port,
+            d = device.port,
+        ),
+    );
+    let session = run_with_home(
+        &scratch,
+        &home,
+        &[
+            "command",
+            "id -un",
+            "--output",
+            "json",
+            "--hosts",
+            "dev-1,dev-2,dev-3",
+        ],
+        &[],
+    );
+    assert_eq!(
+        session.code,
+        0,
+        "{session}\nbastion log:\n{}",
+        bastion.log()
+    );
+    let doc = json(&session);
+    for host in doc["hosts"].as_array().into_iter().flatten() {
+        assert_eq!(host["status"], "ok", "{host:#}");
+    }
+    assert_eq!(logins(&bastion), 1, "one bastion login for three devices");
+    assert_eq!(logins(&device), 3, "each device logged into through it");
+
+    let session = run_with_home(
+        &scratch,
+        &home,
+        &["command", "id -un", "--hosts", "deep"],
+        &[],
+    );
+    assert_eq!(session.code, 0, "{session}\nsecond log:\n{}", second.log());
+    assert!(session.stdout.contains(USER), "{session}");
+    assert_eq!(logins(&second), 1, "the second hop was used");
+
+    // A bastion that cannot be reached makes its devices unreachable, saying so.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let config = std::fs::read_to_string(home.join(".ssh/config")).expect("config");
+    scratch.file(
+        "home/.ssh/config",
+        &config.replace(
+            &format!("Port {}\n", bastion.port),
+            &format!("Port {closed}\n"),
+        ),
+    );
+    let session = run_with_home(
+        &scratch,
+        &home,
+        &[
+            "command",
+            "true",
+            "--output",
+            "json",
+            "--hosts",
+            "dev-1,dev-2,dev-3",
+        ],
+        &[],
+    );
+    assert_eq!(session.code, 1, "{session}");
+    for host in json(&session)["hosts"].as_array().into_iter().flatten() {
+        assert_eq!(host["status"], "unreachable", "{host:#}");
+        let error = host["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains(&format!("via jump host {USER}@127.0.0.1:{closed}")),
+            "{error}"
+        );
+    }
+}
