@@ -222,7 +222,11 @@ pub(crate) fn policy_name(policy: KnownHostsPolicy) -> &'static str {
 }
 
 /// The `--explain` rows of a prepared target: `[key, value, source]`.
-pub(crate) fn explain_rows(ssh: &SshTarget, sources: &Sources) -> Vec<[String; 3]> {
+pub(crate) fn explain_rows(ssh: &SshTarget, sources: &Sources, home: &Path) -> Vec<[String; 3]> {
+    let tilde = |path: &Path| match path.strip_prefix(home) {
+        Ok(rest) if !home.as_os_str().is_empty() => format!("~/{}", rest.display()),
+        _ => path.display().to_string(),
+    };
     let mut rows: Vec<[String; 3]> = Vec::new();
     let mut row = |key: &str, value: String, source: &str| {
         rows.push([format!("ssh.{key}"), value, source.to_string()]);
@@ -233,18 +237,10 @@ pub(crate) fn explain_rows(ssh: &SshTarget, sources: &Sources) -> Vec<[String; 3
     row("port", ssh.port.to_string(), from("port"));
     row("username", ssh.username.clone(), from("username"));
     if let Some(key) = &ssh.private_key {
-        row(
-            "private_key",
-            key.display().to_string(),
-            from("private_key"),
-        );
+        row("private_key", tilde(key), from("private_key"));
     }
     if !ssh.identity_files.is_empty() {
-        let files: Vec<String> = ssh
-            .identity_files
-            .iter()
-            .map(|f| f.display().to_string())
-            .collect();
+        let files: Vec<String> = ssh.identity_files.iter().map(|f| tilde(f)).collect();
         let source = match sources.by_key.get("identity_files") {
             Some(place) => place.as_str(),
             None => "OpenSSH's default identities",
@@ -262,7 +258,7 @@ pub(crate) fn explain_rows(ssh: &SshTarget, sources: &Sources) -> Vec<[String; 3
     );
     row(
         "known_hosts_file",
-        ssh.known_hosts_file.display().to_string(),
+        tilde(&ssh.known_hosts_file),
         from("known_hosts_file"),
     );
     if !ssh.jump.is_empty() {

@@ -159,7 +159,11 @@ impl SshPlugin {
     /// `~/.ssh/config:LINE`, netrun.yaml or default), for `inventory show --explain`.
     pub fn explain(&self, target: &Target) -> Result<Vec<[String; 3]>, String> {
         let (ssh, sources) = self.prepare_explained(target)?;
-        Ok(environment::explain_rows(&ssh, &sources))
+        Ok(environment::explain_rows(
+            &ssh,
+            &sources,
+            self.ssh_config.home(),
+        ))
     }
 
     fn prepare_explained(&self, target: &Target) -> Result<(SshTarget, Sources), String> {
