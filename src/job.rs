@@ -168,10 +168,15 @@ pub fn point_at_lab(jobs: &mut [HostJob], endpoints: &[(String, SocketAddr)]) {
     for (job, (_, addr)) in jobs.iter_mut().zip(endpoints) {
         if let Some(target) = job.targets.get_mut("ssh") {
             target.hostname = addr.ip().to_string();
+            target.hostname_set = true;
             target.port = Some(addr.port());
             target
                 .extras
                 .insert("known_hosts".into(), serde_json::Value::from("off"));
+            // The user's ssh_config is about real devices (jump hosts, keys), not the lab.
+            target
+                .extras
+                .insert("ssh_config".into(), serde_json::Value::from(false));
         }
     }
 }

@@ -176,8 +176,9 @@ fn shown<T>(resolved: Option<Resolved<'_, T>>, show: impl Fn(&T) -> String) -> (
     }
 }
 
-/// `netrun inventory show HOST --explain`: every resolved value with where it came from.
-pub fn explain(host: HostView<'_>) -> String {
+/// `netrun inventory show HOST --explain`: every resolved value with where it came from, then
+/// `extra` rows (`[key, value, source]`, e.g. the effective ssh settings).
+pub fn explain(host: HostView<'_>, extra: &[[String; 3]]) -> String {
     let mut rows: Vec<(String, String, String)> = Vec::new();
     let mut row = |key: String, (value, source): (String, String)| rows.push((key, value, source));
     row("name".into(), (host.name().to_string(), "host".into()));
@@ -251,6 +252,9 @@ pub fn explain(host: HostView<'_>) -> String {
     let mut table = new_table(&["key", "value", "source"]);
     for (key, value, source) in rows {
         table.add_row(cells([key, value, source]));
+    }
+    for row in extra {
+        table.add_row(cells(row.clone()));
     }
     format!("{}\n", table.trim_fmt())
 }

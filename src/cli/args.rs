@@ -60,6 +60,9 @@ pub struct GlobalArgs {
     /// Refuse hosts whose platform is missing or unknown instead of driving them as `generic`
     #[arg(long, global = true)]
     pub strict_platforms: bool,
+    /// OpenSSH client config to read instead of ~/.ssh/config; `none` reads none
+    #[arg(long, global = true, value_name = "FILE", env = "NETRUN_SSH_CONFIG")]
+    pub ssh_config: Option<PathBuf>,
 }
 
 /// auto / always / never.

@@ -13,7 +13,8 @@ use netrun::inventory::Inventory;
 use netrun::platform::Platforms;
 use netrun::plugin_host::PluginSet;
 use netrun::select::Selector;
-use netrun::ssh::SshPlugin;
+use netrun::ssh::ssh_config::SshConfig;
+use netrun::ssh::{SshConfigChoice, SshPlugin};
 use netrun::task::Tasks;
 use netrun::template::Renderer;
 
@@ -195,6 +196,17 @@ impl Context {
         Ok(Selection { inventory, indices })
     }
 
+    /// The OpenSSH client configuration the settings name: `~/.ssh/config` if present,
+    /// `--ssh-config FILE` / `ssh.config_file`, or none.
+    fn ssh_config(&self) -> Result<SshConfig, AppError> {
+        let config = match &self.settings.ssh.ssh_config {
+            SshConfigChoice::Default => SshConfig::load_default()?,
+            SshConfigChoice::File(path) => SshConfig::load(path)?,
+            SshConfigChoice::Off => SshConfig::none(),
+        };
+        Ok(config)
+    }
+
     /// The built-in ssh plugin for a run, writing session transcripts to `session_log` (with
     /// secrets redacted unless `show_secrets`).
     pub fn ssh_plugin(
@@ -203,7 +215,8 @@ impl Context {
         show_secrets: bool,
     ) -> Result<SshPlugin, AppError> {
         let mut ssh = SshPlugin::new(self.settings.ssh.clone(), self.platforms()?.clone())
-            .with_strict_platforms(self.strict_platforms);
+            .with_strict_platforms(self.strict_platforms)
+            .with_ssh_config(self.ssh_config()?);
         if let Some(dir) = session_log {
             std::fs::create_dir_all(dir).map_err(|source| AppError::Write {
                 path: dir.to_path_buf(),

@@ -59,6 +59,9 @@ pub enum AppError {
     /// Writing results failed.
     #[error("cannot write to standard output")]
     Output(#[source] std::io::Error),
+    /// The OpenSSH client configuration cannot be read.
+    #[error(transparent)]
+    SshConfig(#[from] netrun::ssh::ssh_config::SshConfigError),
 }
 
 impl AppError {
@@ -114,6 +117,9 @@ impl AppError {
             AppError::UnknownPlatform(_) => {
                 Some("`netrun platforms` lists the platforms and their aliases".into())
             }
+            AppError::SshConfig(_) => Some(
+                "netrun reads ~/.ssh/config like ssh does; name another with --ssh-config FILE or `ssh.config_file` in netrun.yaml, or turn it off with `--ssh-config none`".into(),
+            ),
             AppError::BrokenPlugins(_) => Some(
                 "`netrun plugins` lists the plugins that load; fix or remove the files above".into(),
             ),

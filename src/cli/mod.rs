@@ -35,6 +35,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
         plugins: cli.global.plugins.clone(),
         workers: run_options.and_then(|o| o.workers),
         timeout: run_options.and_then(|o| o.timeout),
+        ssh_config: cli.global.ssh_config.clone(),
     };
     let context = context::Context::new(&cli.global, overrides)?;
     match cli.command {

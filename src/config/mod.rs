@@ -197,6 +197,8 @@ pub struct Overrides {
     pub workers: Option<usize>,
     /// `--timeout`.
     pub timeout: Option<f64>,
+    /// `--ssh-config` (`none` turns ssh_config off).
+    pub ssh_config: Option<PathBuf>,
 }
 
 fn seconds(what: &str, value: f64, zero_means_off: bool) -> Result<Duration, ConfigError> {
@@ -313,13 +315,16 @@ impl Settings {
         let home = std::env::var_os("HOME")
             .map(PathBuf::from)
             .unwrap_or_default();
-        let ssh =
+        let mut ssh =
             SshSettings::from_file(&file.ssh, &home, |p| rel(&p.to_path_buf())).map_err(|bad| {
                 ConfigError::Invalid {
                     what: in_file(&format!("ssh.{}", bad.key)),
                     reason: bad.reason,
                 }
             })?;
+        if let Some(path) = &overrides.ssh_config {
+            ssh.ssh_config = crate::ssh::SshConfigChoice::named(path.clone());
+        }
 
         Ok(Settings {
             config_file: path,

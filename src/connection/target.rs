@@ -9,6 +9,8 @@ pub struct Target {
     pub host: String,
     /// Address or DNS name to connect to (the host name when unset).
     pub hostname: String,
+    /// Whether the inventory set `hostname` (else ssh_config's `HostName` may apply).
+    pub hostname_set: bool,
     /// Port, if set (the plugin picks its default otherwise).
     pub port: Option<u16>,
     /// Login name.

@@ -26,9 +26,11 @@ impl HostView<'_> {
                 crate::secrets::collect_secret_values(key, value, &mut data_secrets);
             }
         }
+        let hostname = text(conn.hostname());
         Target {
             host: self.name().to_string(),
-            hostname: text(conn.hostname()).unwrap_or_else(|| self.name().to_string()),
+            hostname_set: hostname.is_some(),
+            hostname: hostname.unwrap_or_else(|| self.name().to_string()),
             port: conn.port().and_then(|r| r.value).map(|p| p.value),
             username: text(conn.username()),
             password: text(conn.password()),

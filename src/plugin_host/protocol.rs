@@ -209,6 +209,7 @@ impl From<WireTarget> for Target {
         Target {
             host: t.host,
             hostname: t.hostname,
+            hostname_set: true,
             port: t.port,
             username: t.username,
             password: t.password,

@@ -86,6 +86,42 @@ pub(crate) async fn authenticate(
         }
     }
 
+    // ssh_config `IdentityFile`s and the default identities, as OpenSSH tries them: one
+    // that is missing is not an identity; an encrypted one without a passphrase is passed
+    // over (netrun cannot ask mid-run) and named in the error.
+    for path in &target.identity_files {
+        if target.private_key.as_ref() == Some(path) || !att.server_allows("publickey") {
+            continue;
+        }
+        if !path.is_file() {
+            continue;
+        }
+        let key = match russh::keys::load_secret_key(path, target.passphrase.as_deref()) {
+            Ok(key) => key,
+            Err(russh::keys::Error::KeyIsEncrypted) => {
+                att.tried.push(format!(
+                    "publickey ({}: encrypted, no passphrase given)",
+                    path.display()
+                ));
+                continue;
+            }
+            Err(e) => {
+                att.tried
+                    .push(format!("publickey ({}: cannot load: {e})", path.display()));
+                continue;
+            }
+        };
+        let hash = rsa_hash(handle).await.map_err(proto)?;
+        att.tried.push(format!("publickey ({})", path.display()));
+        let res = handle
+            .authenticate_publickey(&user, PrivateKeyWithHashAlg::new(Arc::new(key), hash))
+            .await
+            .map_err(proto)?;
+        if done(res, &mut att) {
+            return Ok(());
+        }
+    }
+
     if target.use_agent
         && att.server_allows("publickey")
         && try_agent(handle, target, &mut att).await?
@@ -178,7 +214,11 @@ async fn try_agent(
             Err(_) => continue,
         }
     }
-    att.tried.push(format!("agent ({offered} keys)"));
+    att.tried.push(if offered == 0 {
+        "agent (0 keys): an agent is running but holds no key (ssh-add adds one)".to_string()
+    } else {
+        format!("agent ({offered} keys)")
+    });
     Ok(false)
 }
 

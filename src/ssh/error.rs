@@ -69,6 +69,21 @@ pub enum SshError {
         /// SHA256 fingerprint of the key presented.
         fingerprint: String,
     },
+    /// The key presented (or the CA of its certificate) is marked `@revoked` in known_hosts:
+    /// refused under every policy.
+    #[error(
+        "{host}: host key {fingerprint} presented for {key_host} is REVOKED ({position} marks it @revoked); refusing to connect"
+    )]
+    HostKeyRevoked {
+        /// Inventory name.
+        host: String,
+        /// Name looked up in known_hosts.
+        key_host: String,
+        /// `file:line` of the `@revoked` line.
+        position: String,
+        /// SHA256 fingerprint of the key presented.
+        fingerprint: String,
+    },
     /// Strict host key checking and the host is not in known_hosts.
     #[error(
         "{host}: unknown host key for {key_host} ({fingerprint}) and known_hosts policy is strict; add it to {}",
@@ -97,7 +112,7 @@ pub enum SshError {
     /// The server rejected every credential we had.
     #[error(
         "{host}: authentication rejected for user '{user}' (tried: {}; server accepts: {})",
-        if tried.is_empty() { "nothing".to_string() } else { tried.join(", ") },
+        if tried.is_empty() { "nothing: no password, no key file (private_key, IdentityFile, ~/.ssh/id_*), no ssh-agent (SSH_AUTH_SOCK)".to_string() } else { tried.join(", ") },
         if server_methods.is_empty() { "unknown".to_string() } else { server_methods.join(", ") }
     )]
     AuthRejected {
@@ -342,6 +357,7 @@ impl SshError {
                 | SshError::Handshake { .. }
                 | SshError::HostKeyMismatch { .. }
                 | SshError::HostKeyUnknown { .. }
+                | SshError::HostKeyRevoked { .. }
                 | SshError::KnownHostsFile { .. }
                 | SshError::AuthRejected { .. }
                 | SshError::AuthTimeout { .. }

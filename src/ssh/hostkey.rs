@@ -1,7 +1,7 @@
-//! Host key verification against an OpenSSH known_hosts file.
+//! Host key verification against OpenSSH known_hosts files.
 
+use super::known_hosts::{KnownHosts, Learned, Verdict as KhVerdict};
 use super::{SshError, SshTarget};
-use russh::keys::known_hosts::{known_host_keys_path, learn_known_hosts_path};
 use russh::keys::{HashAlg, PublicKey, PublicKeyOrCertificate};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -37,73 +37,144 @@ impl Verdict {
     }
 }
 
-/// russh client handler: verifies the server's host key.
+/// russh client handler: verifies the server's host key against known_hosts, read the way
+/// OpenSSH reads it (`known_hosts/`): once per run, patterns, hashed names, `@revoked`,
+/// `@cert-authority`.
 pub(crate) struct ClientHandler {
     host_label: String,
-    hostname: String,
+    /// The name looked up in known_hosts: `HostKeyAlias`, else the host name.
+    lookup: String,
+    /// The port looked up (22 under a `HostKeyAlias`, as OpenSSH).
     port: u16,
     policy: KnownHostsPolicy,
+    /// Checked and learned into.
     file: PathBuf,
+    /// Checked only.
+    extra: Vec<PathBuf>,
     verdict: Verdict,
 }
 
 impl ClientHandler {
     pub(crate) fn new(target: &SshTarget, verdict: Verdict) -> Self {
+        let (lookup, port) = match &target.host_key_alias {
+            Some(alias) => (alias.clone(), 22),
+            None => (target.hostname.clone(), target.port),
+        };
         ClientHandler {
             host_label: target.host_label.clone(),
-            hostname: target.hostname.clone(),
-            port: target.port,
+            lookup,
+            port,
             policy: target.known_hosts,
             file: target.known_hosts_file.clone(),
+            extra: target.known_hosts_extra.clone(),
             verdict,
         }
     }
 
-    fn file_error(&self, detail: String) -> SshError {
+    fn file_error(&self, file: &Path, detail: String) -> SshError {
         SshError::KnownHostsFile {
             host: self.host_label.clone(),
-            file: self.file.clone(),
+            file: file.to_path_buf(),
             detail,
         }
     }
 
-    /// Decide whether `key` is acceptable; `Err` carries the precise reason.
-    fn verify(&self, key: &PublicKey) -> Result<(), SshError> {
+    /// Every known_hosts file, parsed (cached for the run). A file that exists but cannot be
+    /// read fails closed, under `strict` and `accept-new` alike: it is not an empty file.
+    fn files(&self) -> Result<Vec<Arc<KnownHosts>>, SshError> {
+        std::iter::once(&self.file)
+            .chain(&self.extra)
+            .map(|path| KnownHosts::load(path).map_err(|e| self.file_error(path, e.to_string())))
+            .collect()
+    }
+
+    /// The error for a verdict that refuses the key, if it does.
+    fn refusal(&self, verdict: &KhVerdict, fingerprint: &str) -> Option<SshError> {
+        let key_host = known_hosts_name(&self.lookup, self.port);
+        match verdict {
+            KhVerdict::Revoked { line } => Some(SshError::HostKeyRevoked {
+                host: self.host_label.clone(),
+                key_host,
+                position: line.to_string(),
+                fingerprint: fingerprint.to_string(),
+            }),
+            KhVerdict::Changed { lines, .. } => Some(SshError::HostKeyMismatch {
+                host: self.host_label.clone(),
+                key_host,
+                file: lines
+                    .first()
+                    .map_or_else(|| self.file.clone(), |p| p.file.to_path_buf()),
+                line: lines.first().map(|p| p.line),
+                fingerprint: fingerprint.to_string(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Decide whether what the server presented is acceptable; `Err` carries the reason.
+    fn verify(&self, presented: &PublicKeyOrCertificate) -> Result<(), SshError> {
         if self.policy == KnownHostsPolicy::Off {
             return Ok(());
         }
+        let key = match presented {
+            PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
+            PublicKeyOrCertificate::Certificate(cert) => {
+                PublicKey::new(cert.public_key().clone(), "")
+            }
+        };
         let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
-        let key_host = known_hosts_name(&self.hostname, self.port);
-        let recorded = known_host_keys_path(&self.hostname, self.port, &self.file)
-            .map_err(|e| self.file_error(format!("cannot read: {e}")))?;
-        if recorded.iter().any(|(_, k)| k.key_data() == key.key_data()) {
+        let files = self.files()?;
+        let checks: Vec<_> = files
+            .iter()
+            .map(|kh| {
+                for warning in kh.warnings() {
+                    crate::diag!(1, "known_hosts: {warning}");
+                }
+                kh.check_server_key(&self.lookup, self.port, presented)
+            })
+            .collect();
+        for check in &checks {
+            if let Some(note) = &check.certificate_note {
+                crate::diag!(1, "host {}: host certificate: {note}", self.host_label);
+            }
+        }
+        // Revoked anywhere is fatal; then trusted anywhere wins; then changed anywhere refuses.
+        if let Some(revoked) = checks
+            .iter()
+            .find(|c| matches!(c.verdict, KhVerdict::Revoked { .. }))
+        {
+            return Err(self
+                .refusal(&revoked.verdict, &fingerprint)
+                .unwrap_or_else(|| self.file_error(&self.file, "revoked".into())));
+        }
+        if checks.iter().any(|c| c.verdict.is_trusted()) {
             return Ok(());
         }
-        if let Some((entry, _)) = recorded
+        if let Some(changed) = checks
             .iter()
-            .find(|(_, k)| k.algorithm() == key.algorithm())
-            .or_else(|| recorded.first())
+            .find(|c| matches!(c.verdict, KhVerdict::Changed { .. }))
+            .and_then(|c| self.refusal(&c.verdict, &fingerprint))
         {
-            // A recorded key of any type that does not match is treated as a change: accepting a
-            // key of a different type would let a man-in-the-middle pick an algorithm we have
-            // not pinned.
-            return Err(SshError::HostKeyMismatch {
+            return Err(changed);
+        }
+        if self.policy == KnownHostsPolicy::Strict {
+            return Err(SshError::HostKeyUnknown {
                 host: self.host_label.clone(),
-                key_host,
+                key_host: known_hosts_name(&self.lookup, self.port),
                 file: self.file.clone(),
-                line: real_line_number(&self.file, *entry),
                 fingerprint,
             });
         }
-        match self.policy {
-            KnownHostsPolicy::Strict => Err(SshError::HostKeyUnknown {
-                host: self.host_label.clone(),
-                key_host,
-                file: self.file.clone(),
-                fingerprint,
-            }),
-            _ => learn_known_hosts_path(&self.hostname, self.port, key, &self.file)
-                .map_err(|e| self.file_error(format!("cannot record new host key: {e}"))),
+        let learned = files
+            .first()
+            .map(|kh| kh.learn(&self.lookup, self.port, &key))
+            .transpose()
+            .map_err(|e| self.file_error(&self.file, e.to_string()))?;
+        match learned {
+            Some(Learned::Refused(verdict)) => Err(self
+                .refusal(&verdict, &fingerprint)
+                .unwrap_or_else(|| self.file_error(&self.file, "cannot record the key".into()))),
+            _ => Ok(()),
         }
     }
 }
@@ -117,22 +188,6 @@ pub fn known_hosts_name(hostname: &str, port: u16) -> String {
     }
 }
 
-/// russh numbers known_hosts entries skipping comment lines; map back to the file's line.
-fn real_line_number(file: &Path, entry: usize) -> Option<usize> {
-    let text = std::fs::read_to_string(file).ok()?;
-    let mut seen = 0;
-    for (i, line) in text.lines().enumerate() {
-        if line.starts_with('#') {
-            continue;
-        }
-        seen += 1;
-        if seen == entry {
-            return Some(i + 1);
-        }
-    }
-    None
-}
-
 impl russh::client::Handler for ClientHandler {
     type Error = russh::Error;
 
@@ -140,14 +195,7 @@ impl russh::client::Handler for ClientHandler {
         &mut self,
         server_public_key: &PublicKeyOrCertificate,
     ) -> Result<bool, Self::Error> {
-        let key = match server_public_key {
-            PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
-            // Host certificates are checked like plain keys: netrun has no CA configuration.
-            PublicKeyOrCertificate::Certificate(cert) => {
-                PublicKey::new(cert.public_key().clone(), "")
-            }
-        };
-        match self.verify(&key) {
+        match self.verify(server_public_key) {
             Ok(()) => Ok(true),
             Err(e) => {
                 self.verdict.set(e);
@@ -165,18 +213,6 @@ mod tests {
     fn known_hosts_name_brackets_non_default_ports() {
         assert_eq!(known_hosts_name("r1", 22), "r1");
         assert_eq!(known_hosts_name("127.0.0.1", 2222), "[127.0.0.1]:2222");
-    }
-
-    #[test]
-    fn line_numbers_count_comments() {
-        let dir = std::env::temp_dir().join(format!("netrun-kh-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let f = dir.join("known_hosts");
-        std::fs::write(&f, "# c1\na k1\n# c2\nb k2\n").expect("write");
-        assert_eq!(real_line_number(&f, 1), Some(2));
-        assert_eq!(real_line_number(&f, 2), Some(4));
-        assert_eq!(real_line_number(&f, 3), None);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

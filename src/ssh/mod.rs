@@ -5,19 +5,17 @@
 //! [`SshConnection::exec`] for one exec channel per command.
 
 mod auth;
+mod environment;
 mod error;
 mod exec;
 mod hostkey;
-// OpenSSH environment readers, not wired into the connection code yet (the lead does that);
-// until then nothing outside their tests calls them.
-#[allow(dead_code)]
-pub(crate) mod known_hosts;
+mod jump;
+pub mod known_hosts;
 mod plugin;
 pub(crate) mod prompt;
 mod settings;
 mod shell;
-#[allow(dead_code)]
-pub(crate) mod ssh_config;
+pub mod ssh_config;
 mod transcript;
 
 pub use crate::platform::Mode;
@@ -25,7 +23,7 @@ pub use error::SshError;
 pub use exec::ExecOutput;
 pub use hostkey::KnownHostsPolicy;
 pub use plugin::SshPlugin;
-pub use settings::{BadSetting, SshFile, SshSettings};
+pub use settings::{BadSetting, SshConfigChoice, SshFile, SshSettings};
 pub use shell::CliSession;
 pub use transcript::{Direction, FileTranscript, MemoryTranscript, TranscriptSink};
 
@@ -82,14 +80,28 @@ pub struct SshTarget {
     pub data_secrets: Vec<String>,
     /// Private key file.
     pub private_key: Option<PathBuf>,
+    /// More key files to try after `private_key` (ssh_config `IdentityFile`); missing ones and
+    /// encrypted ones without a passphrase are passed over.
+    pub identity_files: Vec<PathBuf>,
+    /// `IdentitiesOnly`: only the configured key files, no agent, no default identities.
+    pub identities_only: bool,
     /// Passphrase of the private key.
     pub passphrase: Option<String>,
     /// Try keys from the SSH agent (`SSH_AUTH_SOCK`).
     pub use_agent: bool,
+    /// Jump hosts (`ProxyJump`), first hop first; each carries the hops before it.
+    pub jump: Vec<SshTarget>,
     /// Host key checking policy.
     pub known_hosts: KnownHostsPolicy,
     /// known_hosts file to check and learn into.
     pub known_hosts_file: PathBuf,
+    /// More known_hosts files that are checked but never written (ssh_config
+    /// `UserKnownHostsFile` beyond the first, `GlobalKnownHostsFile`).
+    pub known_hosts_extra: Vec<PathBuf>,
+    /// Name to look the host key up under instead of the host name (`HostKeyAlias`).
+    pub host_key_alias: Option<String>,
+    /// Algorithm preferences from ssh_config; `None`: netrun's defaults.
+    pub algorithms: Option<russh::Preferred>,
     /// Also offer old algorithms (SHA-1 kex/MAC, CBC ciphers) after the modern ones.
     pub legacy_algorithms: bool,
     /// Shell (CLI) or exec.
@@ -100,6 +112,8 @@ pub struct SshTarget {
     pub timeouts: Timeouts,
     /// Send SSH keepalives at this interval when the link is idle.
     pub keepalive: Option<Duration>,
+    /// Unanswered keepalives before the connection counts as dead.
+    pub keepalive_max: usize,
     /// Most bytes one command may return before it fails and the session is closed.
     pub max_output: usize,
     /// `--show-secrets`: transcripts keep the secrets the device echoes.
@@ -127,15 +141,22 @@ impl SshTarget {
             secret: None,
             data_secrets: Vec::new(),
             private_key: None,
+            identity_files: Vec::new(),
+            identities_only: false,
             passphrase: None,
             use_agent: false,
+            jump: Vec::new(),
             known_hosts: KnownHostsPolicy::default(),
             known_hosts_file: home.join(".ssh").join("known_hosts"),
+            known_hosts_extra: Vec::new(),
+            host_key_alias: None,
+            algorithms: None,
             legacy_algorithms: false,
             mode: platform.default_mode,
             platform,
             timeouts: Timeouts::default(),
             keepalive: None,
+            keepalive_max: 3,
             max_output: DEFAULT_MAX_OUTPUT,
             reveal_secrets: false,
         }
@@ -168,10 +189,18 @@ impl std::fmt::Debug for SshTarget {
             .field("password", &redact(&self.password))
             .field("secret", &redact(&self.secret))
             .field("private_key", &self.private_key)
+            .field("identity_files", &self.identity_files)
+            .field("identities_only", &self.identities_only)
             .field("passphrase", &redact(&self.passphrase))
             .field("use_agent", &self.use_agent)
+            .field(
+                "jump",
+                &self.jump.iter().map(jump::label).collect::<Vec<_>>(),
+            )
             .field("known_hosts", &self.known_hosts)
             .field("known_hosts_file", &self.known_hosts_file)
+            .field("known_hosts_extra", &self.known_hosts_extra)
+            .field("host_key_alias", &self.host_key_alias)
             .field("legacy_algorithms", &self.legacy_algorithms)
             .field("mode", &self.mode)
             .field("platform", &self.platform.name)
@@ -234,6 +263,15 @@ pub fn preferred_algorithms(legacy: bool) -> russh::Preferred {
     pref
 }
 
+/// The SSH handshake over a TCP connection or a jump host's channel.
+type HandshakeFuture = std::pin::Pin<
+    Box<
+        dyn std::future::Future<
+                Output = Result<client::Handle<hostkey::ClientHandler>, russh::Error>,
+            > + Send,
+    >,
+>;
+
 /// An authenticated SSH connection; serves any number of shell or exec channels.
 pub struct SshConnection {
     handle: client::Handle<hostkey::ClientHandler>,
@@ -254,19 +292,49 @@ impl SshConnection {
     /// Resolve, connect (within the connect timeout), verify the host key and authenticate.
     pub async fn connect(target: SshTarget) -> Result<SshConnection, SshError> {
         let target = Arc::new(target);
+        let mut preferred = target
+            .algorithms
+            .clone()
+            .unwrap_or_else(|| preferred_algorithms(target.legacy_algorithms));
+        if target.known_hosts != KnownHostsPolicy::Off
+            && let Ok(known) = known_hosts::KnownHosts::load(&target.known_hosts_file)
+        {
+            // Ask for the key type we have recorded, as OpenSSH does, so a host with several
+            // keys does not look changed. (An unreadable file fails in the handshake.)
+            let (name, port) = match &target.host_key_alias {
+                Some(alias) => (alias.as_str(), 22),
+                None => (target.hostname.as_str(), target.port),
+            };
+            known.prefer_recorded_algorithms(name, port, &mut preferred);
+        }
         let config = Arc::new(client::Config {
-            preferred: preferred_algorithms(target.legacy_algorithms),
+            preferred,
             keepalive_interval: target.keepalive,
-            keepalive_max: 3,
+            keepalive_max: target.keepalive_max,
             nodelay: true,
             ..Default::default()
         });
-        let deadline = Instant::now() + target.timeouts.connect;
-        let stream = tcp_connect(&target, deadline).await?;
-        crate::diag!(2, "host {}: tcp connected", target.host_label);
         let verdict = hostkey::Verdict::default();
         let handler = hostkey::ClientHandler::new(&target, verdict.clone());
-        let handshake = client::connect_stream(config, stream, handler);
+        let (handshake, deadline) = if target.jump.is_empty() {
+            let deadline = Instant::now() + target.timeouts.connect;
+            let stream = tcp_connect(&target, deadline).await?;
+            crate::diag!(2, "host {}: tcp connected", target.host_label);
+            let handshake: HandshakeFuture =
+                Box::pin(client::connect_stream(config, stream, handler));
+            (handshake, deadline)
+        } else {
+            // The bastion has its own timeouts; the device's starts with its channel.
+            let stream = jump::stream(&target).await?;
+            crate::diag!(
+                2,
+                "host {}: channel through the jump host open",
+                target.host_label
+            );
+            let handshake: HandshakeFuture =
+                Box::pin(client::connect_stream(config, stream, handler));
+            (handshake, Instant::now() + target.timeouts.connect)
+        };
         let mut handle = match tokio::time::timeout_at(deadline, handshake).await {
             Err(_) => {
                 return Err(SshError::ConnectTimeout {

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::environment::{self, INVENTORY, Sources};
+use super::ssh_config::{JumpHost, SshConfig};
 use super::{CliSession, KnownHostsPolicy, SshConnection, SshError, SshSettings, SshTarget};
 use crate::connection::{
     BoxFuture, CommandType, Connection, ConnectionError, ConnectionPlugin, Declared, Operation,
@@ -11,7 +13,7 @@ use crate::connection::{
 use crate::platform::{Mode, Platform, Platforms};
 
 /// The `extras` keys the ssh plugin understands, for messages.
-pub const EXTRAS: [&str; 13] = [
+pub const EXTRAS: [&str; 15] = [
     "mode",
     "secret",
     "known_hosts",
@@ -25,6 +27,8 @@ pub const EXTRAS: [&str; 13] = [
     "command_timeout",
     "keepalive",
     "max_output",
+    "ssh_config",
+    "jump_host",
 ];
 
 /// The built-in SSH plugin.
@@ -39,6 +43,10 @@ pub struct SshPlugin {
     strict_platforms: bool,
     /// Hosts whose transcript file was started in this run (a reconnect appends to it).
     logged: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The OpenSSH client configuration (none unless given).
+    ssh_config: Arc<SshConfig>,
+    /// Hosts whose ssh_config notes were shown (`-v`), so each is shown once.
+    noted: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl SshPlugin {
@@ -66,7 +74,19 @@ impl SshPlugin {
             reveal_secrets: false,
             strict_platforms: false,
             logged: Default::default(),
+            ssh_config: Arc::new(SshConfig::none()),
+            noted: Default::default(),
         }
+    }
+
+    /// Reads the OpenSSH client configuration `config` for every host (inventory values still
+    /// win over it).
+    pub fn with_ssh_config(mut self, config: SshConfig) -> SshPlugin {
+        for note in config.notes() {
+            crate::diag!(1, "ssh config: {note}");
+        }
+        self.ssh_config = Arc::new(config);
+        self
     }
 
     /// Writes each host's session transcript to `DIR/HOST.log` (secrets redacted unless
@@ -132,15 +152,33 @@ impl SshPlugin {
     /// Turns a resolved target into SSH settings; the error names the value at fault.
     /// Runs before anything is contacted, so a bad inventory value stops the run (exit 2).
     pub fn prepare(&self, target: &Target) -> Result<SshTarget, String> {
+        self.prepare_explained(target).map(|(ssh, _)| ssh)
+    }
+
+    /// The effective SSH settings of a target, each with where it came from (inventory,
+    /// `~/.ssh/config:LINE`, netrun.yaml or default), for `inventory show --explain`.
+    pub fn explain(&self, target: &Target) -> Result<Vec<[String; 3]>, String> {
+        let (ssh, sources) = self.prepare_explained(target)?;
+        Ok(environment::explain_rows(
+            &ssh,
+            &sources,
+            self.ssh_config.home(),
+        ))
+    }
+
+    fn prepare_explained(&self, target: &Target) -> Result<(SshTarget, Sources), String> {
+        self.prepare_as(target, false)
+    }
+
+    /// A target's settings; `hop` for a jump host (its own ProxyJump is not followed, its
+    /// login defaults to the local user as in OpenSSH).
+    fn prepare_as(&self, target: &Target, hop: bool) -> Result<(SshTarget, Sources), String> {
         let (platform, _) = self.platform_for(target)?;
         let platform = &platform;
-        let username = target.username.clone().ok_or_else(|| {
-            "no username set; set `username:` on the host, a group or defaults".to_string()
-        })?;
         let mut ssh = SshTarget::new(
             target.host.clone(),
             target.hostname.clone(),
-            username,
+            target.username.clone().unwrap_or_default(),
             Arc::clone(platform),
         );
         ssh.port = target.port.unwrap_or(22);
@@ -154,6 +192,38 @@ impl SshPlugin {
         ssh.keepalive = self.settings.keepalive;
         ssh.max_output = self.settings.max_output;
         ssh.reveal_secrets = self.reveal_secrets;
+
+        let mut sources = Sources::default();
+        let use_config = !matches!(
+            target.extras.get("ssh_config"),
+            Some(serde_json::Value::Bool(false))
+        );
+        let mut resolved = if use_config {
+            environment::resolve(&self.ssh_config, target)
+        } else {
+            Default::default()
+        };
+        if hop {
+            resolved.proxy_jump = None;
+            resolved.proxy_command = None;
+            if ssh.username.is_empty() && resolved.user.is_none() {
+                ssh.username = std::env::var("USER").unwrap_or_default();
+            }
+        }
+        let home = self.ssh_config.home();
+        environment::apply(&mut ssh, &resolved, target, home, &mut sources)?;
+        if let Some(hops) = environment::jump_hosts(&resolved, home, &mut sources) {
+            ssh.jump = self.jump_chain(&hops)?;
+        }
+        // As OpenSSH: a running agent is asked, unless only the configured keys may be used.
+        ssh.use_agent = std::env::var_os("SSH_AUTH_SOCK").is_some_and(|s| !s.is_empty())
+            && !ssh.identities_only;
+        if ssh.use_agent {
+            sources.set("use_agent", "SSH_AUTH_SOCK is set");
+        }
+        if ssh.username.is_empty() {
+            return Err("no username set; set `username:` on the host, a group or defaults (or `User` in ssh_config)".to_string());
+        }
 
         for (key, value) in &target.extras {
             let is_secret = matches!(key.as_str(), "secret" | "passphrase");
@@ -181,7 +251,16 @@ impl SshPlugin {
                     .map(|s| crate::limits::checked_seconds(s, key == "keepalive"));
                 checked?.map_err(|reason| format!("connection_options.ssh.extras.{key}: {reason}"))
             };
+            sources.set(extra_source(key), INVENTORY);
             match key.as_str() {
+                "ssh_config" => {
+                    flag()?;
+                }
+                "jump_host" => {
+                    let hops = environment::parse_jump_hosts(text()?)
+                        .ok_or_else(|| bad("`[user@]host[:port]`, comma-separated"))?;
+                    ssh.jump = self.jump_chain(&hops)?;
+                }
                 "mode" => {
                     ssh.mode = match text()? {
                         "shell" => Mode::Shell,
@@ -225,7 +304,73 @@ impl SshPlugin {
                 }
             }
         }
-        Ok(ssh)
+        environment::default_identities(&mut ssh, home, &sources);
+        if environment::sets_algorithms(&resolved) {
+            let base = super::preferred_algorithms(ssh.legacy_algorithms);
+            let (preferred, notes) = resolved.preferred_from(base);
+            ssh.algorithms = Some(preferred);
+            environment::note_algorithms(&resolved, home, &mut sources);
+            self.note_once(&target.host, &notes);
+        }
+        self.note_once(&target.host, &resolved.notes);
+        Ok((ssh, sources))
+    }
+
+    /// Jump host targets, first hop first, each carrying the hops before it.
+    fn jump_chain(&self, hops: &[JumpHost]) -> Result<Vec<SshTarget>, String> {
+        let mut chain: Vec<SshTarget> = Vec::new();
+        for hop in hops {
+            let target = Target {
+                host: hop.host.clone(),
+                hostname: hop.host.clone(),
+                hostname_set: false,
+                port: hop.port,
+                username: hop.user.clone(),
+                password: None,
+                platform: Some("linux".into()),
+                extras: Default::default(),
+                data_secrets: Vec::new(),
+            };
+            let (mut ssh, _) = self
+                .prepare_as(&target, true)
+                .map_err(|e| format!("jump host {}: {e}", hop.host))?;
+            ssh.mode = Mode::Exec;
+            ssh.jump = chain.clone();
+            chain.push(ssh);
+        }
+        Ok(chain)
+    }
+
+    /// Shows ssh_config notes about a host at `-v`, once per run.
+    fn note_once(&self, host: &str, notes: &[String]) {
+        if notes.is_empty() || !crate::messages::enabled(1) {
+            return;
+        }
+        let first = self
+            .noted
+            .lock()
+            .map(|mut noted| noted.insert(format!("{host}\n{}", notes.join("\n"))))
+            .unwrap_or(false);
+        if first {
+            for note in notes {
+                crate::diag!(1, "host {host}: ssh config: {note}");
+            }
+        }
+    }
+}
+
+/// The `--explain` key an extra sets (several extras feed one effective setting).
+fn extra_source(key: &str) -> &'static str {
+    match key {
+        "known_hosts" => "known_hosts",
+        "known_hosts_file" => "known_hosts_file",
+        "private_key" => "private_key",
+        "use_agent" => "use_agent",
+        "connect_timeout" => "connect_timeout",
+        "keepalive" => "keepalive",
+        "legacy_algorithms" => "algorithms",
+        "jump_host" => "jump",
+        _ => "other",
     }
 }
 
@@ -407,77 +552,5 @@ impl Connection for SshExec {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    fn plugin() -> SshPlugin {
-        let settings = SshSettings {
-            connect_timeout: Duration::from_secs(10),
-            auth_timeout: Duration::from_secs(15),
-            command_timeout: Duration::from_secs(30),
-            keepalive: None,
-            known_hosts: KnownHostsPolicy::AcceptNew,
-            known_hosts_file: PathBuf::from("known_hosts"),
-            max_output: crate::ssh::DEFAULT_MAX_OUTPUT,
-        };
-        SshPlugin::new(settings, Arc::new(Platforms::builtin().clone()))
-    }
-
-    fn prepare(extras: serde_json::Value) -> Result<SshTarget, String> {
-        let target = Target {
-            host: "r1".into(),
-            hostname: "127.0.0.1".into(),
-            port: None,
-            username: Some("admin".into()),
-            password: None,
-            platform: Some("ios".into()),
-            extras: extras.as_object().cloned().unwrap_or_default(),
-            data_secrets: Vec::new(),
-        };
-        plugin().prepare(&target)
-    }
-
-    #[test]
-    fn a_mistyped_secret_is_described_not_shown() {
-        for extras in [
-            serde_json::json!({"secret": ["s3cr3t-in-a-list"]}),
-            serde_json::json!({"passphrase": {"pp": "s3cr3t-in-a-map"}}),
-            serde_json::json!({"secret": true}),
-        ] {
-            let err = prepare(extras.clone()).err().unwrap_or_default();
-            assert!(err.contains("expected a string, found a"), "{err}");
-            assert!(err.contains("(value not shown)"), "{err}");
-            assert!(!err.contains("s3cr3t") && !err.contains("true"), "{err}");
-        }
-        // Numbers are accepted as their digits, like `password: 1234`.
-        let ssh = prepare(serde_json::json!({"secret": 987654})).expect("numeric secret");
-        assert_eq!(ssh.secret.as_deref(), Some("987654"));
-    }
-
-    #[test]
-    fn timeouts_are_bounded() {
-        let err = prepare(serde_json::json!({"command_timeout": 1.0e19})).err();
-        assert_eq!(
-            err.as_deref(),
-            Some(
-                "connection_options.ssh.extras.command_timeout: 10000000000000000000 is not a number of seconds from 0 to 604800"
-            )
-        );
-        let err = prepare(serde_json::json!({"connect_timeout": 0})).err();
-        assert_eq!(
-            err.as_deref(),
-            Some("connection_options.ssh.extras.connect_timeout: must be more than 0 seconds")
-        );
-        let ssh = prepare(serde_json::json!({"keepalive": 0, "auth_timeout": 2.5})).expect("ok");
-        assert_eq!(ssh.keepalive, None, "0 turns keepalive off");
-        assert_eq!(ssh.timeouts.auth, Duration::from_millis(2500));
-        let err = prepare(serde_json::json!({"auth_timeout": "soon"})).err();
-        assert_eq!(
-            err.as_deref(),
-            Some(
-                "connection_options.ssh.extras.auth_timeout: expected a number of seconds, found \"soon\""
-            )
-        );
-    }
-}
+#[path = "plugin_tests.rs"]
+mod tests;

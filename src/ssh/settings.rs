@@ -25,6 +25,31 @@ pub struct SshFile {
     pub known_hosts_file: Option<PathBuf>,
     /// Most bytes one command may return.
     pub max_output: Option<usize>,
+    /// OpenSSH client config to read (`none`: none) instead of `~/.ssh/config`.
+    pub config_file: Option<PathBuf>,
+}
+
+/// Which OpenSSH client configuration applies.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum SshConfigChoice {
+    /// `~/.ssh/config` when it exists.
+    #[default]
+    Default,
+    /// This file (an error if it cannot be read).
+    File(PathBuf),
+    /// No ssh_config at all (`none`).
+    Off,
+}
+
+impl SshConfigChoice {
+    /// `none` turns ssh_config off; anything else names a file.
+    pub fn named(path: PathBuf) -> SshConfigChoice {
+        if path.as_os_str() == "none" {
+            SshConfigChoice::Off
+        } else {
+            SshConfigChoice::File(path)
+        }
+    }
 }
 
 /// SSH settings after defaults.
@@ -44,6 +69,8 @@ pub struct SshSettings {
     pub known_hosts_file: PathBuf,
     /// Most bytes one command may return (default 64 MiB).
     pub max_output: usize,
+    /// The OpenSSH client configuration (default `~/.ssh/config`).
+    pub ssh_config: SshConfigChoice,
 }
 
 /// A setting of the `ssh:` section that is out of range: its key and why.
@@ -82,7 +109,7 @@ impl SshSettings {
             known_hosts_file: file
                 .known_hosts_file
                 .as_deref()
-                .map(resolve)
+                .map(&resolve)
                 .unwrap_or_else(|| home.join(".ssh").join("known_hosts")),
             max_output: match file.max_output {
                 Some(0) => {
@@ -93,6 +120,14 @@ impl SshSettings {
                 }
                 Some(bytes) => bytes,
                 None => super::DEFAULT_MAX_OUTPUT,
+            },
+            ssh_config: match &file.config_file {
+                None => SshConfigChoice::Default,
+                Some(p) if p.as_os_str() == "none" => SshConfigChoice::Off,
+                Some(p) => SshConfigChoice::File(match p.strip_prefix("~") {
+                    Ok(rest) => home.join(rest),
+                    Err(_) => resolve(p),
+                }),
             },
         })
     }

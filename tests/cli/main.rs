@@ -13,6 +13,7 @@ mod plugin_contract;
 mod plugins;
 mod runner;
 mod safe;
+mod ssh_environment;
 mod sshd;
 mod support;
 mod tasks;

@@ -150,13 +150,13 @@ fn wrong_password_is_unreachable_with_the_methods_tried() {
 }
 
 /// A real `ssh-agent` listening on a socket in a scratch directory, killed on drop.
-struct Agent {
+pub(crate) struct Agent {
     child: Child,
-    socket: PathBuf,
+    pub(crate) socket: PathBuf,
 }
 
 impl Agent {
-    fn start(dir: &Path) -> Agent {
+    pub(crate) fn start(dir: &Path) -> Agent {
         let socket = dir.join("agent.sock");
         let child = Command::new("ssh-agent")
             .arg("-D")
@@ -176,7 +176,7 @@ impl Agent {
     }
 
     /// Runs `ssh-add ARGS` against this agent.
-    fn add(&self, args: &[&std::ffi::OsStr]) {
+    pub(crate) fn add(&self, args: &[&std::ffi::OsStr]) {
         let out = Command::new("ssh-add")
             .args(args)
             .env("SSH_AUTH_SOCK", &self.socket)

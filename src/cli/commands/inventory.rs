@@ -24,7 +24,17 @@ pub fn run(context: &Context, args: InventoryArgs) -> Result<u8, AppError> {
                 .index_of(&host)
                 .ok_or_else(|| AppError::UnknownHost(host.clone()))?;
             if explain {
-                out.write_all(output::explain(inv.host(index)).as_bytes())
+                let view = inv.host(index);
+                // The effective ssh settings, with ssh_config's share; a host ssh cannot
+                // connect to says why instead.
+                let extra = match context
+                    .ssh_plugin(None, false)?
+                    .explain(&view.target("ssh"))
+                {
+                    Ok(rows) => rows,
+                    Err(problem) => vec![["ssh".into(), problem, "-".into()]],
+                };
+                out.write_all(output::explain(view, &extra).as_bytes())
             } else {
                 write_hosts(&mut out, &inv, &[index], format)
             }

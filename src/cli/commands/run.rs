@@ -69,7 +69,13 @@ pub(super) struct Execution<'a> {
 pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppError> {
     let options = run.options;
     let selection = context.select(run.select)?;
-    let ssh = Arc::new(context.ssh_plugin(options.session_log.as_deref(), options.show_secrets)?);
+    let mut ssh = context.ssh_plugin(options.session_log.as_deref(), options.show_secrets)?;
+    if options.lab {
+        // The lab stands in for the devices on loopback: the user's jump hosts and keys for
+        // the real ones do not apply.
+        ssh = ssh.with_ssh_config(netrun::ssh::ssh_config::SshConfig::none());
+    }
+    let ssh = Arc::new(ssh);
     let (inv, indices) = (&selection.inventory, &selection.indices);
     let names: Vec<String> = run.plugins.iter().map(|p| p.info().name.clone()).collect();
     let needs_ssh = run.tasks.uses_plugin(&run.task, "ssh");

@@ -24,7 +24,7 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum SshConfigError {
     /// The file given cannot be read.
-    #[error("cannot read ssh config {}: {source}", path.display())]
+    #[error("cannot read ssh config {}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
@@ -278,6 +278,11 @@ impl SshConfig {
         }
     }
 
+    /// The home directory `~` stands for (to show `~/.ssh/config:LINE`).
+    pub fn home(&self) -> &Path {
+        &self.local.home
+    }
+
     /// What loading skipped: unknown keywords, unsupported `Match` criteria (for `-v`).
     pub fn notes(&self) -> &[String] {
         &self.notes
@@ -342,6 +347,47 @@ impl ResolvedHost {
         self.hostname
             .as_ref()
             .map_or(self.alias.as_str(), |h| h.value.as_str())
+    }
+
+    /// Fill what this resolution left unset from `other` (the same config resolved under
+    /// another name of the host); identity files accumulate.
+    pub fn fill_from(&mut self, other: ResolvedHost) {
+        macro_rules! fill {
+            ($($field:ident),*) => {$(
+                if self.$field.is_none() {
+                    self.$field = other.$field;
+                }
+            )*};
+        }
+        fill!(
+            hostname,
+            user,
+            port,
+            identities_only,
+            strict_host_key_checking,
+            user_known_hosts_files,
+            global_known_hosts_files,
+            host_key_alias,
+            connect_timeout,
+            server_alive_interval,
+            server_alive_count_max,
+            kex_algorithms,
+            ciphers,
+            macs,
+            host_key_algorithms
+        );
+        // ProxyJump and ProxyCommand exclude each other: take the other name's only when this
+        // one set neither.
+        if self.proxy_jump.is_none() && self.proxy_command.is_none() {
+            self.proxy_jump = other.proxy_jump;
+            self.proxy_command = other.proxy_command;
+        }
+        for file in other.identity_files {
+            if !self.identity_files.iter().any(|f| f.value == file.value) {
+                self.identity_files.push(file);
+            }
+        }
+        self.notes.extend(other.notes);
     }
 
     /// The port: `Port`, else 22.

@@ -81,7 +81,14 @@ impl fmt::Display for Session {
     }
 }
 
-/// Runs netrun in `dir` with a clean environment plus `env`.
+/// A home directory of no one: netrun reads `~/.ssh` (config, keys, known_hosts) like ssh
+/// does, and a test must never read or write the real user's.
+pub fn empty_home() -> PathBuf {
+    std::env::temp_dir().join(format!("netrun-it-home-{}", std::process::id()))
+}
+
+/// Runs netrun in `dir` with a clean environment plus `env` (`HOME` an empty scratch home and
+/// no ssh-agent unless `env` says otherwise).
 pub fn netrun_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Session {
     let mut command = Command::new(env!("CARGO_BIN_EXE_netrun"));
     command.current_dir(dir).args(args);
@@ -90,6 +97,9 @@ pub fn netrun_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Session {
             command.env_remove(key);
         }
     }
+    command
+        .env("HOME", empty_home())
+        .env_remove("SSH_AUTH_SOCK");
     command.env("NO_COLOR", "1").env("COLUMNS", "200");
     for (key, value) in env {
         command.env(key, value);
