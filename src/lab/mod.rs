@@ -1,15 +1,20 @@
-//! The lab: an SSH server on loopback that simulates network devices (IOS, NX-OS, IOS-XR, EOS,
-//! Junos, Linux) so tests, demos and benchmarks exercise real SSH without real equipment.
+//! The lab: an SSH server on loopback that simulates network devices of every built-in
+//! platform, so tests, demos and benchmarks exercise real SSH without real equipment.
 //!
-//! Each device gets its own listener; all share one fixed host key. Canned outputs live in
-//! `outputs/<platform>.yaml` and render through the program's template environment.
+//! Each device gets its own listener; all share one fixed host key. What a platform's CLI looks
+//! like and how it behaves (prompts, privilege, configuration mode, paging, errors, canned
+//! outputs, the running configuration) is data: one dialect file per platform,
+//! `dialects/<canonical>.yaml`, described in the `dialect` module. Outputs render through the
+//! program's template environment.
 
 mod catalog;
 mod counters;
 mod device;
+mod dialect;
 mod faults;
 mod server;
 
+pub use catalog::platforms;
 pub use faults::FAULT_KEYS;
 
 use std::collections::HashSet;
@@ -23,7 +28,7 @@ use tokio::task::JoinHandle;
 
 pub use counters::{DeviceCounters, LabCounters};
 
-use catalog::{Catalog, Platform};
+use catalog::Catalog;
 use device::DeviceShared;
 
 /// One simulated device.
@@ -31,7 +36,7 @@ use device::DeviceShared;
 pub struct DeviceSpec {
     /// Inventory host name, e.g. `edge01.earth`; the prompt uses the part before the first `.`.
     pub name: String,
-    /// Canonical platform: `ios`, `nxos`, `iosxr`, `eos`, `junos` or `linux`.
+    /// Canonical platform name (one of [`platforms`]; aliases are resolved by the caller).
     pub platform: String,
     /// Accepted user name.
     pub username: String,
@@ -56,6 +61,10 @@ pub struct Faults {
     pub never_answer: bool,
     /// Delay before each command's answer.
     pub latency: Duration,
+    /// Every configuration line is rejected with the platform's error text.
+    pub config_error: bool,
+    /// The enable password is always rejected (the session starts unprivileged).
+    pub refuse_enable: bool,
 }
 
 /// Why a lab could not start.
@@ -68,14 +77,14 @@ pub enum LabError {
     #[error("duplicate device name {0:?}")]
     DuplicateDevice(String),
     /// The platform has no simulation.
-    #[error(
-        "device {device:?}: unknown platform {platform:?} (expected ios, nxos, iosxr, eos, junos or linux)"
-    )]
+    #[error("device {device:?}: the lab does not simulate platform {platform:?} (it simulates {known})")]
     UnknownPlatform {
         /// Device name.
         device: String,
         /// The platform given.
         platform: String,
+        /// The simulated platforms, comma-separated.
+        known: String,
     },
     /// `port + number of devices` does not fit in a port number.
     #[error("ports {first}..{first}+{count} do not fit below 65536")]
@@ -136,13 +145,16 @@ impl Lab {
         let catalog = Arc::new(Catalog::load().map_err(LabError::Data)?);
         let mut shared = Vec::with_capacity(devices.len());
         for spec in &devices {
-            let platform =
-                Platform::parse(&spec.platform).ok_or_else(|| LabError::UnknownPlatform {
-                    device: spec.name.clone(),
-                    platform: spec.platform.clone(),
-                })?;
+            let dialect =
+                catalog
+                    .dialect(&spec.platform)
+                    .ok_or_else(|| LabError::UnknownPlatform {
+                        device: spec.name.clone(),
+                        platform: spec.platform.clone(),
+                        known: platforms().collect::<Vec<_>>().join(", "),
+                    })?;
             let device =
-                DeviceShared::new(spec, platform, Arc::clone(&catalog)).map_err(LabError::Data)?;
+                DeviceShared::new(spec, dialect, Arc::clone(&catalog)).map_err(LabError::Data)?;
             shared.push(Arc::new(device));
         }
         let config = Arc::new(server::config());
