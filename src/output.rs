@@ -211,7 +211,13 @@ pub fn explain(host: HostView<'_>) -> String {
             );
         }
     }
-    for plugin in host.connection_plugins() {
+    let mut plugins = host.connection_plugins();
+    // ssh reads the options of nornir's plugins: show what it ends up with.
+    let nornir = crate::inventory::resolve::NORNIR_SSH_PLUGINS;
+    if !plugins.contains(&"ssh") && plugins.iter().any(|p| nornir.contains(p)) {
+        plugins.insert(0, "ssh");
+    }
+    for plugin in plugins {
         let conn = host.connection(plugin);
         let prefix = format!("connection_options.{plugin}");
         row(
@@ -350,6 +356,9 @@ pub fn write_results_raw(
                     std::borrow::Cow::Borrowed(text)
                 }
             })?;
+            if let Some(stderr) = &node.stderr {
+                writeln!(out, "stderr: {}", escape::lines(stderr.trim_end()))?;
+            }
             if let Some(error) = &node.error {
                 writeln!(out, "error: {}", escape::lines(error))?;
             }

@@ -67,6 +67,9 @@ pub struct Node {
     pub result: Option<Arc<serde_json::Value>>,
     /// What went wrong, with its causes.
     pub error: Option<String>,
+    /// What a command run on its own (exec) wrote to stderr, when anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stderr: Option<String>,
     /// How long it took.
     pub duration_ms: u64,
     /// A failure that `ignore_errors` let the task get past; it does not fail the host.
@@ -86,6 +89,7 @@ impl Node {
             changed: status == Status::Changed,
             result: None,
             error: None,
+            stderr: None,
             duration_ms: millis(took),
             ignored: false,
             results: Vec::new(),
@@ -166,6 +170,9 @@ impl HostResult {
         while let Some(node) = pending.pop() {
             if let Some(error) = &mut node.error {
                 redactor.redact_in_place(error);
+            }
+            if let Some(stderr) = &mut node.stderr {
+                redactor.redact_in_place(stderr);
             }
             if let Some(result) = &mut node.result {
                 // Unshared by now (the task's templates are done with it): no copy is made.

@@ -168,7 +168,8 @@ async fn run_host(job: HostJob, plugins: Plugins, config: &RunConfig, work: Work
     let started = Instant::now();
     let mut run = HostRun {
         host: job.name.clone(),
-        connections: HostConnections::new(plugins, job.targets),
+        connections: HostConnections::new(plugins, job.targets)
+            .with_deadline(config.timeout.map(|limit| started + limit)),
         nodes: Vec::new(),
     };
     let deadline = async {

@@ -17,6 +17,9 @@ pub enum AppError {
     /// The host selection is wrong or empty.
     #[error(transparent)]
     Select(#[from] SelectError),
+    /// `platforms NAME` with a name no platform has.
+    #[error("no platform named `{0}`")]
+    UnknownPlatform(String),
     /// `inventory show HOST` with a name the inventory lacks.
     #[error("host `{0}` is not in the inventory")]
     UnknownHost(String),
@@ -94,8 +97,8 @@ impl AppError {
                 "inside --where, use name, hostname, port, username, platform, groups, data, or a data key directly (site == \"earth\")"
                     .into(),
             ),
-            AppError::Config(ConfigError::Yaml(_)) => Some(
-                "netrun.yaml keys: inventory, tasks, templates, plugins, plugin_dirs, runner, ssh, platforms, limits".into(),
+            AppError::Config(ConfigError::Yaml(err)) if err.message.contains("unknown field") => Some(
+                "netrun.yaml keys: inventory, nornir_config, tasks, templates, plugins, plugin_dirs, plugin_isolation, runner, ssh, platforms, limits".into(),
             ),
             AppError::Jobs(_) => Some(
                 "fix the values above in the inventory (`netrun inventory show HOST --explain` shows where each comes from)".into(),
@@ -107,6 +110,9 @@ impl AppError {
             }),
             AppError::Task(netrun::task::TaskError::Params(_)) => {
                 Some("`netrun tasks NAME` lists a task's params".into())
+            }
+            AppError::UnknownPlatform(_) => {
+                Some("`netrun platforms` lists the platforms and their aliases".into())
             }
             AppError::BrokenPlugins(_) => Some(
                 "`netrun plugins` lists the plugins that load; fix or remove the files above".into(),

@@ -8,7 +8,7 @@ use crate::connection::{
     BoxFuture, CommandType, Connection, ConnectionError, ConnectionPlugin, Declared, Operation,
     Output, PluginInfo, Target,
 };
-use crate::platform::{Mode, Platforms};
+use crate::platform::{Mode, Platform, Platforms};
 
 /// The `extras` keys the ssh plugin understands, for messages.
 pub const EXTRAS: [&str; 13] = [
@@ -35,6 +35,8 @@ pub struct SshPlugin {
     session_log: Option<PathBuf>,
     /// `--show-secrets`: transcripts keep secret values.
     reveal_secrets: bool,
+    /// `--strict-platforms`: a host without a known platform is an error, not `generic`.
+    strict_platforms: bool,
     /// Hosts whose transcript file was started in this run (a reconnect appends to it).
     logged: std::sync::Mutex<std::collections::HashSet<String>>,
 }
@@ -62,6 +64,7 @@ impl SshPlugin {
             platforms,
             session_log: None,
             reveal_secrets: false,
+            strict_platforms: false,
             logged: Default::default(),
         }
     }
@@ -101,19 +104,36 @@ impl SshPlugin {
         }
     }
 
+    /// With `strict`, a host whose platform is missing or unknown cannot be connected;
+    /// otherwise it is driven as `generic`.
+    pub fn with_strict_platforms(mut self, strict: bool) -> SshPlugin {
+        self.strict_platforms = strict;
+        self
+    }
+
+    /// The platform a target is driven as, and why it is `generic` when it falls back.
+    pub fn platform_for(&self, target: &Target) -> Result<(Arc<Platform>, Option<String>), String> {
+        let why = match target.platform.as_deref() {
+            None => "no platform set".to_string(),
+            Some(name) => match self.platforms.shared(name) {
+                Some(platform) => return Ok((Arc::clone(platform), None)),
+                None => format!("unknown platform `{name}`"),
+            },
+        };
+        let generic = self.platforms.shared(crate::platform::GENERIC);
+        match generic {
+            Some(generic) if !self.strict_platforms => Ok((Arc::clone(generic), Some(why))),
+            _ => Err(format!(
+                "{why}; set `platform:` on the host or a group, or define it under `platforms:` in netrun.yaml (`netrun platforms` lists the known ones)"
+            )),
+        }
+    }
+
     /// Turns a resolved target into SSH settings; the error names the value at fault.
     /// Runs before anything is contacted, so a bad inventory value stops the run (exit 2).
     pub fn prepare(&self, target: &Target) -> Result<SshTarget, String> {
-        let platform_name = target.platform.as_deref().ok_or_else(|| {
-            "no platform set; set `platform:` on the host or a group (ios, nxos, iosxr, eos, junos, linux)".to_string()
-        })?;
-        let platform = self.platforms.shared(platform_name).ok_or_else(|| {
-            let known: Vec<&str> = self.platforms.names().collect();
-            format!(
-                "unknown platform `{platform_name}` (known: {})",
-                known.join(", ")
-            )
-        })?;
+        let (platform, _) = self.platform_for(target)?;
+        let platform = &platform;
         let username = target.username.clone().ok_or_else(|| {
             "no username set; set `username:` on the host, a group or defaults".to_string()
         })?;
@@ -360,9 +380,12 @@ impl Connection for SshExec {
             match op {
                 Operation::Command(command) => self
                     .conn
-                    .exec(command, None)
+                    .exec_checked(command, None)
                     .await
-                    .map(Output::Text)
+                    .map(|out| Output::Exec {
+                        stdout: out.stdout,
+                        stderr: out.stderr,
+                    })
                     .map_err(|e| classify(&self.host, e)),
                 other => Err(ConnectionError::Unsupported {
                     plugin: "ssh".into(),
@@ -398,7 +421,7 @@ mod tests {
             known_hosts_file: PathBuf::from("known_hosts"),
             max_output: crate::ssh::DEFAULT_MAX_OUTPUT,
         };
-        SshPlugin::new(settings, Arc::new(Platforms::builtin()))
+        SshPlugin::new(settings, Arc::new(Platforms::builtin().clone()))
     }
 
     fn prepare(extras: serde_json::Value) -> Result<SshTarget, String> {

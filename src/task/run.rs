@@ -325,7 +325,10 @@ impl TaskRun {
                     RenderSpec::File { template } => self.render_file(template, ctx).await?,
                 };
                 Ok(Done::Ran {
-                    result: Some(text.into()),
+                    result: Some(Returned {
+                        result: text.into(),
+                        stderr: None,
+                    }),
                     changes: false,
                 })
             }
@@ -338,12 +341,15 @@ impl TaskRun {
         &self,
         step: &Step,
         started: Instant,
-        result: Option<serde_json::Value>,
+        result: Option<Returned>,
         changes: bool,
         ctx: &Value,
     ) -> (Node, Flow) {
         let mut node = Node::new(&step.name, Status::Ok, started.elapsed());
-        node.result = result.map(Arc::new);
+        if let Some(returned) = result {
+            node.result = Some(Arc::new(returned.result));
+            node.stderr = returned.stderr;
+        }
         let mut changed = step.changed.unwrap_or(changes);
         if step.changed_when.is_some() || step.failed_when.is_some() {
             // The step's own result is `result` in changed_when/failed_when; earlier maps win
@@ -467,7 +473,7 @@ impl TaskRun {
 enum Done {
     /// It ran: its result, and whether it changes the device.
     Ran {
-        result: Option<serde_json::Value>,
+        result: Option<Returned>,
         changes: bool,
     },
     /// It did not run (a dry run), and why.
@@ -507,14 +513,25 @@ impl From<ConnectionError> for StepError {
     }
 }
 
+/// What an operation returned: its result, and stderr for commands run on their own.
+struct Returned {
+    result: serde_json::Value,
+    stderr: Option<String>,
+}
+
 /// Runs an operation; device text becomes a JSON string without a copy.
 async fn run_op(
     connections: &mut HostConnections,
     plugin: &str,
     op: Operation<'_>,
-) -> Result<serde_json::Value, StepError> {
-    match connections.run(plugin, op).await? {
-        Output::Text(text) => Ok(serde_json::Value::String(text)),
-        Output::Json(value) => Ok(value),
-    }
+) -> Result<Returned, StepError> {
+    let (result, stderr) = match connections.run(plugin, op).await? {
+        Output::Text(text) => (serde_json::Value::String(text), None),
+        Output::Exec { stdout, stderr } => (
+            serde_json::Value::String(stdout),
+            (!stderr.is_empty()).then_some(stderr),
+        ),
+        Output::Json(value) => (value, None),
+    };
+    Ok(Returned { result, stderr })
 }

@@ -7,6 +7,7 @@ mod failures;
 mod fakenos;
 mod hardening;
 mod inventory;
+mod isolation;
 mod plugin_contract;
 mod plugins;
 mod runner;

@@ -8,6 +8,7 @@ use crate::cli::error::AppError;
 
 /// Runs `netrun plugins`.
 pub fn run(context: &Context) -> Result<u8, AppError> {
+    let plugins = context.all_plugins();
     let mut table = new_table(&[
         "plugin",
         "version",
@@ -45,10 +46,10 @@ pub fn run(context: &Context) -> Result<u8, AppError> {
         ]);
     }
     let mut text = format!("{}\n", table.trim_fmt());
-    let broken = &context.plugins().broken;
+    let broken = plugins.broken();
     if !broken.is_empty() {
         text.push_str("\nbroken plugins:\n");
-        for plugin in broken {
+        for plugin in &broken {
             text.push_str(&format!(
                 "  {}: {}\n",
                 escape::one_line(&plugin.path.display().to_string()),
