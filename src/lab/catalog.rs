@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::dialect::{self, Dialect};
 
-/// Every simulated platform: canonical name and dialect file, in the order of the README table.
+/// Every dialect file: its name (a canonical platform name, or a family: `cli`) and text.
 const SOURCES: &[(&str, &str)] = &[
     ("ios", include_str!("dialects/ios.yaml")),
     ("nxos", include_str!("dialects/nxos.yaml")),
@@ -18,6 +18,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("junos", include_str!("dialects/junos.yaml")),
     ("linux", include_str!("dialects/linux.yaml")),
     ("generic", include_str!("dialects/generic.yaml")),
+    ("cli", include_str!("dialects/cli.yaml")),
     ("huawei_vrp", include_str!("dialects/huawei_vrp.yaml")),
     ("huawei_smartax", include_str!("dialects/huawei_smartax.yaml")),
     ("hp_comware", include_str!("dialects/hp_comware.yaml")),
@@ -57,9 +58,16 @@ const SOURCES: &[(&str, &str)] = &[
     ("zyxel_os", include_str!("dialects/zyxel_os.yaml")),
 ];
 
-/// The canonical names of the simulated platforms.
-pub fn platforms() -> impl Iterator<Item = &'static str> {
+/// The names of the dialect files.
+#[cfg(test)]
+pub(crate) fn files() -> impl Iterator<Item = &'static str> {
     SOURCES.iter().map(|(name, _)| *name)
+}
+
+/// The canonical names of the simulated platforms: every built-in platform (those without a
+/// dialect file borrow their family's, see `derive`).
+pub fn platforms() -> impl Iterator<Item = &'static str> {
+    crate::platform::Platforms::builtin().names()
 }
 
 /// All dialects, their templates compiled into one environment.
@@ -102,6 +110,28 @@ impl Catalog {
         self.dialects.get(platform).cloned()
     }
 
+    /// The dialect of a built-in platform without a file of its own, built from its family's
+    /// and its definition (once; later calls find it).
+    pub(crate) fn derive(&mut self, platform: &str) -> Result<Option<Arc<Dialect>>, String> {
+        if let Some(dialect) = self.dialect(platform) {
+            return Ok(Some(dialect));
+        }
+        let Some(def) = crate::platform::Platforms::builtin().get(platform) else {
+            return Ok(None);
+        };
+        let mut yaml = resolve(super::derive::family(def), 0)?;
+        dialect::merge(&mut yaml, super::derive::patch(def)?);
+        let dialect = Arc::new(
+            dialect::compile(yaml, &mut self.env).map_err(|e| format!("platform {platform}: {e}"))?,
+        );
+        self.dialects
+            .insert(dialect.name.clone(), Arc::clone(&dialect));
+        if dialect.name != platform {
+            self.dialects.insert(platform.to_string(), Arc::clone(&dialect));
+        }
+        Ok(Some(dialect))
+    }
+
     /// Renders a named template over `ctx`.
     pub(crate) fn render(
         &self,
@@ -113,7 +143,7 @@ impl Catalog {
 
     /// Renders a named template over a JSON context (device preparation).
     pub(crate) fn render_json(&self, template: &str, ctx: &Value) -> Result<String, minijinja::Error> {
-        self.render(template, minijinja::Value::from_serialize(ctx))
+        self.render(template, minijinja::Value::from(minijinja::value::Serde(ctx)))
     }
 }
 

@@ -9,6 +9,7 @@
 
 mod catalog;
 mod counters;
+mod derive;
 mod device;
 mod dialect;
 mod faults;
@@ -30,6 +31,33 @@ pub use counters::{DeviceCounters, LabCounters};
 
 use catalog::Catalog;
 use device::DeviceShared;
+
+/// What the lab simulates for one platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Simulation {
+    /// Canonical platform name.
+    pub platform: String,
+    /// One line about the dialect (which family a platform without a dialect file borrows).
+    pub about: String,
+    /// A command whose output is full of lines shaped like prompts (tests, demos).
+    pub lookalike: String,
+}
+
+/// What the lab simulates for every built-in platform, in the table's order.
+pub fn simulations() -> Result<Vec<Simulation>, LabError> {
+    let mut catalog = Catalog::load().map_err(LabError::Data)?;
+    let mut out = Vec::new();
+    for platform in platforms() {
+        if let Some(dialect) = catalog.derive(platform).map_err(LabError::Data)? {
+            out.push(Simulation {
+                platform: platform.to_string(),
+                about: dialect.about.clone(),
+                lookalike: dialect.lookalike.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
 
 /// One simulated device.
 #[derive(Debug, Clone)]
@@ -142,17 +170,22 @@ impl Lab {
                 count: devices.len(),
             });
         }
-        let catalog = Arc::new(Catalog::load().map_err(LabError::Data)?);
-        let mut shared = Vec::with_capacity(devices.len());
+        let mut catalog = Catalog::load().map_err(LabError::Data)?;
+        let mut dialects = Vec::with_capacity(devices.len());
         for spec in &devices {
-            let dialect =
-                catalog
-                    .dialect(&spec.platform)
-                    .ok_or_else(|| LabError::UnknownPlatform {
-                        device: spec.name.clone(),
-                        platform: spec.platform.clone(),
-                        known: platforms().collect::<Vec<_>>().join(", "),
-                    })?;
+            let dialect = catalog
+                .derive(&spec.platform)
+                .map_err(LabError::Data)?
+                .ok_or_else(|| LabError::UnknownPlatform {
+                    device: spec.name.clone(),
+                    platform: spec.platform.clone(),
+                    known: "every built-in platform (`netrun platforms`)".into(),
+                })?;
+            dialects.push(dialect);
+        }
+        let catalog = Arc::new(catalog);
+        let mut shared = Vec::with_capacity(devices.len());
+        for (spec, dialect) in devices.iter().zip(dialects) {
             let device =
                 DeviceShared::new(spec, dialect, Arc::clone(&catalog)).map_err(LabError::Data)?;
             shared.push(Arc::new(device));

@@ -114,7 +114,7 @@ impl DeviceShared {
             faults: spec.faults.clone(),
             counters: LiveCounters::default(),
             clock,
-            vars: minijinja::Value::from_serialize(&vars),
+            vars: minijinja::Value::from(minijinja::value::Serde(&vars)),
             prompt_context,
             boot,
             store: Mutex::new(Store::new(hostname, running)),

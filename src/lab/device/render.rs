@@ -61,7 +61,7 @@ impl Device {
         if let Some((key, value)) = extra {
             ctx.insert(key.into(), value);
         }
-        let session = minijinja::Value::from_serialize(&ctx);
+        let session = minijinja::Value::from(minijinja::value::Serde(&ctx));
         let merged = minijinja::value::merge_maps([session, self.shared.vars.clone()]);
         self.shared.catalog.render(name, merged)
     }

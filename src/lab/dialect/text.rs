@@ -161,13 +161,6 @@ impl Text {
         Ok(Text { pieces })
     }
 
-    /// A text without placeholders.
-    pub(crate) fn literal(text: &str) -> Text {
-        Text {
-            pieces: vec![Piece::Lit(text.to_string())],
-        }
-    }
-
     /// Appends the text to `out`, asking `fill` for each placeholder.
     pub(crate) fn render_into(&self, out: &mut String, mut fill: impl FnMut(Var, &mut String)) {
         for piece in &self.pieces {
@@ -185,6 +178,7 @@ impl Text {
         out
     }
 
+    #[cfg(test)]
     /// Whether the text uses `var`.
     pub(crate) fn uses(&self, var: Var) -> bool {
         self.pieces.contains(&Piece::Var(var))
