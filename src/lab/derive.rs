@@ -35,7 +35,13 @@ const PAGERS: &[&str] = &[
 const PASSWORDS: &[&str] = &["Password: ", "password: ", "Enable password: "];
 
 /// Lines shaped like other devices' prompts, printed by every derived lookalike command.
-const FOREIGN_PROMPTS: &[&str] = &["edge12#", "R1>", "[edit]", "user@host>", "core-sw1(config)#"];
+const FOREIGN_PROMPTS: &[&str] = &[
+    "edge12#",
+    "R1>",
+    "[edit]",
+    "user@host>",
+    "core-sw1(config)#",
+];
 
 /// The family a platform without a dialect borrows its outputs from.
 pub(super) fn family(platform: &Platform) -> &'static str {
@@ -62,8 +68,12 @@ pub(super) fn patch(platform: &Platform) -> Result<Value, String> {
     );
     set(&mut root, "lookalike", Value::from("show log"));
     let examples = &def.examples;
-    let user = prompt(&def.prompt.user, &examples.user)
-        .ok_or_else(|| format!("platform {}: no user prompt example to simulate", platform.name))?;
+    let user = prompt(&def.prompt.user, &examples.user).ok_or_else(|| {
+        format!(
+            "platform {}: no user prompt example to simulate",
+            platform.name
+        )
+    })?;
     let privileged = match &def.prompt.privileged {
         Some(p) if def.enable.is_some() => prompt(p, &examples.privileged),
         _ => None,
@@ -113,7 +123,11 @@ pub(super) fn patch(platform: &Platform) -> Result<Value, String> {
             let question = pick(PASSWORDS, &[&enable.password_prompt], true)
                 .unwrap_or_else(|| unescape(&enable.password_prompt.0));
             let mut e = Mapping::new();
-            set(&mut e, "password", Value::from(question.replace('{', "{{").replace('}', "}}")));
+            set(
+                &mut e,
+                "password",
+                Value::from(question.replace('{', "{{").replace('}', "}}")),
+            );
             set(&mut e, "tries", Value::from(3));
             set(&mut e, "failed", Value::from("% Access denied\n"));
             set(&mut root, "enable", Value::Mapping(e));
@@ -164,7 +178,11 @@ pub(super) fn patch(platform: &Platform) -> Result<Value, String> {
         .join("\n");
     let mut log_entry = Mapping::new();
     set(&mut log_entry, "output", Value::from(log));
-    set(&mut log_entry, "modes", Value::Sequence(exec.iter().map(|m| Value::from(*m)).collect()));
+    set(
+        &mut log_entry,
+        "modes",
+        Value::Sequence(exec.iter().map(|m| Value::from(*m)).collect()),
+    );
     commands.insert(Value::from("show log"), Value::Mapping(log_entry));
     set(&mut root, "commands", Value::Mapping(commands));
     Ok(Value::Mapping(root))

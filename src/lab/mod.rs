@@ -105,7 +105,9 @@ pub enum LabError {
     #[error("duplicate device name {0:?}")]
     DuplicateDevice(String),
     /// The platform has no simulation.
-    #[error("device {device:?}: the lab does not simulate platform {platform:?} (it simulates {known})")]
+    #[error(
+        "device {device:?}: the lab does not simulate platform {platform:?} (it simulates {known})"
+    )]
     UnknownPlatform {
         /// Device name.
         device: String,

@@ -103,7 +103,10 @@ fn every_dialect_file_is_listed_and_loads() {
     files.sort();
     let mut listed: Vec<String> = catalog::files().map(|p| format!("{p}.yaml")).collect();
     listed.sort();
-    assert_eq!(files, listed, "every file under dialects/ is listed, and back");
+    assert_eq!(
+        files, listed,
+        "every file under dialects/ is listed, and back"
+    );
     let catalog = catalog();
     for platform in catalog::files() {
         let dialect = catalog.dialect(platform).expect("listed platform loads");

@@ -65,7 +65,8 @@ fn every_built_in_platform_runs_through_the_lab_with_whole_outputs() {
          \x20 - {name: look3, command: '{{ host.lookalike }}'}\n",
     );
     let session = scratch.netrun(&["run", "lab_check", "--lab", "--output", "json"]);
-    let doc: Value = serde_json::from_str(&session.stdout).unwrap_or_else(|e| panic!("{e}: {session}"));
+    let doc: Value =
+        serde_json::from_str(&session.stdout).unwrap_or_else(|e| panic!("{e}: {session}"));
     let mut table = Vec::new();
     let mut bad = Vec::new();
     for host in doc["hosts"].as_array().expect("hosts") {
@@ -80,8 +81,18 @@ fn every_built_in_platform_runs_through_the_lab_with_whole_outputs() {
                 .cloned()
                 .unwrap_or_default()
         };
-        let status = |step: &str| node(step)["status"].as_str().unwrap_or("missing").to_string();
-        let text = |step: &str| node(step)["result"].as_str().unwrap_or_default().to_string();
+        let status = |step: &str| {
+            node(step)["status"]
+                .as_str()
+                .unwrap_or("missing")
+                .to_string()
+        };
+        let text = |step: &str| {
+            node(step)["result"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        };
         let mut problems = Vec::new();
         for step in ["look1", "look2", "look3"] {
             if status(step) != "ok" {
@@ -119,6 +130,15 @@ fn every_built_in_platform_runs_through_the_lab_with_whole_outputs() {
         }
     }
     println!("{}", table.join("\n"));
-    assert_eq!(table.len(), expect_config.len(), "every platform reported: {session}");
-    assert!(bad.is_empty(), "{} platform(s) misbehave:\n{}", bad.len(), bad.join("\n\n"));
+    assert_eq!(
+        table.len(),
+        expect_config.len(),
+        "every platform reported: {session}"
+    );
+    assert!(
+        bad.is_empty(),
+        "{} platform(s) misbehave:\n{}",
+        bad.len(),
+        bad.join("\n\n")
+    );
 }

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use super::super::dialect::{Candidate, ConfigSpec, DiffStyle, Mode, Outcome, Style, Then, fill_name};
+use super::super::dialect::{
+    Candidate, ConfigSpec, DiffStyle, Mode, Outcome, Style, Then, fill_name,
+};
 use super::clock::Stamp;
 use super::matching::{Match, match_words, words};
 use super::tree::{self, Applied, Node};
@@ -50,7 +52,9 @@ impl Config {
     pub(crate) fn render(&self, spec: &ConfigSpec, set_form: bool) -> String {
         match self {
             Config::Tree(nodes) => tree::render(nodes, spec),
-            Config::Paths(lines) if set_form || spec.braces == super::super::dialect::Braces::None => {
+            Config::Paths(lines)
+                if set_form || spec.braces == super::super::dialect::Braces::None =>
+            {
                 paths::set_lines(lines, spec)
             }
             Config::Paths(lines) => paths::braces(&paths::tree(lines, spec), spec),
@@ -239,12 +243,16 @@ impl Device {
             (DiffStyle::Lines, Config::Paths(old), Config::Paths(new)) => {
                 paths::line_diff(old, new, spec)
             }
-            (DiffStyle::Junos, _, _) => {
-                diff::junos(&running.display_tree(spec), &candidate.display_tree(spec), spec)
-            }
-            (DiffStyle::Tree | DiffStyle::Lines, _, _) => {
-                diff::tree(&running.display_tree(spec), &candidate.display_tree(spec), spec)
-            }
+            (DiffStyle::Junos, _, _) => diff::junos(
+                &running.display_tree(spec),
+                &candidate.display_tree(spec),
+                spec,
+            ),
+            (DiffStyle::Tree | DiffStyle::Lines, _, _) => diff::tree(
+                &running.display_tree(spec),
+                &candidate.display_tree(spec),
+                spec,
+            ),
         }
     }
 
@@ -422,7 +430,9 @@ impl Device {
                 Ok(applied) => applied,
                 Err(reply) => return reply,
             },
-            Style::Indent if !self.spec().menu.is_empty() && trimmed.starts_with('/') || trimmed == ".." => {
+            Style::Indent
+                if !self.spec().menu.is_empty() && trimmed.starts_with('/') || trimmed == ".." =>
+            {
                 self.menu_statement(trimmed)
             }
             Style::Indent => {
@@ -546,7 +556,11 @@ impl Device {
             (Some(n), _) => relative(n),
             (None, None) if !ws.is_empty() => relative(0).trim_start_matches('/').to_string(),
             (None, _) => {
-                let depth = if spec.set.as_ref().is_some_and(|s| s.len() == ws.len() && !ws.is_empty()) {
+                let depth = if spec
+                    .set
+                    .as_ref()
+                    .is_some_and(|s| s.len() == ws.len() && !ws.is_empty())
+                {
                     ws.len()
                 } else {
                     0

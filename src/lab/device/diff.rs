@@ -11,7 +11,11 @@ fn subtree(node: &Node, depth: usize, spec: &ConfigSpec, gutter: &str, out: &mut
         brace_lines(node, depth, spec, gutter, out);
         return;
     }
-    out.push(format!("{gutter}{}{}", " ".repeat(depth * spec.indent), node.line));
+    out.push(format!(
+        "{gutter}{}{}",
+        " ".repeat(depth * spec.indent),
+        node.line
+    ));
     for child in &node.children {
         subtree(child, depth + 1, spec, gutter, out);
     }

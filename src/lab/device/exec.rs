@@ -45,7 +45,9 @@ impl Device {
             None => words(line),
         };
         let (command, filters) = match (dialect.filters, line.find('|')) {
-            (Filters::Cisco | Filters::Junos, Some(at)) => (&line[..at], Some((&line[at + 1..], at + 1))),
+            (Filters::Cisco | Filters::Junos, Some(at)) => {
+                (&line[..at], Some((&line[at + 1..], at + 1)))
+            }
             _ => (line, None),
         };
         let before_pipe: Vec<(usize, &str)> = if filters.is_some() {
@@ -62,9 +64,14 @@ impl Device {
             match match_words(&cmd.words, cmd.wildcard, input, dialect.abbreviate) {
                 Match::Full(args_at) => {
                     let at = args_at.unwrap_or(line.len());
-                    let index = input.iter().position(|(w, _)| *w >= at).unwrap_or(input.len());
-                    let arg_words: Vec<String> =
-                        input[index..].iter().map(|(_, w)| (*w).to_string()).collect();
+                    let index = input
+                        .iter()
+                        .position(|(w, _)| *w >= at)
+                        .unwrap_or(input.len());
+                    let arg_words: Vec<String> = input[index..]
+                        .iter()
+                        .map(|(_, w)| (*w).to_string())
+                        .collect();
                     let args = if shell.is_some() {
                         arg_words.join(" ")
                     } else {
@@ -114,14 +121,21 @@ impl Device {
         reply
     }
 
-    fn run_command(&mut self, cmd: &Command, call: Call<'_>, line: &str, prompt_len: usize) -> Reply {
+    fn run_command(
+        &mut self,
+        cmd: &Command,
+        call: Call<'_>,
+        line: &str,
+        prompt_len: usize,
+    ) -> Reply {
         let dialect = Arc::clone(&self.shared.dialect);
         let mut diff = None;
         let mut reply = None;
         match cmd.action {
             None | Some(Action::Noop) => {}
             Some(Action::Enable) => {
-                let guarded = self.shared.enable_secret.is_some() || self.shared.faults.refuse_enable;
+                let guarded =
+                    self.shared.enable_secret.is_some() || self.shared.faults.refuse_enable;
                 if dialect.enable.is_some() && self.mode == Mode::User && guarded {
                     return Reply::AskSecret;
                 }
@@ -264,7 +278,13 @@ impl Device {
     }
 
     /// Applies output filters to a command's output.
-    fn filtered(&self, text: String, filters: Option<(&str, usize)>, line: &str, prompt_len: usize) -> Reply {
+    fn filtered(
+        &self,
+        text: String,
+        filters: Option<(&str, usize)>,
+        line: &str,
+        prompt_len: usize,
+    ) -> Reply {
         match filters {
             None => Reply::Text {
                 text,
@@ -275,7 +295,13 @@ impl Device {
     }
 
     /// The platform's "unknown command" answer, caret under word `depth`.
-    pub(super) fn invalid(&self, line: &str, words: &[(usize, &str)], depth: usize, prompt_len: usize) -> Reply {
+    pub(super) fn invalid(
+        &self,
+        line: &str,
+        words: &[(usize, &str)],
+        depth: usize,
+        prompt_len: usize,
+    ) -> Reply {
         let errors = &self.shared.dialect.errors;
         match words.get(depth) {
             Some((at, _)) => self.error_at(line, *at, prompt_len, depth == 0),
@@ -287,7 +313,13 @@ impl Device {
     }
 
     /// An error pointing at byte `at` of the typed line.
-    pub(super) fn error_at(&self, line: &str, at: usize, prompt_len: usize, first_word: bool) -> Reply {
+    pub(super) fn error_at(
+        &self,
+        line: &str,
+        at: usize,
+        prompt_len: usize,
+        first_word: bool,
+    ) -> Reply {
         let errors = &self.shared.dialect.errors;
         let template = match (&errors.first_word, first_word) {
             (Some(t), true) => t,
@@ -308,12 +340,23 @@ impl Device {
         Reply::Error(self.error_text(template, line, at, word, prompt_len))
     }
 
-    fn error_text(&self, template: &Text, line: &str, at: usize, word: &str, prompt_len: usize) -> String {
+    fn error_text(
+        &self,
+        template: &Text,
+        line: &str,
+        at: usize,
+        word: &str,
+        prompt_len: usize,
+    ) -> String {
         let column = line.get(..at).map_or(at, |s| s.chars().count());
         template.render(|var, out| match var {
             Var::Caret | Var::Carets => {
                 out.extend(std::iter::repeat_n(' ', prompt_len + column));
-                let n = if var == Var::Carets { word.chars().count().max(1) } else { 1 };
+                let n = if var == Var::Carets {
+                    word.chars().count().max(1)
+                } else {
+                    1
+                };
                 out.extend(std::iter::repeat_n('^', n));
             }
             Var::Word => out.push_str(word),

@@ -10,6 +10,7 @@ mod exec;
 mod filters;
 mod matching;
 mod paths;
+mod prompt;
 mod render;
 mod seq;
 mod tree;
@@ -22,9 +23,10 @@ use serde_json::{Map, Value};
 use super::Faults;
 use super::catalog::Catalog;
 use super::counters::LiveCounters;
-use super::dialect::{Dialect, Expect, Mode, Text, Var};
+use super::dialect::{Dialect, Expect, Mode};
 pub(crate) use clock::Clock;
 use config::{Config, Store};
+use prompt::{Out, crlf};
 
 /// What the channel task must do, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +97,9 @@ impl DeviceShared {
                     super::dialect::Output::Static(text) => text.clone(),
                     super::dialect::Output::Template { name, .. } => catalog
                         .render_json(name, &Value::Object(ctx))
-                        .map_err(|err| format!("device {}: base configuration: {err:#}", spec.name))?,
+                        .map_err(|err| {
+                            format!("device {}: base configuration: {err:#}", spec.name)
+                        })?,
                 };
                 Config::parse(&text, &dialect.config)
             }
@@ -166,7 +170,10 @@ pub(crate) struct ExecOutput {
 
 /// What a command produced.
 enum Reply {
-    Text { text: String, pageable: bool },
+    Text {
+        text: String,
+        pageable: bool,
+    },
     Error(String),
     /// A failure with its own exit status (exec channels).
     Fail(String, u32),
@@ -545,132 +552,6 @@ impl Device {
         } else {
             self.prompt(out);
         }
-    }
-
-    fn prompt(&self, out: &mut Out) {
-        out.text(&self.prompt_text());
-    }
-
-    fn banner(&self) -> String {
-        let Some(banner) = &self.shared.dialect.banner else {
-            return String::new();
-        };
-        let text = match banner {
-            super::dialect::Output::Static(text) => text.clone(),
-            super::dialect::Output::Template { .. } => self
-                .render_output(banner, "", None)
-                .unwrap_or_else(|err| format!("% lab template error: {err:#}\n")),
-        };
-        crlf(&text)
-    }
-
-    /// The full prompt, context lines (`[edit]`) included.
-    fn prompt_text(&self) -> String {
-        let dialect = &self.shared.dialect;
-        let prompts = &dialect.prompts;
-        let template = match self.mode {
-            Mode::User => &prompts.user,
-            Mode::Privileged => &prompts.privileged,
-            Mode::Config if self.levels.is_empty() => &prompts.config,
-            Mode::Config => &prompts.submode,
-        };
-        self.fill(template)
-    }
-
-    /// A prompt-like text with the session's values filled in.
-    fn fill(&self, template: &Text) -> String {
-        let hostname = self.shared.store().hostname.clone();
-        template.render(|var, out| match var {
-            Var::Hostname => out.push_str(&hostname),
-            Var::Username => out.push_str(&self.shared.username),
-            Var::Submode => out.push_str(self.levels.last().map_or("", |l| l.name.as_str())),
-            Var::Path => {
-                for word in self.edit.iter().flatten() {
-                    out.push(' ');
-                    out.push_str(word);
-                }
-            }
-            Var::Dirty => {
-                if self.dirty() {
-                    out.push('*');
-                }
-            }
-            Var::Counter => out.push_str(&(self.count + 1).to_string()),
-            Var::Star | Var::StarSpace => {
-                if self.unsaved() {
-                    out.push_str(if var == Var::Star { "*" } else { "* " });
-                }
-            }
-            Var::Ctx | Var::CtxLine => {
-                if let Some(ctx) = &self.shared.prompt_context {
-                    out.push('{');
-                    out.push_str(ctx);
-                    out.push('}');
-                    if var == Var::CtxLine {
-                        out.push_str("\r\n");
-                    }
-                }
-            }
-            _ => {}
-        })
-    }
-
-    /// Columns of the prompt's last line (what the caret of an error message is aligned with).
-    fn prompt_line_len(&self) -> usize {
-        let prompt = self.prompt_text();
-        prompt
-            .rsplit('\n')
-            .next()
-            .unwrap_or(&prompt)
-            .chars()
-            .count()
-    }
-}
-
-/// Line breaks as a terminal needs them.
-fn crlf(text: &str) -> String {
-    if text.contains('\n') {
-        text.replace("\r\n", "\n").replace('\n', "\r\n")
-    } else {
-        text.to_string()
-    }
-}
-
-/// Collects output bytes, keeping them in order with the other steps.
-#[derive(Default)]
-struct Out {
-    steps: Vec<Step>,
-    buf: Vec<u8>,
-}
-
-impl Out {
-    fn text(&mut self, s: &str) {
-        self.buf.extend_from_slice(s.as_bytes());
-    }
-
-    fn bytes(&mut self, b: &[u8]) {
-        self.buf.extend_from_slice(b);
-    }
-
-    fn flush(&mut self) {
-        if !self.buf.is_empty() {
-            self.steps.push(Step::Output(std::mem::take(&mut self.buf)));
-        }
-    }
-
-    fn command(&mut self) {
-        self.flush();
-        self.steps.push(Step::Command);
-    }
-
-    fn close(&mut self) {
-        self.flush();
-        self.steps.push(Step::Close);
-    }
-
-    fn finish(mut self) -> Vec<Step> {
-        self.flush();
-        self.steps
     }
 }
 

@@ -122,7 +122,9 @@ pub(crate) fn tree(paths: &[String], spec: &ConfigSpec) -> Vec<Node> {
     }
     fn convert(raw: &Raw, spec: &ConfigSpec) -> Node {
         match raw.children.as_slice() {
-            [only] if only.children.is_empty() && !only.pair && !spec.flags.contains(&only.name) => {
+            [only]
+                if only.children.is_empty() && !only.pair && !spec.flags.contains(&only.name) =>
+            {
                 Node::new(&format!("{} {}", raw.name, only.name))
             }
             children => Node {
@@ -144,10 +146,20 @@ pub(crate) fn braces(nodes: &[Node], spec: &ConfigSpec) -> String {
 }
 
 /// One node's lines, each after `gutter`; leaves end in `;` in Junos style.
-pub(crate) fn brace_lines(node: &Node, depth: usize, spec: &ConfigSpec, gutter: &str, out: &mut Vec<String>) {
+pub(crate) fn brace_lines(
+    node: &Node,
+    depth: usize,
+    spec: &ConfigSpec,
+    gutter: &str,
+    out: &mut Vec<String>,
+) {
     let pad = " ".repeat(depth * spec.indent);
     if node.children.is_empty() {
-        let semi = if spec.braces == Braces::Junos { ";" } else { "" };
+        let semi = if spec.braces == Braces::Junos {
+            ";"
+        } else {
+            ""
+        };
         out.push(format!("{gutter}{pad}{}{semi}", node.line));
         return;
     }

@@ -46,7 +46,10 @@ impl Device {
                 );
             }
             if set_lines {
-                ctx.insert("running_set".into(), Value::from(store.running.set_lines(spec)));
+                ctx.insert(
+                    "running_set".into(),
+                    Value::from(store.running.set_lines(spec)),
+                );
             }
             ctx.insert("changed".into(), stamp_value(store.changed.as_ref()));
             ctx.insert("saved".into(), stamp_value(store.saved.as_ref()));
@@ -56,7 +59,10 @@ impl Device {
         ctx.insert("boot".into(), time_value(self.shared.boot, 0, None));
         ctx.insert("name".into(), Value::from(self.shared.name.clone()));
         ctx.insert("username".into(), Value::from(self.shared.username.clone()));
-        ctx.insert("platform".into(), Value::from(self.shared.dialect.name.clone()));
+        ctx.insert(
+            "platform".into(),
+            Value::from(self.shared.dialect.name.clone()),
+        );
         ctx.insert("args".into(), Value::from(args));
         if let Some((key, value)) = extra {
             ctx.insert(key.into(), value);

@@ -51,7 +51,10 @@ pub(crate) fn run(args: &[String]) -> Result<String, String> {
         _ => return Err(format!("seq: extra operand '{}'\n{TRY}", numbers[3])),
     };
     if step == 0.0 {
-        return Err(format!("seq: invalid Zero increment value: '{}'\n{TRY}", numbers[1]));
+        return Err(format!(
+            "seq: invalid Zero increment value: '{}'\n{TRY}",
+            numbers[1]
+        ));
     }
     let count = ((last - first) / step).floor() + 1.0;
     if count > MAX_LINES {
@@ -164,7 +167,9 @@ impl Spec {
                     spec.precision = Some(p);
                 }
                 match chars.next() {
-                    Some(c @ ('g' | 'G' | 'f' | 'F' | 'e' | 'E' | 'a' | 'A')) => spec.conversion = c,
+                    Some(c @ ('g' | 'G' | 'f' | 'F' | 'e' | 'E' | 'a' | 'A')) => {
+                        spec.conversion = c
+                    }
                     other => {
                         return Err(format!(
                             "seq: format '{format}' has unknown %{} directive",
@@ -285,8 +290,16 @@ mod tests {
         assert_eq!(seq("-w 8 10").expect("seq"), "08\n09\n10\n");
         assert_eq!(seq("-s , 3").expect("seq"), "1,2,3\n");
         assert_eq!(seq("1 0.5 2").expect("seq"), "1.0\n1.5\n2.0\n");
-        assert!(seq("x").expect_err("bad").starts_with("seq: invalid floating point argument: 'x'"));
-        assert!(seq("").expect_err("none").starts_with("seq: missing operand"));
+        assert!(
+            seq("x")
+                .expect_err("bad")
+                .starts_with("seq: invalid floating point argument: 'x'")
+        );
+        assert!(
+            seq("")
+                .expect_err("none")
+                .starts_with("seq: missing operand")
+        );
     }
 
     #[test]

@@ -38,13 +38,17 @@ pub(crate) fn parse(text: &str, spec: &ConfigSpec) -> Vec<Node> {
         if trimmed.is_empty() {
             continue;
         }
-        let separator = Some(trimmed) == spec.block_end.as_deref()
-            || Some(trimmed) == spec.section.as_deref();
+        let separator =
+            Some(trimmed) == spec.block_end.as_deref() || Some(trimmed) == spec.section.as_deref();
         if separator {
             fold(&mut stack, &mut roots, 0);
             continue;
         }
-        if spec.closers.iter().any(|(_, close)| close.trim() == trimmed) {
+        if spec
+            .closers
+            .iter()
+            .any(|(_, close)| close.trim() == trimmed)
+        {
             continue;
         }
         let mut depth = raw.len() - raw.trim_start().len();
@@ -149,14 +153,18 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
 fn word_prefix(line: &str, prefix: &str) -> bool {
     let mut words = line.split_whitespace();
     prefix.split_whitespace().all(|p| {
-        words
-            .next()
-            .is_some_and(|w| w.trim_matches('"').eq_ignore_ascii_case(p.trim_matches('"')))
+        words.next().is_some_and(|w| {
+            w.trim_matches('"')
+                .eq_ignore_ascii_case(p.trim_matches('"'))
+        })
     })
 }
 
 /// The lines below the block at `path` (a list of headers), if it exists.
-pub(crate) fn children_mut<'a>(nodes: &'a mut Vec<Node>, path: &[String]) -> Option<&'a mut Vec<Node>> {
+pub(crate) fn children_mut<'a>(
+    nodes: &'a mut Vec<Node>,
+    path: &[String],
+) -> Option<&'a mut Vec<Node>> {
     let Some((first, rest)) = path.split_first() else {
         return Some(nodes);
     };
@@ -326,7 +334,9 @@ fn replace_or_insert(
     spec: &ConfigSpec,
 ) -> Applied {
     if let Some(k) = key_of_stmt {
-        let same_key = |n: &Node| n.children.is_empty() && key(&n.line, top, spec).as_deref() == Some(k.as_str());
+        let same_key = |n: &Node| {
+            n.children.is_empty() && key(&n.line, top, spec).as_deref() == Some(k.as_str())
+        };
         if let Some(at) = list.iter().position(same_key) {
             list[at].line = stmt.to_string();
             let mut i = 0;

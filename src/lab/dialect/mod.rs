@@ -113,8 +113,7 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 pub(crate) use schema::{
-    Action, Braces, Candidate, DiffStyle, Expect, Filters, Mode, Outcome, Style, Then,
-    Uncommitted,
+    Action, Braces, Candidate, DiffStyle, Expect, Filters, Mode, Outcome, Style, Then, Uncommitted,
 };
 pub(crate) use text::{Text, Var, fill_name};
 
@@ -311,7 +310,10 @@ pub(crate) fn merge(parent: &mut serde_yaml::Value, child: serde_yaml::Value) {
 }
 
 /// Checks a parsed dialect file and compiles its texts, patterns and templates.
-pub(crate) fn compile(yaml: serde_yaml::Value, env: &mut Environment<'static>) -> Result<Dialect, String> {
+pub(crate) fn compile(
+    yaml: serde_yaml::Value,
+    env: &mut Environment<'static>,
+) -> Result<Dialect, String> {
     let file: File = serde_yaml::from_value(yaml).map_err(|e| e.to_string())?;
     let name = file.name.clone();
     let prompt = |s: &str| Text::parse(s, text::PROMPT_VARS, true);
@@ -330,31 +332,32 @@ pub(crate) fn compile(yaml: serde_yaml::Value, env: &mut Environment<'static>) -
         None => config_prompt.clone(),
     };
     // `verbatim`: keep the text's trailing newline (banners print exactly what they say).
-    let mut compile_output = |key: &str, source: String, verbatim: bool| -> Result<Output, String> {
-        if !source.contains("{{") && !source.contains("{%") {
-            // minijinja drops one trailing newline; fixed texts behave the same.
-            let text = match source.strip_suffix('\n') {
-                Some(text) if !verbatim => text.to_string(),
-                _ => source,
+    let mut compile_output =
+        |key: &str, source: String, verbatim: bool| -> Result<Output, String> {
+            if !source.contains("{{") && !source.contains("{%") {
+                // minijinja drops one trailing newline; fixed texts behave the same.
+                let text = match source.strip_suffix('\n') {
+                    Some(text) if !verbatim => text.to_string(),
+                    _ => source,
+                };
+                return Ok(Output::Static(text));
+            }
+            let source = if verbatim && source.ends_with('\n') {
+                source + "\n"
+            } else {
+                source
             };
-            return Ok(Output::Static(text));
-        }
-        let source = if verbatim && source.ends_with('\n') {
-            source + "\n"
-        } else {
-            source
+            let running = source.contains("running_config");
+            let set_lines = source.contains("running_set");
+            let template = format!("{name}/{key}");
+            env.add_template_owned(template.clone(), source)
+                .map_err(|e| format!("{key:?}: {e}"))?;
+            Ok(Output::Template {
+                name: template,
+                running,
+                set_lines,
+            })
         };
-        let running = source.contains("running_config");
-        let set_lines = source.contains("running_set");
-        let template = format!("{name}/{key}");
-        env.add_template_owned(template.clone(), source)
-            .map_err(|e| format!("{key:?}: {e}"))?;
-        Ok(Output::Template {
-            name: template,
-            running,
-            set_lines,
-        })
-    };
     let banner = if file.banner.is_empty() {
         None
     } else {
@@ -363,7 +366,11 @@ pub(crate) fn compile(yaml: serde_yaml::Value, env: &mut Environment<'static>) -
     let base = if file.base_config.is_empty() {
         None
     } else {
-        Some(compile_output("base_config", file.base_config.clone(), false)?)
+        Some(compile_output(
+            "base_config",
+            file.base_config.clone(),
+            false,
+        )?)
     };
     let mut commands = Vec::new();
     for (key, entry) in file.commands {

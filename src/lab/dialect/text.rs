@@ -193,13 +193,24 @@ pub(crate) fn fill_name(var: Var, args: &str, line: &str, out: &mut String) {
         Var::ArgsNospace => out.extend(unquoted.split_whitespace()),
         Var::ArgsDash => out.push_str(&unquoted.split_whitespace().collect::<Vec<_>>().join("-")),
         Var::First => out.push_str(unquoted.split_whitespace().next().unwrap_or("")),
-        Var::Last => out.push_str(&line.split_whitespace().last().unwrap_or("").replace('"', "")),
+        Var::Last => out.push_str(
+            &line
+                .split_whitespace()
+                .last()
+                .unwrap_or("")
+                .replace('"', ""),
+        ),
         Var::Short => {
             // `Ethernet1/2` → `Et1/2`, `Port-Channel10` → `Po10`: two letters, then the number.
             let at = unquoted
                 .find(|c: char| c.is_ascii_digit())
                 .unwrap_or(unquoted.len());
-            out.extend(unquoted[..at].chars().filter(|c| c.is_ascii_alphabetic()).take(2));
+            out.extend(
+                unquoted[..at]
+                    .chars()
+                    .filter(|c| c.is_ascii_alphabetic())
+                    .take(2),
+            );
             out.push_str(&unquoted[at..]);
         }
         _ => {}
