@@ -133,9 +133,6 @@ pub(super) fn patch(platform: &Platform) -> Result<Value, String> {
             set(&mut root, "enable", Value::Mapping(e));
         }
     }
-    for line in &def.on_open {
-        command(line, "paging_off", &["user", "privileged"]);
-    }
     if let Some(cfg) = &def.config {
         for (i, line) in cfg.enter.iter().enumerate() {
             if i == 0 {
@@ -147,6 +144,26 @@ pub(super) fn patch(platform: &Platform) -> Result<Value, String> {
         for (line, action, in_config) in leave_steps(&cfg.exit) {
             command(line, action, if in_config { &["config"] } else { exec });
         }
+        // A sub-mode, so Ctrl-Z (an exit "command" on some CLIs) leaves configuration mode.
+        let mut submode = Mapping::new();
+        set(&mut submode, "match", Value::from("interface *"));
+        set(&mut submode, "name", Value::from("config-if"));
+        let mut config = Mapping::new();
+        set(
+            &mut config,
+            "submodes",
+            Value::Sequence(vec![Value::Mapping(submode)]),
+        );
+        set(&mut root, "config", Value::Mapping(config));
+    }
+    // Session setup (paging off, ...) after the configuration commands, which it may use.
+    let known = |line: &String| {
+        def.config
+            .as_ref()
+            .is_some_and(|c| c.enter.contains(line) || c.exit.contains(line))
+    };
+    for line in def.on_open.iter().filter(|l| !known(l)) {
+        command(line, "paging_off", &["user", "privileged", "config"]);
     }
     let patterns: Vec<&Pattern> = def.pager.patterns.iter().collect();
     let mut paging = Mapping::new();

@@ -153,10 +153,7 @@ impl Device {
             Some(Action::PagingOff) => self.page_len = 0,
             Some(Action::PagingOn) => self.page_len = dialect.page_length,
             Some(Action::Configure) => {
-                if self.mode == Mode::User {
-                    let ws = words(line);
-                    return self.invalid(line, &ws, 0, prompt_len);
-                }
+                // Where it is valid is the command's `modes` (privileged unless it says).
                 self.mode = Mode::Config;
                 self.levels.clear();
                 self.edit.clear();
