@@ -23,12 +23,6 @@ impl Clock {
             now.subsec_millis(),
         )
     }
-
-    /// Moves the clock forward (tests: "two reads at different times").
-    #[cfg(test)]
-    pub(crate) fn advance(&self, secs: i64) {
-        self.offset.fetch_add(secs, Ordering::Relaxed);
-    }
 }
 
 /// When something happened and who did it (`! Last configuration change at ... by admin`).
