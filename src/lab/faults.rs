@@ -5,11 +5,13 @@ use std::time::Duration;
 use super::Faults;
 
 /// The `data.lab` keys that make a lab device misbehave.
-pub const FAULT_KEYS: [&str; 4] = [
+pub const FAULT_KEYS: [&str; 6] = [
     "reject_auth",
     "drop_after_commands",
     "never_answer",
     "latency_ms",
+    "config_error",
+    "refuse_enable",
 ];
 
 impl Faults {
@@ -33,6 +35,12 @@ fn faults(lab: &serde_json::Map<String, serde_json::Value>) -> Result<Faults, St
             }
             "never_answer" => {
                 faults.never_answer = value.as_bool().ok_or_else(|| bad("true or false"))?
+            }
+            "config_error" => {
+                faults.config_error = value.as_bool().ok_or_else(|| bad("true or false"))?
+            }
+            "refuse_enable" => {
+                faults.refuse_enable = value.as_bool().ok_or_else(|| bad("true or false"))?
             }
             "drop_after_commands" => {
                 let n = value.as_u64().and_then(|n| u32::try_from(n).ok());

@@ -1,15 +1,21 @@
-//! The lab: an SSH server on loopback that simulates network devices (IOS, NX-OS, IOS-XR, EOS,
-//! Junos, Linux) so tests, demos and benchmarks exercise real SSH without real equipment.
+//! The lab: an SSH server on loopback that simulates network devices of every built-in
+//! platform, so tests, demos and benchmarks exercise real SSH without real equipment.
 //!
-//! Each device gets its own listener; all share one fixed host key. Canned outputs live in
-//! `outputs/<platform>.yaml` and render through the program's template environment.
+//! Each device gets its own listener; all share one fixed host key. What a platform's CLI looks
+//! like and how it behaves (prompts, privilege, configuration mode, paging, errors, canned
+//! outputs, the running configuration) is data: one dialect file per platform,
+//! `dialects/<canonical>.yaml`, described in the `dialect` module. Outputs render through the
+//! program's template environment.
 
 mod catalog;
 mod counters;
+mod derive;
 mod device;
+mod dialect;
 mod faults;
 mod server;
 
+pub use catalog::platforms;
 pub use faults::FAULT_KEYS;
 
 use std::collections::HashSet;
@@ -23,15 +29,42 @@ use tokio::task::JoinHandle;
 
 pub use counters::{DeviceCounters, LabCounters};
 
-use catalog::{Catalog, Platform};
+use catalog::Catalog;
 use device::DeviceShared;
+
+/// What the lab simulates for one platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Simulation {
+    /// Canonical platform name.
+    pub platform: String,
+    /// One line about the dialect (which family a platform without a dialect file borrows).
+    pub about: String,
+    /// A command whose output is full of lines shaped like prompts (tests, demos).
+    pub lookalike: String,
+}
+
+/// What the lab simulates for every built-in platform, in the table's order.
+pub fn simulations() -> Result<Vec<Simulation>, LabError> {
+    let mut catalog = Catalog::load().map_err(LabError::Data)?;
+    let mut out = Vec::new();
+    for platform in platforms() {
+        if let Some(dialect) = catalog.derive(platform).map_err(LabError::Data)? {
+            out.push(Simulation {
+                platform: platform.to_string(),
+                about: dialect.about.clone(),
+                lookalike: dialect.lookalike.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
 
 /// One simulated device.
 #[derive(Debug, Clone)]
 pub struct DeviceSpec {
     /// Inventory host name, e.g. `edge01.earth`; the prompt uses the part before the first `.`.
     pub name: String,
-    /// Canonical platform: `ios`, `nxos`, `iosxr`, `eos`, `junos` or `linux`.
+    /// Canonical platform name (one of [`platforms`]; aliases are resolved by the caller).
     pub platform: String,
     /// Accepted user name.
     pub username: String,
@@ -56,6 +89,10 @@ pub struct Faults {
     pub never_answer: bool,
     /// Delay before each command's answer.
     pub latency: Duration,
+    /// Every configuration line is rejected with the platform's error text.
+    pub config_error: bool,
+    /// The enable password is always rejected (the session starts unprivileged).
+    pub refuse_enable: bool,
 }
 
 /// Why a lab could not start.
@@ -69,13 +106,15 @@ pub enum LabError {
     DuplicateDevice(String),
     /// The platform has no simulation.
     #[error(
-        "device {device:?}: unknown platform {platform:?} (expected ios, nxos, iosxr, eos, junos or linux)"
+        "device {device:?}: the lab does not simulate platform {platform:?} (it simulates {known})"
     )]
     UnknownPlatform {
         /// Device name.
         device: String,
         /// The platform given.
         platform: String,
+        /// The simulated platforms, comma-separated.
+        known: String,
     },
     /// `port + number of devices` does not fit in a port number.
     #[error("ports {first}..{first}+{count} do not fit below 65536")]
@@ -133,16 +172,24 @@ impl Lab {
                 count: devices.len(),
             });
         }
-        let catalog = Arc::new(Catalog::load().map_err(LabError::Data)?);
-        let mut shared = Vec::with_capacity(devices.len());
+        let mut catalog = Catalog::load().map_err(LabError::Data)?;
+        let mut dialects = Vec::with_capacity(devices.len());
         for spec in &devices {
-            let platform =
-                Platform::parse(&spec.platform).ok_or_else(|| LabError::UnknownPlatform {
+            let dialect = catalog
+                .derive(&spec.platform)
+                .map_err(LabError::Data)?
+                .ok_or_else(|| LabError::UnknownPlatform {
                     device: spec.name.clone(),
                     platform: spec.platform.clone(),
+                    known: "every built-in platform (`netrun platforms`)".into(),
                 })?;
+            dialects.push(dialect);
+        }
+        let catalog = Arc::new(catalog);
+        let mut shared = Vec::with_capacity(devices.len());
+        for (spec, dialect) in devices.iter().zip(dialects) {
             let device =
-                DeviceShared::new(spec, platform, Arc::clone(&catalog)).map_err(LabError::Data)?;
+                DeviceShared::new(spec, dialect, Arc::clone(&catalog)).map_err(LabError::Data)?;
             shared.push(Arc::new(device));
         }
         let config = Arc::new(server::config());

@@ -185,7 +185,7 @@ impl ConnHandler {
     fn check(&self, user: &str, password: &[u8]) -> Auth {
         let counters = &self.device.counters;
         if !self.device.faults.reject_auth
-            && user == self.device.username
+            && self.device.accepts_user(user)
             && password == self.device.password.as_bytes()
         {
             LiveCounters::bump(&counters.auth_successes);

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::catalog::{Catalog, Platform};
+use super::catalog::{self, Catalog};
 use super::device::{Device, DeviceShared, ExecOutput, Step};
+use super::dialect::{Action, Mode};
 use super::*;
 
 fn spec(name: &str, platform: &str, secret: Option<&str>) -> DeviceSpec {
@@ -20,10 +21,25 @@ fn spec(name: &str, platform: &str, secret: Option<&str>) -> DeviceSpec {
     }
 }
 
+/// The dialects, loaded once for all tests of this module.
+fn catalog() -> Arc<Catalog> {
+    static CATALOG: std::sync::OnceLock<Arc<Catalog>> = std::sync::OnceLock::new();
+    Arc::clone(CATALOG.get_or_init(|| {
+        let mut catalog = Catalog::load().expect("embedded data files parse");
+        for platform in platforms() {
+            catalog
+                .derive(platform)
+                .expect("derived dialects compile")
+                .expect("every built-in platform is simulated");
+        }
+        Arc::new(catalog)
+    }))
+}
+
 fn shared(spec: &DeviceSpec) -> Arc<DeviceShared> {
-    let catalog = Arc::new(Catalog::load().expect("embedded data files parse"));
-    let platform = Platform::parse(&spec.platform).expect("known platform");
-    Arc::new(DeviceShared::new(spec, platform, catalog).expect("device renders"))
+    let catalog = catalog();
+    let dialect = catalog.dialect(&spec.platform).expect("known platform");
+    Arc::new(DeviceShared::new(spec, dialect, catalog).expect("device renders"))
 }
 
 /// A CLI session plus helpers to type into it.
@@ -45,7 +61,8 @@ impl Cli {
             commands: 0,
             closed: false,
         };
-        let banner = cli.collect(cli.device.start());
+        let steps = cli.device.start();
+        let banner = cli.collect(steps);
         (cli, banner)
     }
 
@@ -77,14 +94,42 @@ impl Cli {
 }
 
 #[test]
+fn every_dialect_file_is_listed_and_loads() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lab/dialects");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .expect("dialects directory")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let mut listed: Vec<String> = catalog::files().map(|p| format!("{p}.yaml")).collect();
+    listed.sort();
+    assert_eq!(
+        files, listed,
+        "every file under dialects/ is listed, and back"
+    );
+    let catalog = catalog();
+    for platform in catalog::files() {
+        let dialect = catalog.dialect(platform).expect("listed platform loads");
+        assert_eq!(dialect.name, platform);
+        assert!(!dialect.about.is_empty(), "{platform}");
+    }
+}
+
+#[test]
 fn every_data_file_loads_and_every_canned_command_renders() {
-    let catalog = Catalog::load().expect("data files parse");
-    for platform in ["ios", "nxos", "iosxr", "eos", "junos", "linux"] {
+    let catalog = catalog();
+    for platform in platforms() {
         let s = spec("dev1.lab", platform, None);
         let shared = shared(&s);
-        let data = catalog.platform(Platform::parse(platform).expect("platform"));
-        assert!(!data.commands.is_empty(), "{platform} has commands");
-        for def in &data.commands {
+        let dialect = catalog.dialect(platform).expect("platform");
+        assert!(!dialect.commands.is_empty(), "{platform} has commands");
+        let mut rendered = 0;
+        for def in &dialect.commands {
+            let plain = def.action.is_none_or(|a| a == Action::Noop);
+            let exec = def.modes.has(Mode::Privileged) || def.modes.has(Mode::User);
+            if !plain || !exec || def.output.is_none() {
+                continue;
+            }
             let mut command = def.words.join(" ");
             if def.wildcard {
                 command.push_str(" 192.0.2.9");
@@ -96,7 +141,10 @@ fn every_data_file_loads_and_every_canned_command_renders() {
                 !out.stdout.contains("template error"),
                 "{platform} {command:?}: {out:?}"
             );
+            rendered += 1;
         }
+        // A version, an interface list, a clock and (where there is one) the configuration.
+        assert!(rendered >= 4, "{platform}: only {rendered} canned outputs");
     }
 }
 
@@ -634,7 +682,7 @@ async fn refuses_non_loopback_and_bad_specs() {
     .expect_err("duplicate");
     assert!(matches!(err, LabError::DuplicateDevice(_)), "{err}");
     let err = Lab::start(
-        vec![spec("r1", "vyos", None)],
+        vec![spec("r1", "vax", None)],
         "127.0.0.1:0".parse().expect("addr"),
     )
     .await

@@ -8,6 +8,7 @@ mod fakenos;
 mod hardening;
 mod inventory;
 mod isolation;
+mod lab_platforms;
 mod nornir;
 mod plugin_contract;
 mod plugins;

@@ -1,9 +1,19 @@
 //! The simulated CLI: a pure state machine fed with the bytes a client types, answering with the
-//! bytes a real device would print. No I/O here, so it is unit-tested byte for byte.
+//! bytes a real device would print. No I/O here, so it is unit-tested byte for byte. How each
+//! platform looks and behaves comes from its dialect (`super::dialect`); nothing here names a
+//! platform.
 
-mod commands;
+mod clock;
 mod config;
+mod diff;
+mod exec;
+mod filters;
 mod matching;
+mod paths;
+mod prompt;
+mod render;
+mod seq;
+mod tree;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -11,12 +21,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::{Map, Value};
 
 use super::Faults;
-use super::catalog::{Catalog, Platform};
+use super::catalog::Catalog;
 use super::counters::LiveCounters;
-use config::{Config, Store, parse_blocks};
-
-/// Lines per page until the client sets the terminal/screen length.
-const DEFAULT_PAGE_LEN: usize = 24;
+use super::dialect::{Dialect, Expect, Mode};
+pub(crate) use clock::Clock;
+use config::{Config, Store};
+use prompt::{Out, crlf};
 
 /// What the channel task must do, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,14 +43,19 @@ pub(crate) enum Step {
 #[derive(Debug)]
 pub(crate) struct DeviceShared {
     pub(crate) name: String,
-    pub(crate) platform: Platform,
+    pub(crate) dialect: Arc<Dialect>,
     pub(crate) username: String,
     pub(crate) password: String,
     pub(crate) enable_secret: Option<String>,
     pub(crate) faults: Faults,
     pub(crate) counters: LiveCounters,
+    pub(crate) clock: Clock,
     catalog: Arc<Catalog>,
-    vars: Map<String, Value>,
+    /// Host vars over the dialect's defaults, as templates see them.
+    vars: minijinja::Value,
+    /// The host var `prompt_context` (Junos `master:0`), if set.
+    prompt_context: Option<String>,
+    boot: i64,
     store: Mutex<Store>,
 }
 
@@ -48,11 +63,10 @@ impl DeviceShared {
     /// Prepares a device: merges default vars and renders the base configuration once.
     pub(crate) fn new(
         spec: &super::DeviceSpec,
-        platform: Platform,
+        dialect: Arc<Dialect>,
         catalog: Arc<Catalog>,
     ) -> Result<DeviceShared, String> {
-        let data = catalog.platform(platform);
-        let mut vars = data.defaults.clone();
+        let mut vars: Map<String, Value> = dialect.defaults.clone();
         for (key, value) in &spec.vars {
             vars.insert(key.clone(), value.clone());
         }
@@ -71,35 +85,45 @@ impl DeviceShared {
         } else {
             hostname
         };
-        let mut ctx = vars.clone();
-        ctx.insert("name".into(), Value::from(spec.name.clone()));
-        ctx.insert("hostname".into(), Value::from(hostname.clone()));
-        ctx.insert("username".into(), Value::from(spec.username.clone()));
-        ctx.insert("platform".into(), Value::from(platform.name()));
-        let base = catalog
-            .render(&data.base_template, &Value::Object(ctx))
-            .map_err(|err| format!("device {}: base configuration: {err:#}", spec.name))?;
-        let config = if platform == Platform::Junos {
-            Config::SetLines(
-                base.lines()
-                    .filter_map(|l| l.trim().strip_prefix("set "))
-                    .map(str::to_string)
-                    .collect(),
-            )
-        } else {
-            Config::Blocks(parse_blocks(&base))
+        let running = match &dialect.base {
+            None => Config::empty(&dialect.config),
+            Some(output) => {
+                let mut ctx = vars.clone();
+                ctx.insert("name".into(), Value::from(spec.name.clone()));
+                ctx.insert("hostname".into(), Value::from(hostname.clone()));
+                ctx.insert("username".into(), Value::from(spec.username.clone()));
+                ctx.insert("platform".into(), Value::from(dialect.name.clone()));
+                let text = match output {
+                    super::dialect::Output::Static(text) => text.clone(),
+                    super::dialect::Output::Template { name, .. } => catalog
+                        .render_json(name, &Value::Object(ctx))
+                        .map_err(|err| {
+                            format!("device {}: base configuration: {err:#}", spec.name)
+                        })?,
+                };
+                Config::parse(&text, &dialect.config)
+            }
         };
+        let prompt_context = match vars.get("prompt_context") {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            _ => None,
+        };
+        let clock = Clock::default();
+        let boot = clock.now().0;
         Ok(DeviceShared {
             name: spec.name.clone(),
-            platform,
             username: spec.username.clone(),
             password: spec.password.clone(),
             enable_secret: spec.enable_secret.clone(),
             faults: spec.faults.clone(),
             counters: LiveCounters::default(),
+            clock,
+            vars: minijinja::Value::from(minijinja::value::Serde(&vars)),
+            prompt_context,
+            boot,
+            store: Mutex::new(Store::new(hostname, running)),
             catalog,
-            vars,
-            store: Mutex::new(Store { hostname, config }),
+            dialect,
         })
     }
 
@@ -108,13 +132,16 @@ impl DeviceShared {
         // matters for a simulator, so a poisoned lock is still usable.
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    User,
-    Privileged,
-    Config,
+    /// The device's login name as the SSH server should compare it: RouterOS-style
+    /// `user+ct511w4098h` options are not part of the name.
+    pub(crate) fn accepts_user(&self, user: &str) -> bool {
+        user == self.username
+            || (self.dialect.user_options
+                && user
+                    .split_once('+')
+                    .is_some_and(|(name, _)| name == self.username))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,9 +151,12 @@ enum Input {
     Secret(u8),
     /// Waiting at the pager.
     More,
+    /// Answering the "uncommitted changes" question.
+    Question,
+    /// Answering login question N before the first prompt.
+    Login(usize),
 }
 
-/// What a command produced.
 /// What an `exec` command produced.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct ExecOutput {
@@ -138,12 +168,27 @@ pub(crate) struct ExecOutput {
     pub status: u32,
 }
 
+/// What a command produced.
 enum Reply {
-    Text { text: String, pageable: bool },
+    Text {
+        text: String,
+        pageable: bool,
+    },
     Error(String),
+    /// A failure with its own exit status (exec channels).
+    Fail(String, u32),
     AskSecret,
+    /// A question; the answer is the next line.
+    Ask(String),
     Close,
     Nothing,
+}
+
+/// An open configuration sub-mode: the header line it edits below and its prompt name.
+#[derive(Debug, Clone)]
+struct Level {
+    header: String,
+    name: String,
 }
 
 /// One interactive (or exec) session with a device.
@@ -157,28 +202,31 @@ pub(crate) struct Device {
     after_cr: bool,
     page_len: usize,
     pending: VecDeque<String>,
-    /// Cisco: the configuration block (index) and prompt suffix of the current sub-mode.
-    submode: Option<(usize, &'static str)>,
-    /// Junos: the candidate configuration while in configuration mode.
-    candidate: Vec<String>,
+    /// Indent style: the open sub-modes, outermost first.
+    levels: Vec<Level>,
+    /// Set style: the `edit` steps, each a list of words.
+    edit: Vec<Vec<String>>,
+    /// Private candidate configuration (IOS-XR, SR OS, VyOS).
+    candidate: Option<Config>,
+    /// Configuration lines typed since the last commit (OcNOS `show transaction`).
+    typed: Vec<String>,
+    /// Commands submitted in this session.
+    count: u32,
     closed: bool,
 }
 
 impl Device {
-    /// A fresh session: privileged unless the device has an enable secret.
+    /// A fresh session: privileged unless the device has an enable secret (or refuses enable).
     pub(crate) fn new(shared: Arc<DeviceShared>) -> Device {
-        let mode = if shared.enable_secret.is_some() && shared.platform.is_cisco_like() {
+        let dialect = &shared.dialect;
+        let guarded = shared.enable_secret.is_some() || shared.faults.refuse_enable;
+        let mode = if dialect.enable.is_some() && guarded {
             Mode::User
         } else {
-            Mode::Privileged
+            dialect.start
         };
-        let page_len = if shared.platform == Platform::Linux {
-            0
-        } else {
-            DEFAULT_PAGE_LEN
-        };
+        let page_len = dialect.page_length;
         Device {
-            shared,
             mode,
             input: Input::Line,
             line: Vec::new(),
@@ -186,38 +234,27 @@ impl Device {
             after_cr: false,
             page_len,
             pending: VecDeque::new(),
-            submode: None,
-            candidate: Vec::new(),
+            levels: Vec::new(),
+            edit: Vec::new(),
+            candidate: None,
+            typed: Vec::new(),
+            count: 0,
             closed: false,
+            shared,
         }
     }
 
-    /// What the shell prints when it starts.
-    pub(crate) fn start(&self) -> Vec<Step> {
-        let mut text = String::new();
-        match self.shared.platform {
-            Platform::Junos => {
-                text.push_str("--- JUNOS ");
-                text.push_str(&self.var_str("os_version"));
-                text.push_str(" Kernel 64-bit\r\n");
+    /// What the shell prints when it starts: banner, then a login question or the prompt.
+    pub(crate) fn start(&mut self) -> Vec<Step> {
+        let mut text = self.banner();
+        match self.shared.dialect.login.first() {
+            Some(step) => {
+                text.push_str(&step.text);
+                self.input = Input::Login(0);
             }
-            Platform::Linux => {
-                text.push_str("Welcome to ");
-                text.push_str(&self.var_str("distro"));
-                text.push_str("\r\n\r\n");
-            }
-            _ => text.push_str("\r\n"),
+            None => text.push_str(&self.prompt_text()),
         }
-        text.push_str(&self.prompt_text());
         vec![Step::Output(text.into_bytes())]
-    }
-
-    fn var_str(&self, key: &str) -> String {
-        match self.shared.vars.get(key) {
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
-            None => String::new(),
-        }
     }
 
     /// Feeds typed bytes (any chunking) and returns what to do.
@@ -236,7 +273,8 @@ impl Device {
             match self.input {
                 Input::More => self.pager_key(byte, &mut out),
                 Input::Secret(attempt) => self.secret_key(byte, attempt, &mut out),
-                Input::Line => self.line_key(byte, &mut out),
+                Input::Login(step) => self.login_key(byte, step, &mut out),
+                Input::Line | Input::Question => self.line_key(byte, &mut out),
             }
         }
         out.finish()
@@ -244,10 +282,14 @@ impl Device {
 
     /// Runs one command outside a shell (`exec` channel).
     pub(crate) fn exec(&mut self, command: &str) -> ExecOutput {
-        self.mode = Mode::Privileged;
+        if self.mode == Mode::User && self.shared.dialect.enable.is_none() {
+            self.mode = self.shared.dialect.start;
+        } else if self.mode == Mode::User {
+            self.mode = Mode::Privileged;
+        }
         self.page_len = 0;
-        let linux = self.shared.platform == Platform::Linux;
-        let newline = if linux { "\n" } else { "\r\n" };
+        let dialect = Arc::clone(&self.shared.dialect);
+        let newline = if dialect.shell { "\n" } else { "\r\n" };
         let lines = |text: &str| {
             let mut joined = String::new();
             for line in text.lines() {
@@ -256,25 +298,32 @@ impl Device {
             }
             joined
         };
+        let error = |text: &str, status: u32| {
+            if dialect.errors.stderr {
+                ExecOutput {
+                    stdout: String::new(),
+                    stderr: lines(text),
+                    status,
+                }
+            } else {
+                ExecOutput {
+                    stdout: lines(text),
+                    stderr: String::new(),
+                    status,
+                }
+            }
+        };
         match self.run(command, 0) {
             Reply::Text { text, .. } => ExecOutput {
                 stdout: lines(&text),
                 stderr: String::new(),
                 status: 0,
             },
-            // A Linux shell reports an unknown command on stderr with status 127 (the lab's
-            // only Linux error); network OSes print their errors as ordinary output.
-            Reply::Error(text) if linux => ExecOutput {
-                stdout: String::new(),
-                stderr: lines(&text),
-                status: 127,
-            },
-            Reply::Error(text) => ExecOutput {
-                stdout: lines(&text),
-                stderr: String::new(),
-                status: 1,
-            },
-            Reply::AskSecret | Reply::Close | Reply::Nothing => ExecOutput::default(),
+            Reply::Error(text) => error(&text, dialect.errors.status),
+            Reply::Fail(text, status) => error(&text, status),
+            Reply::AskSecret | Reply::Ask(_) | Reply::Close | Reply::Nothing => {
+                ExecOutput::default()
+            }
         }
     }
 
@@ -283,7 +332,13 @@ impl Device {
             b'\r' | b'\n' => {
                 out.text("\r\n");
                 let line = String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
-                self.submit(&line, out);
+                if self.input == Input::Question {
+                    self.input = Input::Line;
+                    let reply = self.answer(&line);
+                    self.show(reply, out);
+                } else {
+                    self.submit(&line, out);
+                }
             }
             0x08 | 0x7f => {
                 if self.line.pop().is_some() {
@@ -293,17 +348,14 @@ impl Device {
             0x03 => {
                 self.line.clear();
                 out.text("^C\r\n");
-                if self.shared.platform.is_cisco_like() && self.mode == Mode::Config {
-                    self.leave_config();
-                }
+                self.interrupt();
                 self.prompt(out);
             }
-            0x1a if self.shared.platform.is_cisco_like() => {
+            // Ctrl-Z leaves configuration mode on CLIs with sub-modes.
+            0x1a if !self.shared.dialect.config.submodes.is_empty() => {
                 self.line.clear();
                 out.text("^Z\r\n");
-                if self.mode == Mode::Config {
-                    self.leave_config();
-                }
+                self.interrupt();
                 self.prompt(out);
             }
             // Other control bytes (tab, escape sequences' lead byte, ...) are not simulated.
@@ -315,29 +367,38 @@ impl Device {
         }
     }
 
+    /// Ctrl-C / Ctrl-Z: abandon the line; out of configuration mode where it has sub-modes.
+    fn interrupt(&mut self) {
+        self.input = Input::Line;
+        if self.mode == Mode::Config && !self.shared.dialect.config.submodes.is_empty() {
+            self.leave_config_now();
+        }
+    }
+
     fn secret_key(&mut self, byte: u8, attempt: u8, out: &mut Out) {
         match byte {
             b'\r' | b'\n' => {
                 out.text("\r\n");
                 let typed = std::mem::take(&mut self.secret);
-                let ok = self
-                    .shared
-                    .enable_secret
-                    .as_deref()
-                    .is_some_and(|s| s.as_bytes() == typed.as_slice());
+                let ok = !self.shared.faults.refuse_enable
+                    && match &self.shared.enable_secret {
+                        Some(s) => s.as_bytes() == typed.as_slice(),
+                        None => true,
+                    };
                 self.input = Input::Line;
+                let Some(enable) = &self.shared.dialect.enable else {
+                    self.prompt(out);
+                    return;
+                };
                 if ok {
                     self.mode = Mode::Privileged;
-                } else if matches!(self.shared.platform, Platform::Ios | Platform::Iosxr) {
-                    // IOS asks three times before giving up.
-                    if attempt < 3 {
-                        self.input = Input::Secret(attempt + 1);
-                        out.text("Password: ");
-                        return;
-                    }
-                    out.text("% Bad secrets\r\n\r\n");
+                } else if attempt < enable.tries {
+                    self.input = Input::Secret(attempt + 1);
+                    out.text(&self.fill(&enable.retry));
+                    out.text(&self.fill(&enable.password));
+                    return;
                 } else {
-                    out.text("% Access denied\r\n");
+                    out.text(&self.fill(&enable.failed));
                 }
                 self.prompt(out);
             }
@@ -348,9 +409,65 @@ impl Device {
         }
     }
 
+    fn login_key(&mut self, byte: u8, step: usize, out: &mut Out) {
+        let dialect = Arc::clone(&self.shared.dialect);
+        let Some(current) = dialect.login.get(step) else {
+            self.input = Input::Line;
+            return;
+        };
+        let done = match current.expect {
+            Expect::AnyKey => true,
+            Expect::CtrlY => byte == 0x19,
+            Expect::Username | Expect::Password => match byte {
+                b'\r' | b'\n' => true,
+                0x08 | 0x7f => {
+                    if self.line.pop().is_some() && current.expect == Expect::Username {
+                        out.text("\x08 \x08");
+                    }
+                    false
+                }
+                0x00..=0x1f => false,
+                _ => {
+                    self.line.push(byte);
+                    if current.expect == Expect::Username {
+                        out.bytes(&[byte]);
+                    }
+                    false
+                }
+            },
+        };
+        if !done {
+            return;
+        }
+        let typed = std::mem::take(&mut self.line);
+        let right = match current.expect {
+            Expect::Username => typed == self.shared.username.as_bytes(),
+            Expect::Password => typed == self.shared.password.as_bytes(),
+            Expect::AnyKey | Expect::CtrlY => true,
+        };
+        if matches!(current.expect, Expect::Username | Expect::Password) {
+            out.text("\r\n");
+        }
+        // A wrong name or password starts the questions over, as a login prompt does.
+        let next = if right { step + 1 } else { 0 };
+        match dialect.login.get(next) {
+            Some(following) if right || next == 0 => {
+                self.input = Input::Login(next);
+                out.text(&following.text);
+            }
+            _ => {
+                self.input = Input::Line;
+                self.prompt(out);
+            }
+        }
+    }
+
     fn pager_key(&mut self, byte: u8, out: &mut Out) {
         // Erase the pager marker in place, as devices do.
-        out.text("\r            \r");
+        let width = self.shared.dialect.pager.chars().count().max(12);
+        out.text("\r");
+        out.text(&" ".repeat(width));
+        out.text("\r");
         let lines = match byte {
             b'q' | b'Q' | 0x03 => {
                 self.pending.clear();
@@ -372,15 +489,7 @@ impl Device {
             self.input = Input::Line;
             self.prompt(out);
         } else {
-            out.text(self.pager_marker());
-        }
-    }
-
-    fn pager_marker(&self) -> &'static str {
-        if self.shared.platform == Platform::Junos {
-            "---(more)---"
-        } else {
-            " --More-- "
+            out.text(&self.shared.dialect.pager);
         }
     }
 
@@ -390,13 +499,25 @@ impl Device {
             return;
         }
         out.command();
-        let prompt_len = self.prompt_line().len();
-        match self.run(line, prompt_len) {
+        self.count += 1;
+        let prompt_len = self.prompt_line_len();
+        let reply = self.run(line, prompt_len);
+        self.show(reply, out);
+    }
+
+    fn show(&mut self, reply: Reply, out: &mut Out) {
+        match reply {
             Reply::Text { text, pageable } => self.print_paged(&text, pageable, out),
-            Reply::Error(text) => self.print_paged(&text, false, out),
+            Reply::Error(text) | Reply::Fail(text, _) => self.print_paged(&text, false, out),
             Reply::AskSecret => {
                 self.input = Input::Secret(1);
-                out.text("Password: ");
+                if let Some(enable) = &self.shared.dialect.enable {
+                    out.text(&self.fill(&enable.password));
+                }
+            }
+            Reply::Ask(text) => {
+                self.input = Input::Question;
+                out.text(&crlf(&text));
             }
             Reply::Close => {
                 self.closed = true;
@@ -406,98 +527,33 @@ impl Device {
         }
     }
 
+    /// Lines per page now (0: no paging).
+    fn page_length(&self) -> usize {
+        match &self.shared.dialect.paging_off_when {
+            Some(re) if self.page_len > 0 && self.shared.store().running.any_line(re) => 0,
+            _ => self.page_len,
+        }
+    }
+
     fn print_paged(&mut self, text: &str, pageable: bool, out: &mut Out) {
-        let mut lines = text.lines().map(str::to_string);
         let total = text.lines().count();
-        let paged = pageable && self.page_len > 0 && total > self.page_len;
-        let shown = if paged { self.page_len } else { total };
+        let page = if pageable { self.page_length() } else { 0 };
+        let paged = page > 0 && total > page;
+        let shown = if paged { page } else { total };
+        let mut lines = text.lines();
         for line in lines.by_ref().take(shown) {
-            out.text(&line);
+            out.text(line);
             out.text("\r\n");
         }
         if paged {
-            self.pending = lines.collect();
+            self.pending = lines.map(str::to_string).collect();
             self.input = Input::More;
-            out.text(self.pager_marker());
+            out.text(&self.shared.dialect.pager);
         } else {
             self.prompt(out);
         }
     }
-
-    fn prompt(&self, out: &mut Out) {
-        out.text(&self.prompt_text());
-    }
-
-    /// The full prompt, including Junos' `[edit]` banner line in configuration mode.
-    fn prompt_text(&self) -> String {
-        if self.shared.platform == Platform::Junos && self.mode == Mode::Config {
-            format!("\r\n[edit]\r\n{}", self.prompt_line())
-        } else {
-            self.prompt_line()
-        }
-    }
-
-    /// The prompt's last line (what the caret of an error message is aligned with).
-    fn prompt_line(&self) -> String {
-        let host = self.shared.store().hostname.clone();
-        let user = &self.shared.username;
-        let config = match self.submode {
-            Some((_, suffix)) => format!("({suffix})"),
-            None => "(config)".to_string(),
-        };
-        match (self.shared.platform, self.mode) {
-            (Platform::Linux, _) => format!("{user}@{host}:~$ "),
-            (Platform::Junos, Mode::Config) => format!("{user}@{host}# "),
-            (Platform::Junos, _) => format!("{user}@{host}> "),
-            (Platform::Iosxr, Mode::User) => format!("RP/0/RP0/CPU0:{host}>"),
-            (Platform::Iosxr, Mode::Privileged) => format!("RP/0/RP0/CPU0:{host}#"),
-            (Platform::Iosxr, Mode::Config) => format!("RP/0/RP0/CPU0:{host}{config}#"),
-            (_, Mode::User) => format!("{host}>"),
-            (_, Mode::Privileged) => format!("{host}#"),
-            (_, Mode::Config) => format!("{host}{config}#"),
-        }
-    }
-
-    fn leave_config(&mut self) {
-        self.mode = Mode::Privileged;
-        self.submode = None;
-    }
 }
 
-/// Collects output bytes, keeping them in order with the other steps.
-#[derive(Default)]
-struct Out {
-    steps: Vec<Step>,
-    buf: Vec<u8>,
-}
-
-impl Out {
-    fn text(&mut self, s: &str) {
-        self.buf.extend_from_slice(s.as_bytes());
-    }
-
-    fn bytes(&mut self, b: &[u8]) {
-        self.buf.extend_from_slice(b);
-    }
-
-    fn flush(&mut self) {
-        if !self.buf.is_empty() {
-            self.steps.push(Step::Output(std::mem::take(&mut self.buf)));
-        }
-    }
-
-    fn command(&mut self) {
-        self.flush();
-        self.steps.push(Step::Command);
-    }
-
-    fn close(&mut self) {
-        self.flush();
-        self.steps.push(Step::Close);
-    }
-
-    fn finish(mut self) -> Vec<Step> {
-        self.flush();
-        self.steps
-    }
-}
+#[cfg(test)]
+mod tests;
