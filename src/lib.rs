@@ -18,4 +18,5 @@ pub mod runner;
 pub mod ssh;
 pub mod task;
 pub mod template;
+pub mod textfsm;
 pub mod yaml;
