@@ -1,0 +1,1 @@
+//! Netrun's engine against Python textfsm on generated inputs.
