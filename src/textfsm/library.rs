@@ -77,12 +77,15 @@ pub enum LibraryError {
     },
 }
 
+/// A template compiled on first use; its own lock makes concurrent first users wait for one compilation.
+type TemplateCell = Arc<Mutex<Option<Arc<Template>>>>;
+
 /// A templates directory with its compiled index and a cache of compiled templates.
 #[derive(Debug)]
 pub struct Library {
     dir: PathBuf,
     index: Index,
-    templates: Mutex<HashMap<String, Arc<Mutex<Option<Arc<Template>>>>>>,
+    templates: Mutex<HashMap<String, TemplateCell>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

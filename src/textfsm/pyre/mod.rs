@@ -11,12 +11,13 @@ mod ast;
 mod charset;
 mod compile;
 mod parse;
+mod repr;
 #[cfg(test)]
 mod tests;
 mod vm;
 
 pub(crate) use charset::{is_space, is_word};
-pub(crate) use parse::py_repr;
+pub(crate) use repr::py_repr;
 pub use vm::Scratch;
 
 use compile::{Inst, Program};

@@ -390,9 +390,7 @@ pub(crate) fn run(
             if s.stack.len() <= base {
                 return None;
             }
-            let Some(frame) = s.stack.pop() else {
-                return None;
-            };
+            let frame = s.stack.pop()?;
             match frame {
                 Frame::Alt { pc: p, pos: q } => {
                     pc = p;
