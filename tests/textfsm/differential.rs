@@ -1,1 +1,0 @@
-//! Netrun's engine against Python textfsm on generated inputs.
