@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what netrun's test suite needs beyond the Rust toolchain: OpenSSH's sshd (a real,
 # independent SSH server the client tests talk to on 127.0.0.1), ssh-keygen, python3, GNU time
-# (benchmarks) and a C compiler (the C plugin tests). Idempotent; needs root (or sudo) for apt-get. Nothing here is optional: a
+# (benchmarks), a C compiler (the C plugin tests), fakenos and ntc-templates (Python packages). Idempotent; needs root (or sudo) for apt-get. Nothing here is optional: a
 # missing prerequisite makes the tests fail, never skip.
 set -euo pipefail
 need_apt=()
@@ -41,4 +41,30 @@ if ! fakenos_ok; then
         exit 1
     }
     fakenos_ok || { echo "prerequisites: fakenos==$FAKENOS_VERSION installed but not importable by $(command -v python3)" >&2; exit 1; }
+fi
+
+# ntc-templates: the TextFSM templates and index that tests/textfsm parses the shared corpus with
+# (nothing of it is copied into the repository), plus the reference textfsm it pulls in, which the
+# differential tests run through tests/fixtures/textfsm_reference.py with the `python3` on PATH.
+# Pinned: the corpus holds what exactly this release (with textfsm 2.1.0) produces.
+NTC_TEMPLATES_VERSION=9.2.0
+TEXTFSM_VERSION=2.1.0
+ntc_templates_ok() {
+    python3 -c "import importlib.metadata as m, sys, ntc_templates, textfsm; sys.exit(m.version('ntc-templates') != '$NTC_TEMPLATES_VERSION' or m.version('textfsm') != '$TEXTFSM_VERSION')" 2>/dev/null
+}
+if ! ntc_templates_ok; then
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+        sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-pip
+    fi
+    pip_args=(--quiet --disable-pip-version-check)
+    if [ -e "$(python3 -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')/EXTERNALLY-MANAGED" ]; then
+        pip_args+=(--break-system-packages)
+    fi
+    PIP_ROOT_USER_ACTION=ignore python3 -m pip install "${pip_args[@]}" "ntc-templates==$NTC_TEMPLATES_VERSION" "textfsm==$TEXTFSM_VERSION" || {
+        echo "prerequisites: failed to install ntc-templates==$NTC_TEMPLATES_VERSION with $(command -v python3) -m pip" >&2
+        exit 1
+    }
+    ntc_templates_ok || { echo "prerequisites: ntc-templates==$NTC_TEMPLATES_VERSION (textfsm==$TEXTFSM_VERSION) installed but not importable by $(command -v python3)" >&2; exit 1; }
 fi

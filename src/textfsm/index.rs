@@ -170,17 +170,29 @@ impl Index {
     /// The template files of the first row matching `platform` and `command` (several when
     /// the row's Template field joins them with `:`), or `None`.
     pub fn lookup(&self, platform: &str, command: &str) -> Option<Vec<&str>> {
+        self.find_row(platform, command)
+            .map(|row| self.templates_of(row))
+    }
+
+    /// The number of the first row matching both. Platform is tried first: its patterns are
+    /// short and reject most rows at once.
+    pub(crate) fn find_row(&self, platform: &str, command: &str) -> Option<usize> {
         let mut scratch = Scratch::default();
         let matches = |re: &Option<Regex>, text: &str, scratch: &mut Scratch| {
             re.as_ref().is_none_or(|re| re.match_start(text, scratch))
         };
+        self.rows.iter().position(|row| {
+            matches(&row.platform, platform, &mut scratch)
+                && matches(&row.command, command, &mut scratch)
+        })
+    }
+
+    /// The template files of row `row` (from [`Index::find_row`]).
+    pub(crate) fn templates_of(&self, row: usize) -> Vec<&str> {
         self.rows
-            .iter()
-            .find(|row| {
-                matches(&row.command, command, &mut scratch)
-                    && matches(&row.platform, platform, &mut scratch)
-            })
-            .map(|row| row.templates.split(':').collect())
+            .get(row)
+            .map(|r| r.templates.split(':').collect())
+            .unwrap_or_default()
     }
 }
 

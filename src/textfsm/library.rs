@@ -86,6 +86,9 @@ pub struct Library {
     dir: PathBuf,
     index: Index,
     templates: Mutex<HashMap<String, TemplateCell>>,
+    /// Index rows already found for `platform\0command`: the same commands come back for
+    /// every device, and scanning the index costs more than parsing a short output.
+    rows: Mutex<HashMap<String, Option<usize>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -101,6 +104,7 @@ impl Library {
             dir: dir.to_path_buf(),
             index,
             templates: Mutex::new(HashMap::new()),
+            rows: Mutex::new(HashMap::new()),
         })
     }
 
@@ -138,8 +142,17 @@ impl Library {
     /// The template files the index chooses for `platform` (ntc-templates naming, see
     /// [`ntc_platform`]) and `command`.
     pub fn lookup(&self, platform: &str, command: &str) -> Result<Vec<&str>, LibraryError> {
-        self.index
-            .lookup(platform, command)
+        let key = format!("{platform}\0{command}");
+        let cached = lock(&self.rows).get(&key).copied();
+        let row = match cached {
+            Some(row) => row,
+            None => {
+                let row = self.index.find_row(platform, command);
+                lock(&self.rows).insert(key, row);
+                row
+            }
+        };
+        row.map(|row| self.index.templates_of(row))
             .ok_or_else(|| LibraryError::NoTemplate {
                 platform: platform.to_string(),
                 command: command.to_string(),

@@ -21,12 +21,20 @@ fn mutate(kind: usize, text: &str, other: &str, rng: &mut Rng) -> String {
         }
         2 => {
             let keep = 2 + rng.below(3);
-            lines = lines.into_iter().enumerate().filter(|(i, _)| i % keep != 0).map(|(_, l)| l).collect();
+            lines = lines
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| i % keep != 0)
+                .map(|(_, l)| l)
+                .collect();
         }
         3 => lines.reverse(),
         4 => {
             let cut = rng.below(text.len() + 1);
-            let cut = (0..=cut).rev().find(|&c| text.is_char_boundary(c)).unwrap_or(0);
+            let cut = (0..=cut)
+                .rev()
+                .find(|&c| text.is_char_boundary(c))
+                .unwrap_or(0);
             return text[..cut].to_string();
         }
         5 => {
@@ -41,7 +49,11 @@ fn mutate(kind: usize, text: &str, other: &str, rng: &mut Rng) -> String {
             }
             lines = mixed;
         }
-        _ => return text.replace("\r\n", "\n").replace('\n', ["\r", "\r\n", "\u{b}"][rng.below(3)]),
+        _ => {
+            return text
+                .replace("\r\n", "\n")
+                .replace('\n', ["\r", "\r\n", "\u{b}"][rng.below(3)]);
+        }
     }
     lines.join("\n")
 }
@@ -52,7 +64,9 @@ fn mutated_corpus_outputs_parse_as_ntc_templates_does() {
     let cases = cases();
     let texts: Vec<String> = cases
         .iter()
-        .map(|c| std::fs::read_to_string(&c.raw).unwrap_or_else(|e| panic!("{}: {e}", c.raw.display())))
+        .map(|c| {
+            std::fs::read_to_string(&c.raw).unwrap_or_else(|e| panic!("{}: {e}", c.raw.display()))
+        })
         .collect();
     let mut rng = Rng::new(2026);
     let mut inputs = Vec::new();
@@ -78,13 +92,26 @@ fn mutated_corpus_outputs_parse_as_ntc_templates_does() {
             _ => false,
         };
         if !same {
-            let got = got.map(|r| r.to_json().to_string()).unwrap_or_else(|e| format!("error: {e}"));
-            failures.push(format!("{} mutated:\n    python {answer}\n    netrun {got}", case.raw.display()));
+            let got = got
+                .map(|r| r.to_json().to_string())
+                .unwrap_or_else(|e| format!("error: {e}"));
+            failures.push(format!(
+                "{} mutated:\n    python {answer}\n    netrun {got}",
+                case.raw.display()
+            ));
         }
     }
     for f in &failures {
         eprintln!("DIFF {f}");
     }
-    eprintln!("mutated corpus: {} inputs compared, {} differences", inputs.len(), failures.len());
-    assert!(failures.is_empty(), "{} mutated corpus inputs parse differently (see above)", failures.len());
+    eprintln!(
+        "mutated corpus: {} inputs compared, {} differences",
+        inputs.len(),
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} mutated corpus inputs parse differently (see above)",
+        failures.len()
+    );
 }

@@ -147,25 +147,43 @@ fn spans(re: &Regex, text: &str, scratch: &mut Scratch) -> Value {
 
 #[test]
 fn python_regex_dialect_matches_cpython() {
-    let requests: Vec<Value> =
-        PATTERNS.iter().chain(INVALID).map(|p| json!({"kind": "regex", "pattern": p, "texts": TEXTS})).collect();
+    let requests: Vec<Value> = PATTERNS
+        .iter()
+        .chain(INVALID)
+        .map(|p| json!({"kind": "regex", "pattern": p, "texts": TEXTS}))
+        .collect();
     let answers = ask(&requests);
     let mut failures = Vec::new();
     let mut scratch = Scratch::default();
     for (pattern, answer) in PATTERNS.iter().chain(INVALID).zip(&answers) {
         match (Regex::new(pattern), answer.get("error")) {
-            (Err(e), None) => failures.push(format!("{pattern:?}: refused ({e}) but Python accepts it")),
-            (Ok(_), Some(_)) => failures.push(format!("{pattern:?}: accepted but Python says {}", answer["message"])),
+            (Err(e), None) => {
+                failures.push(format!("{pattern:?}: refused ({e}) but Python accepts it"))
+            }
+            (Ok(_), Some(_)) => failures.push(format!(
+                "{pattern:?}: accepted but Python says {}",
+                answer["message"]
+            )),
             (Err(_), Some(_)) => {}
             (Ok(re), None) => {
-                for (text, expected) in TEXTS.iter().zip(answer["results"].as_array().expect("results")) {
+                for (text, expected) in TEXTS
+                    .iter()
+                    .zip(answer["results"].as_array().expect("results"))
+                {
                     let got = spans(&re, text, &mut scratch);
                     if got != *expected {
-                        failures.push(format!("{pattern:?} on {text:?}: Python {expected}, netrun {got}"));
+                        failures.push(format!(
+                            "{pattern:?} on {text:?}: Python {expected}, netrun {got}"
+                        ));
                     }
                 }
             }
         }
     }
-    assert!(failures.is_empty(), "{} differences from CPython re:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} differences from CPython re:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

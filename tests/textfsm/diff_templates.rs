@@ -27,7 +27,15 @@ const TEMPLATES: &[(&str, &str, &[&str])] = &[
     (
         "fillup-key",
         "Value Key IFACE (\\S+)\nValue Fillup VLAN (\\d+)\nValue DESC (.*?)\n\nStart\n  ^vlan\\s+${VLAN}\n  ^interface\\s+${IFACE}(\\s+${DESC})?\\s*$$ -> Record\n  ^vlan-empty\\s*${VLAN}$$\n",
-        &["vlan 10", "vlan 20", "interface Gi1", "interface Gi2 uplink to core", "interface Gi3   ", "vlan-empty", "other"],
+        &[
+            "vlan 10",
+            "vlan 20",
+            "interface Gi1",
+            "interface Gi2 uplink to core",
+            "interface Gi3   ",
+            "vlan-empty",
+            "other",
+        ],
     ),
     (
         "list-nested-and-missing",
@@ -49,7 +57,18 @@ const TEMPLATES: &[(&str, &str, &[&str])] = &[
         "states-end-eof-error",
         "Value A (\\w+)\nValue B (\\w+)\n\nStart\n  ^begin -> Body\n  ^stop -> End\n  ^eof -> EOF\n  ^a\\s+${A}\n\nBody\n  ^a\\s+${A}\n  ^b\\s+${B} -> Next.Record Start\n  ^abort -> Error \"aborted here\"\n  ^fail -> Error\n  ^x\\s+${A} -> Continue.Record\n  ^x\\s+\\w+\\s+${B}\n  ^done -> Record End\n",
         &[
-            "begin", "a one", "a two", "b three", "x four five", "x six", "stop", "eof", "abort", "fail", "done", "zzz",
+            "begin",
+            "a one",
+            "a two",
+            "b three",
+            "x four five",
+            "x six",
+            "stop",
+            "eof",
+            "abort",
+            "fail",
+            "done",
+            "zzz",
         ],
     ),
     (
@@ -61,7 +80,17 @@ const TEMPLATES: &[(&str, &str, &[&str])] = &[
         "clear-clearall-list-filldown-order",
         "Value Filldown,List TAGS (\\w+)\nValue Required,List R1 (\\w+)\nValue List,Required R2 (\\w+)\nValue Filldown F (\\w+)\nValue Fillup U (\\w+)\n\nStart\n  ^t\\s+${TAGS}\n  ^r1\\s+${R1}\n  ^r2\\s+${R2}\n  ^f\\s+${F}\n  ^u\\s+${U}\n  ^rec -> Record\n  ^clr -> Clear\n  ^clra -> Clearall\n  ^both\\s+${TAGS}\\s+${F} -> Continue.Clear\n  ^both -> Next.Record\n",
         &[
-            "t red", "t blue", "r1 one", "r2 two", "f fill", "u up", "rec", "clr", "clra", "both green down", "both",
+            "t red",
+            "t blue",
+            "r1 one",
+            "r2 two",
+            "f fill",
+            "u up",
+            "rec",
+            "clr",
+            "clra",
+            "both green down",
+            "both",
         ],
     ),
     (
@@ -87,7 +116,9 @@ const TEMPLATES: &[(&str, &str, &[&str])] = &[
     (
         "record-actions-and-transitions",
         "Value X (\\d+)\nValue Y (\\d*)\n\nStart\n  ^x\\s+${X} -> Record\n  ^go -> NoRecord Other\n  ^same -> Next.NoRecord\n  ^y${Y}$$\n\nOther\n  ^x\\s+${X} -> Clearall\n  ^back -> Start\n  ^y\\s+${X} -> Record Start\n  ^lit\\s+\\$$\\s+${X}\n",
-        &["x 1", "x 22", "go", "same", "y", "y7", "back", "y 5", "lit $ 9", "lit $$ 9"],
+        &[
+            "x 1", "x 22", "go", "same", "y", "y7", "back", "y 5", "lit $ 9", "lit $$ 9",
+        ],
     ),
     (
         "dollar-forms-and-comments",
@@ -104,7 +135,12 @@ const TEMPLATES: &[(&str, &str, &[&str])] = &[
 
 /// Inputs for one template: edge cases, then random sequences of its lines.
 fn inputs(seed: u64, pool: &[&str]) -> Vec<String> {
-    let mut texts = vec![String::new(), "\n".to_string(), pool.join("\n"), format!("{}\n", pool.join("\r\n"))];
+    let mut texts = vec![
+        String::new(),
+        "\n".to_string(),
+        pool.join("\n"),
+        format!("{}\n", pool.join("\r\n")),
+    ];
     texts.extend(pool.iter().map(|l| l.to_string()));
     let mut rng = Rng::new(seed);
     for _ in 0..60 {
@@ -120,12 +156,16 @@ fn inputs(seed: u64, pool: &[&str]) -> Vec<String> {
 fn hand_written_templates_match_python_textfsm() {
     let mut requests = Vec::new();
     for (i, (_, template, pool)) in TEMPLATES.iter().enumerate() {
-        requests.push(json!({"kind": "template", "template": template, "texts": inputs(i as u64, pool)}));
+        requests.push(
+            json!({"kind": "template", "template": template, "texts": inputs(i as u64, pool)}),
+        );
     }
     let answers = ask(&requests);
     let mut failures = Vec::new();
     let mut compared = 0;
-    for ((name, template, _), (request, answer)) in TEMPLATES.iter().zip(requests.iter().zip(&answers)) {
+    for ((name, template, _), (request, answer)) in
+        TEMPLATES.iter().zip(requests.iter().zip(&answers))
+    {
         let compiled = match Template::compile(name, template) {
             Ok(t) => t,
             Err(e) => {
@@ -133,7 +173,10 @@ fn hand_written_templates_match_python_textfsm() {
                 continue;
             }
         };
-        assert!(answer.get("error").is_none(), "{name}: Python rejects the template: {answer}");
+        assert!(
+            answer.get("error").is_none(),
+            "{name}: Python rejects the template: {answer}"
+        );
         let header: Vec<String> = compiled.header().map(str::to_string).collect();
         assert_eq!(json!(header), answer["header"], "{name}: header");
         let texts = request["texts"].as_array().expect("texts");
@@ -151,15 +194,24 @@ fn hand_written_templates_match_python_textfsm() {
                 _ => false,
             };
             if !same {
-                failures.push(format!("{name}: input {text:?}\n    python {expected}\n    netrun {got}"));
+                failures.push(format!(
+                    "{name}: input {text:?}\n    python {expected}\n    netrun {got}"
+                ));
             }
         }
     }
     for f in &failures {
         eprintln!("DIFF {f}");
     }
-    eprintln!("hand-written templates: {compared} inputs compared, {} differences", failures.len());
-    assert!(failures.is_empty(), "{} differences from Python textfsm (see above)", failures.len());
+    eprintln!(
+        "hand-written templates: {compared} inputs compared, {} differences",
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} differences from Python textfsm (see above)",
+        failures.len()
+    );
 }
 
 /// Templates the reference refuses; netrun must refuse them too (and accept the valid controls).
@@ -201,18 +253,29 @@ const INVALID: &[&str] = &[
 
 #[test]
 fn invalid_templates_are_rejected_as_python_rejects_them() {
-    let requests: Vec<Value> =
-        INVALID.iter().map(|t| json!({"kind": "template", "template": t, "texts": ["a"]})).collect();
+    let requests: Vec<Value> = INVALID
+        .iter()
+        .map(|t| json!({"kind": "template", "template": t, "texts": ["a"]}))
+        .collect();
     let answers = ask(&requests);
     let mut failures = Vec::new();
     for (template, answer) in INVALID.iter().zip(&answers) {
         let python_rejects = answer.get("error").is_some();
         match Template::compile("invalid", template) {
-            Ok(_) if python_rejects => failures.push(format!("{template:?}: accepted; Python: {}", answer["message"])),
-            Err(e) if !python_rejects => failures.push(format!("{template:?}: rejected ({e}); Python accepts it")),
+            Ok(_) if python_rejects => failures.push(format!(
+                "{template:?}: accepted; Python: {}",
+                answer["message"]
+            )),
+            Err(e) if !python_rejects => {
+                failures.push(format!("{template:?}: rejected ({e}); Python accepts it"))
+            }
             Err(e) => eprintln!("rejected as Python does: {e}"),
             Ok(_) => {}
         }
     }
-    assert!(failures.is_empty(), "templates handled differently from Python:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "templates handled differently from Python:\n{}",
+        failures.join("\n")
+    );
 }

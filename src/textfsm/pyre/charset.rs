@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 /// for everything else.
 #[derive(Debug, Clone)]
 pub(crate) struct CharSet {
-    ascii: [u64; 2],
+    /// Bit `b` set when ASCII character `b` is in the set (negation applied).
+    ascii: u128,
     negated: bool,
     ranges: Box<[(char, char)]>,
     categories: Box<[Category]>,
@@ -30,18 +31,48 @@ impl CharSet {
         if set.icase {
             ranges = fold_ranges(&ranges);
         }
-        let mut cs = CharSet {
-            ascii: [0; 2],
+        let mut ascii = 0u128;
+        for &(lo, hi) in &ranges {
+            for b in u32::from(lo)..=u32::from(hi).min(127) {
+                ascii |= 1 << b;
+            }
+        }
+        for &cat in &categories {
+            ascii |= ascii_bits(cat);
+        }
+        CharSet {
+            ascii: if set.negated { !ascii } else { ascii },
             negated: set.negated,
             ranges: ranges.into(),
             categories: categories.into(),
-        };
-        for b in 0u8..128 {
-            if cs.slow_contains(char::from(b)) != cs.negated {
-                cs.ascii[usize::from(b >> 6)] |= 1 << (b & 63);
-            }
         }
-        cs
+    }
+
+    /// Whether no character is in both sets (false when unsure beyond ASCII).
+    pub(crate) fn disjoint(&self, other: &CharSet) -> bool {
+        if self.ascii & other.ascii != 0 || self.negated || other.negated {
+            return false;
+        }
+        let wide = |cs: &CharSet| {
+            cs.ranges.iter().filter(|r| u32::from(r.1) >= 128).count() + cs.categories.len()
+        };
+        if wide(self) == 0 || wide(other) == 0 {
+            return true;
+        }
+        let ranges_apart = self
+            .ranges
+            .iter()
+            .all(|a| other.ranges.iter().all(|b| a.1 < b.0 || b.1 < a.0));
+        let mixed = |x: &CharSet, y: &CharSet| {
+            x.ranges.iter().any(|r| u32::from(r.1) >= 128) && !y.categories.is_empty()
+        };
+        ranges_apart
+            && !mixed(self, other)
+            && !mixed(other, self)
+            && self
+                .categories
+                .iter()
+                .all(|a| other.categories.iter().all(|b| categories_disjoint(*a, *b)))
     }
 
     /// The set of one character and its case variants, for a case-insensitive literal.
@@ -66,7 +97,7 @@ impl CharSet {
     pub(crate) fn contains(&self, c: char) -> bool {
         let v = c as u32;
         if v < 128 {
-            return self.ascii[(v >> 6) as usize] & (1 << (v & 63)) != 0;
+            return self.ascii & (1 << v) != 0;
         }
         self.slow_contains(c) != self.negated
     }
@@ -74,6 +105,46 @@ impl CharSet {
     fn slow_contains(&self, c: char) -> bool {
         self.ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi)
             || self.categories.iter().any(|cat| in_category(*cat, c))
+    }
+}
+
+/// The ASCII members of a category as a bitmap (Python's definitions agree with `(?a)` on
+/// ASCII, except that str `\s` also holds the separators 0x1c-0x1f).
+fn ascii_bits(cat: Category) -> u128 {
+    const DIGIT: u128 = 0x3ff << 48;
+    const UPPER: u128 = 0x3ff_ffff << 65;
+    const LOWER: u128 = 0x3ff_ffff << 97;
+    const WORD: u128 = DIGIT | UPPER | LOWER | (1 << 95);
+    const SPACE_ASCII: u128 = (0x1f << 9) | (1 << 32);
+    const SPACE_STR: u128 = SPACE_ASCII | (0xf << 28);
+    let bits = match (cat.kind, cat.ascii) {
+        (CategoryKind::Digit, _) => DIGIT,
+        (CategoryKind::Word, _) => WORD,
+        (CategoryKind::Space, true) => SPACE_ASCII,
+        (CategoryKind::Space, false) => SPACE_STR,
+    };
+    if cat.negated { !bits } else { bits }
+}
+
+/// Whether no character belongs to both categories (false when unsure).
+fn categories_disjoint(a: Category, b: Category) -> bool {
+    use CategoryKind::{Digit, Space, Word};
+    if a.ascii != b.ascii {
+        return false;
+    }
+    if a.kind == b.kind {
+        return a.negated != b.negated;
+    }
+    match (a.negated, b.negated) {
+        // Digits and word characters are never whitespace.
+        (false, false) => matches!(
+            (a.kind, b.kind),
+            (Digit | Word, Space) | (Space, Digit | Word)
+        ),
+        // Every digit is a word character.
+        (false, true) => a.kind == Digit && b.kind == Word,
+        (true, false) => a.kind == Word && b.kind == Digit,
+        (true, true) => false,
     }
 }
 

@@ -36,6 +36,9 @@ pub(crate) enum Inst {
         min: u32,
         max: u32,
         mode: RepeatMode,
+        /// First byte of the literal that follows, if one does: a greedy repeat only gives
+        /// back down to positions where it could match.
+        next_byte: Option<u8>,
     },
     /// Starts a general repeat: resets its counter, then goes to the `Check` at `check`.
     RepStart {
@@ -86,25 +89,105 @@ pub(crate) struct Program {
 }
 
 /// Compiles `node` so that a successful run ends in `Match`.
-pub(crate) fn compile(node: &Node) -> Program {
+pub(crate) fn compile(node: &Node, size_hint: usize) -> Program {
     let mut c = Compiler {
-        insts: Vec::new(),
+        insts: Vec::with_capacity(size_hint),
         regs: 0,
-        can_merge: false,
+        pending: String::new(),
     };
     c.node(node);
-    c.insts.push(Inst::Match);
+    c.push(Inst::Match);
+    let mut insts = c.insts;
+    tune_repeats(&mut insts);
     Program {
-        insts: c.insts,
+        insts,
         regs: c.regs,
+    }
+}
+
+/// What the instruction after a repeat must start with, when that is known.
+enum Next<'a> {
+    One(&'a One),
+    Char(char),
+    /// Only the end of the text (`\Z`): giving characters back can never help.
+    End,
+}
+
+/// Speeds up greedy single-character repeats without changing any match: when what follows
+/// cannot start with a character the repeat consumed (`\S+\s+`, `\d+\.`), giving characters
+/// back cannot succeed, so the repeat becomes possessive; when a literal follows, the repeat
+/// gives back only down to where that literal could start.
+fn tune_repeats(insts: &mut [Inst]) {
+    for i in 0..insts.len() {
+        let Inst::Repeat {
+            one,
+            mode: RepeatMode::Greedy,
+            ..
+        } = &insts[i]
+        else {
+            continue;
+        };
+        let Some(j) = (i + 1..insts.len()).find(|&j| !matches!(insts[j], Inst::Save(_))) else {
+            continue;
+        };
+        let next = match &insts[j] {
+            Inst::Str(s) => s.chars().next().map(Next::Char),
+            Inst::One(o) => Some(Next::One(o)),
+            Inst::Repeat { one, min, .. } if *min > 0 => Some(Next::One(one)),
+            Inst::Assert(Assertion::End { multiline: false }) => Some(Next::Char('\n')),
+            Inst::Assert(Assertion::EndText) => Some(Next::End),
+            _ => None,
+        };
+        let possessive = match next {
+            Some(Next::End) => true,
+            Some(Next::Char(c)) => !one.may_match(c),
+            Some(Next::One(other)) => one.disjoint(other),
+            None => false,
+        };
+        let next_byte = match &insts[j] {
+            Inst::Str(s) => s.as_bytes().first().copied(),
+            _ => None,
+        };
+        if let Inst::Repeat {
+            mode,
+            next_byte: nb,
+            ..
+        } = &mut insts[i]
+        {
+            if possessive {
+                *mode = RepeatMode::Possessive;
+            }
+            *nb = next_byte;
+        }
+    }
+}
+
+impl One {
+    /// Whether the item can match `c`.
+    pub(crate) fn may_match(&self, c: char) -> bool {
+        match self {
+            One::Char(x) => *x == c,
+            One::Set(set) => set.contains(c),
+            One::Any => c != '\n',
+            One::AnyAll => true,
+        }
+    }
+
+    /// Whether no character matches both items (false when unsure).
+    fn disjoint(&self, other: &One) -> bool {
+        match (self, other) {
+            (One::Char(c), o) | (o, One::Char(c)) => !o.may_match(*c),
+            (One::Set(a), One::Set(b)) => a.disjoint(b),
+            _ => false,
+        }
     }
 }
 
 struct Compiler {
     insts: Vec<Inst>,
     regs: usize,
-    /// Whether the last instruction is a literal run nothing jumps past, so more text may join it.
-    can_merge: bool,
+    /// Literal text not yet emitted: consecutive characters become one `Str`.
+    pending: String,
 }
 
 /// The single-character item a node stands for, if it is one (Python's `_simple`).
@@ -127,18 +210,28 @@ fn as_one(node: &Node) -> Option<One> {
 }
 
 impl Compiler {
-    fn pc(&self) -> usize {
+    /// Emits the pending literal text.
+    fn flush(&mut self) {
+        if !self.pending.is_empty() {
+            let text: Box<str> = self.pending.as_str().into();
+            self.pending.clear();
+            self.insts.push(Inst::Str(text));
+        }
+    }
+
+    /// Index of the next instruction (pending literal text emitted first).
+    fn pc(&mut self) -> usize {
+        self.flush();
         self.insts.len()
     }
 
-    /// The current position as a jump target: literal text after it must not join the run before.
+    /// The current position as a jump target: literal text after it starts a new run.
     fn target(&mut self) -> usize {
-        self.can_merge = false;
-        self.insts.len()
+        self.pc()
     }
 
     fn push(&mut self, inst: Inst) {
-        self.can_merge = false;
+        self.flush();
         self.insts.push(inst);
     }
 
@@ -245,19 +338,9 @@ impl Compiler {
         }
     }
 
-    /// Appends a literal character, merging it into a preceding literal run.
+    /// Appends a literal character to the pending run.
     fn literal(&mut self, c: char) {
-        if self.can_merge
-            && let Some(Inst::Str(s)) = self.insts.last_mut()
-        {
-            let mut owned = String::with_capacity(s.len() + c.len_utf8());
-            owned.push_str(s);
-            owned.push(c);
-            *s = owned.into_boxed_str();
-            return;
-        }
-        self.insts.push(Inst::Str(c.to_string().into_boxed_str()));
-        self.can_merge = true;
+        self.pending.push(c);
     }
 
     fn atomic(&mut self, body: impl FnOnce(&mut Compiler)) {
@@ -280,6 +363,7 @@ impl Compiler {
                 min,
                 max,
                 mode,
+                next_byte: None,
             });
             return;
         }

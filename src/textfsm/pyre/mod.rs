@@ -11,6 +11,7 @@ mod ast;
 mod charset;
 mod compile;
 mod parse;
+mod prefilter;
 mod repr;
 #[cfg(test)]
 mod tests;
@@ -41,20 +42,48 @@ pub struct Regex {
     regs: usize,
     groups: usize,
     names: Vec<(String, usize)>,
+    /// Fewest characters a match needs: shorter texts are refused at once (as CPython does).
+    min_len: usize,
+    /// Text every match contains, checked first when the program does not begin with a literal
+    /// (one that does fails on its first byte anyway).
+    required: Option<Box<str>>,
 }
 
 impl Regex {
     /// Compiles `pattern` with Python 3.11's syntax and no flags (inline flags allowed).
     pub fn new(pattern: &str) -> Result<Regex, RegexError> {
         let parsed = parse::parse(pattern)?;
-        let Program { insts, regs } = compile::compile(&parsed.node);
+        let Program { insts, regs } = compile::compile(&parsed.node, pattern.len() / 2 + 4);
+        let starts_with_literal = insts
+            .iter()
+            .find(|i| {
+                !matches!(
+                    i,
+                    Inst::Save(_)
+                        | Inst::Assert(ast::Assertion::Start { .. } | ast::Assertion::StartText)
+                )
+            })
+            .is_some_and(|i| matches!(i, Inst::Str(_)));
+        let required = if starts_with_literal {
+            None
+        } else {
+            prefilter::required_literal(&parsed.node)
+        };
         Ok(Regex {
             pattern: pattern.to_string(),
             insts,
             regs,
             groups: parsed.groups,
             names: parsed.names,
+            min_len: parsed.min_len,
+            required: required.map(String::into_boxed_str),
         })
+    }
+
+    /// Checks `pattern` as [`Regex::new`] does without building a matcher; returns its number
+    /// of capturing groups.
+    pub fn check(pattern: &str) -> Result<usize, RegexError> {
+        parse::parse(pattern).map(|parsed| parsed.groups)
     }
 
     /// The pattern as written.
@@ -75,6 +104,19 @@ impl Regex {
     /// `re.match`: matches at the start of `text` (not necessarily to its end). On success the
     /// groups are readable with [`Regex::group`] until `scratch` is used again.
     pub fn match_start(&self, text: &str, scratch: &mut Scratch) -> bool {
+        // A character takes at least one byte, so fewer bytes than `min_len` cannot match.
+        if text.len() < self.min_len {
+            return false;
+        }
+        if let Some(lit) = &self.required {
+            let found = match lit.as_bytes() {
+                [b] => text.as_bytes().contains(b),
+                _ => text.contains(&**lit),
+            };
+            if !found {
+                return false;
+            }
+        }
         scratch.reset(2 * (self.groups + 1), self.regs);
         match vm::run(&self.insts, text, 0, 0, scratch) {
             Some(end) => {

@@ -130,6 +130,59 @@ fn one_at(one: &One, bytes: &[u8], pos: usize) -> Option<usize> {
     }
 }
 
+/// Matches `one` up to `limit` times from `pos`; returns the end and the count. The loops are
+/// specialised per item with an ASCII fast path: most repeats (`\s+`, `\S+`, `.*`) spend
+/// their time here.
+#[inline]
+fn scan(one: &One, bytes: &[u8], mut pos: usize, limit: u32) -> (usize, u32) {
+    let mut count = 0;
+    match one {
+        One::Set(set) => {
+            while count < limit {
+                let Some(&b) = bytes.get(pos) else { break };
+                let len = if b < 0x80 {
+                    if !set.contains(char::from(b)) {
+                        break;
+                    }
+                    1
+                } else {
+                    match decode(bytes, pos) {
+                        Some((c, len)) if set.contains(c) => len,
+                        _ => break,
+                    }
+                };
+                pos += len;
+                count += 1;
+            }
+        }
+        One::Any | One::AnyAll => {
+            let dotall = matches!(one, One::AnyAll);
+            while count < limit {
+                let Some(&b) = bytes.get(pos) else { break };
+                if b == b'\n' && !dotall {
+                    break;
+                }
+                pos += if b < 0x80 {
+                    1
+                } else {
+                    decode(bytes, pos).map_or(1, |(_, len)| len)
+                };
+                count += 1;
+            }
+        }
+        One::Char(_) => {
+            while count < limit {
+                match one_at(one, bytes, pos) {
+                    Some(len) => pos += len,
+                    None => break,
+                }
+                count += 1;
+            }
+        }
+    }
+    (pos, count)
+}
+
 fn word_before(bytes: &[u8], pos: usize, ascii: bool) -> bool {
     pos > 0 && decode(bytes, prev_start(bytes, pos)).is_some_and(|(c, _)| is_word_char(c, ascii))
 }
@@ -206,7 +259,9 @@ pub(crate) fn run(
     loop {
         let ok = match &prog[pc] {
             Inst::Str(lit) => {
-                let ok = bytes[pos..].starts_with(lit.as_bytes());
+                let lit = lit.as_bytes();
+                // Most literals fail on their first byte; skip the slice comparison then.
+                let ok = bytes.get(pos) == lit.first() && bytes[pos..].starts_with(lit);
                 if ok {
                     pos += lit.len();
                     pc += 1;
@@ -248,22 +303,15 @@ pub(crate) fn run(
                 min,
                 max,
                 mode,
+                ..
             } => {
                 let target = if *mode == RepeatMode::Lazy {
                     *min
                 } else {
                     *max
                 };
-                let mut count = 0;
-                while count < target {
-                    match one_at(one, bytes, pos) {
-                        Some(len) => {
-                            pos += len;
-                            count += 1;
-                        }
-                        None => break,
-                    }
-                }
+                let (end, count) = scan(one, bytes, pos, target);
+                pos = end;
                 let ok = count >= *min;
                 if ok {
                     let more = match mode {
@@ -427,6 +475,7 @@ pub(crate) fn run(
                         min,
                         max,
                         mode,
+                        next_byte,
                     } = &prog[p]
                     else {
                         continue;
@@ -446,8 +495,17 @@ pub(crate) fn run(
                         pc = p + 1;
                         pos = q + len;
                     } else {
-                        let back = prev_start(bytes, q);
-                        let count = count - 1;
+                        // Give back characters down to where the following literal could start.
+                        let (mut back, mut count) = (q, count);
+                        loop {
+                            back = prev_start(bytes, back);
+                            count -= 1;
+                            if count == *min
+                                || next_byte.is_none_or(|b| bytes.get(back) == Some(&b))
+                            {
+                                break;
+                            }
+                        }
                         if count > *min {
                             s.stack.push(Frame::One {
                                 pc: p,

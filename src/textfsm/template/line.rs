@@ -48,12 +48,18 @@ pub(super) fn parse_value(line: &str) -> Result<(ValueDef, String), TemplateErro
     {
         return Err(TemplateErrorKind::NotParenthesised(regex));
     }
-    let compiled = Regex::new(&regex).map_err(|source| TemplateErrorKind::Regex {
+    let bad = |source| TemplateErrorKind::Regex {
         regex: regex.clone(),
         source,
-    })?;
-    let nested =
-        (options.contains(&ValueOption::List) && compiled.groups() > 1).then_some(compiled);
+    };
+    // Python compiles every Value regex (so a bad one fails the template), but only a List
+    // value with nested groups ever matches with it.
+    let groups = Regex::check(&regex).map_err(bad)?;
+    let nested = if options.contains(&ValueOption::List) && groups > 1 {
+        Some(Regex::new(&regex).map_err(bad)?)
+    } else {
+        None
+    };
     let template = format!("(?P<{name}>{}", &regex[1..]);
     Ok((
         ValueDef {

@@ -3,7 +3,7 @@
 
 use super::{MAX_GROUPS, Parser};
 use crate::textfsm::pyre::RegexError;
-use crate::textfsm::pyre::ast::{Flags, Node};
+use crate::textfsm::pyre::ast::{Flags, MAX_WIDTH, Node};
 use crate::textfsm::pyre::py_repr;
 
 impl Parser {
@@ -112,7 +112,8 @@ impl Parser {
                 }
                 self.names.push((n.clone(), gid));
             }
-            self.group_widths.push(None);
+            self.group_widths.push((0, MAX_WIDTH));
+            self.closed.push(false);
             Some(gid)
         } else {
             None
@@ -126,8 +127,8 @@ impl Parser {
         }
         Ok(Some(match index {
             Some(gid) => {
-                let width = node.width(&self.widths());
-                self.group_widths[gid] = Some(width);
+                self.group_widths[gid] = node.width(&self.group_widths);
+                self.closed[gid] = true;
                 Node::Capture {
                     index: gid,
                     node: Box::new(node),
@@ -172,7 +173,7 @@ impl Parser {
                 position: start,
             });
         }
-        let (lo, hi) = node.width(&self.widths());
+        let (lo, hi) = node.width(&self.group_widths);
         if behind && lo != hi {
             return Err(RegexError {
                 message: "look-behind requires fixed-width pattern".into(),

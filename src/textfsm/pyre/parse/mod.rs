@@ -8,7 +8,7 @@ mod escape;
 mod group;
 
 use super::RegexError;
-use super::ast::{Assertion, Flags, MAX_WIDTH, Node, RepeatMode};
+use super::ast::{Assertion, Flags, Node, RepeatMode};
 use super::py_repr;
 use group::is_identifier;
 
@@ -26,6 +26,8 @@ pub(crate) struct Parsed {
     pub groups: usize,
     /// Named groups in the order they were opened.
     pub names: Vec<(String, usize)>,
+    /// The fewest characters a match takes.
+    pub min_len: usize,
 }
 
 /// Parses `pattern` as Python's `re.compile` would with no flags.
@@ -34,7 +36,8 @@ pub(crate) fn parse(pattern: &str) -> Result<Parsed, RegexError> {
         chars: pattern.chars().collect(),
         pos: 0,
         global: Flags::default(),
-        group_widths: vec![Some((0, 0))],
+        group_widths: vec![(0, 0)],
+        closed: vec![true],
         names: Vec::new(),
         lookbehind_groups: None,
         cond_refs: Vec::new(),
@@ -50,10 +53,12 @@ pub(crate) fn parse(pattern: &str) -> Result<Parsed, RegexError> {
             position: at,
         });
     }
+    let min_len = usize::try_from(node.width(&p.group_widths).0).unwrap_or(usize::MAX);
     Ok(Parsed {
         node,
         groups,
         names: p.names,
+        min_len,
     })
 }
 
@@ -62,7 +67,9 @@ struct Parser {
     pos: usize,
     global: Flags,
     /// Width of each closed group; `None` while the group is still open.
-    group_widths: Vec<Option<(u64, u64)>>,
+    group_widths: Vec<(u64, u64)>,
+    /// Whether each group is closed (its width final); open groups count as (0, MAX_WIDTH).
+    closed: Vec<bool>,
     names: Vec<(String, usize)>,
     /// Number of groups when the outermost look-behind being parsed began.
     lookbehind_groups: Option<usize>,
@@ -181,14 +188,7 @@ impl Parser {
     }
 
     fn group_closed(&self, gid: usize) -> bool {
-        matches!(self.group_widths.get(gid), Some(Some(_)))
-    }
-
-    fn widths(&self) -> Vec<(u64, u64)> {
-        self.group_widths
-            .iter()
-            .map(|w| w.unwrap_or((0, MAX_WIDTH)))
-            .collect()
+        self.closed.get(gid) == Some(&true)
     }
 
     /// `a|b|c` up to an unmatched `)` or the end.
@@ -220,7 +220,12 @@ impl Parser {
         nested: usize,
         first: bool,
     ) -> Result<Node, RegexError> {
-        let mut items: Vec<Node> = Vec::new();
+        // The top level holds most of a rule's atoms; size it once instead of growing it.
+        let mut items: Vec<Node> = Vec::with_capacity(if nested == 1 {
+            self.chars.len() - self.pos
+        } else {
+            4
+        });
         while let Some(c) = self.peek() {
             if c == '|' || c == ')' {
                 break;
