@@ -146,8 +146,22 @@ impl Index {
             // The reference compiles every non-empty field; check the others too so that a bad
             // index fails the same way, even though only Platform and Command are matched.
             for (i, name) in header.iter().enumerate() {
-                if i != template_col && Some(i) != platform_col && Some(i) != command_col {
-                    compile(Some(i), name, false)?;
+                let field = fields[i];
+                if i != template_col
+                    && Some(i) != platform_col
+                    && Some(i) != command_col
+                    && !field.is_empty()
+                {
+                    Regex::check(field).map_err(|source| {
+                        err(
+                            Some(n),
+                            IndexErrorKind::Regex {
+                                column: name.clone(),
+                                pattern: field.to_string(),
+                                source,
+                            },
+                        )
+                    })?;
                 }
             }
             rows.push(Row {
