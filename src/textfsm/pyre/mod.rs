@@ -15,6 +15,7 @@ mod prefilter;
 mod repr;
 #[cfg(test)]
 mod tests;
+mod text;
 mod vm;
 
 pub(crate) use charset::{is_space, is_word};
