@@ -32,7 +32,7 @@ pub fn inventory_table(inv: &Inventory, indices: &[usize]) -> String {
     let mut table = new_table(&["name", "hostname", "port", "platform", "groups"]);
     for &index in indices {
         let host = inv.host(index);
-        table.add_row(vec![
+        table.add_row(cells([
             host.name().to_string(),
             text_or_dash(
                 host.hostname()
@@ -46,7 +46,7 @@ pub fn inventory_table(inv: &Inventory, indices: &[usize]) -> String {
             ),
             text_or_dash(host.platform().and_then(|r| r.value).cloned()),
             host.direct_groups().join(", "),
-        ]);
+        ]));
     }
     format!(
         "{}\n{} host{}\n",
@@ -56,32 +56,17 @@ pub fn inventory_table(inv: &Inventory, indices: &[usize]) -> String {
     )
 }
 
-fn text_or_dash(value: Option<String>) -> String {
-    value.unwrap_or_else(|| "-".to_string())
+/// Table cells from untrusted text (inventory values, device answers, plugin metadata), each on
+/// one line with its control characters made visible: a row stays a row.
+pub fn cells<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> Vec<String> {
+    values
+        .into_iter()
+        .map(|v| crate::escape::one_line(v.as_ref()).into_owned())
+        .collect()
 }
 
-/// The file name for `host`'s saved output or session log: `HOST.EXT`, with `/`, `\`, `%`,
-/// control characters and a leading `.` percent-encoded, so that an inventory name cannot
-/// point outside the directory (`../x`, `/etc/x`) and two names never share a file.
-pub fn host_file_name(host: &str, ext: &str) -> String {
-    let mut name = String::with_capacity(host.len() + ext.len() + 1);
-    for (i, c) in host.chars().enumerate() {
-        let escape = matches!(c, '/' | '\\' | '%') || c.is_control() || (i == 0 && c == '.');
-        if escape {
-            let mut buf = [0u8; 4];
-            for b in c.encode_utf8(&mut buf).bytes() {
-                name.push_str(&format!("%{b:02X}"));
-            }
-        } else {
-            name.push(c);
-        }
-    }
-    if name.is_empty() {
-        name.push('%');
-    }
-    name.push('.');
-    name.push_str(ext);
-    name
+fn text_or_dash(value: Option<String>) -> String {
+    value.unwrap_or_else(|| "-".to_string())
 }
 
 /// "s" when `n` is not one.
@@ -226,7 +211,13 @@ pub fn explain(host: HostView<'_>) -> String {
             );
         }
     }
-    for plugin in host.connection_plugins() {
+    let mut plugins = host.connection_plugins();
+    // ssh reads the options of nornir's plugins: show what it ends up with.
+    let nornir = crate::inventory::resolve::NORNIR_SSH_PLUGINS;
+    if !plugins.contains(&"ssh") && plugins.iter().any(|p| nornir.contains(p)) {
+        plugins.insert(0, "ssh");
+    }
+    for plugin in plugins {
         let conn = host.connection(plugin);
         let prefix = format!("connection_options.{plugin}");
         row(
@@ -259,28 +250,34 @@ pub fn explain(host: HostView<'_>) -> String {
     }
     let mut table = new_table(&["key", "value", "source"]);
     for (key, value, source) in rows {
-        table.add_row(vec![key, value, source]);
+        table.add_row(cells([key, value, source]));
     }
     format!("{}\n", table.trim_fmt())
 }
 
-/// A one-line summary of a host's outcome: its first error line, or its result's first line.
+/// A one-line summary of a host's outcome: its first error line, or its result's first line,
+/// with control characters made visible.
 pub fn one_line(host: &crate::result::HostResult) -> String {
-    let text = match (&host.error, &host.result) {
-        (Some(error), _) => error.clone(),
-        (None, Some(serde_json::Value::String(text))) => text.clone(),
-        (None, Some(value)) => value.to_string(),
-        (None, None) => String::new(),
+    let json;
+    let text: &str = match (&host.error, host.result()) {
+        (Some(error), _) => error,
+        (None, Some(serde_json::Value::String(text))) => text,
+        (None, Some(value)) => {
+            json = value.to_string();
+            &json
+        }
+        (None, None) => "",
     };
     let line = text
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or_default();
-    shorten(line, 100)
+    crate::escape::one_line(&shorten(line, 100)).into_owned()
 }
 
-fn shorten(line: &str, max: usize) -> String {
+/// `line` cut to `max` characters, ending in `…` when cut.
+pub fn shorten(line: &str, max: usize) -> String {
     if line.chars().count() <= max {
         return line.to_string();
     }
@@ -318,7 +315,7 @@ pub fn results_table(hosts: &[crate::result::HostResult], color: bool) -> String
             status = status.fg(status_color(host.status));
         }
         table.add_row(vec![
-            comfy_table::Cell::new(&host.host),
+            comfy_table::Cell::new(crate::escape::one_line(&host.host)),
             status,
             comfy_table::Cell::new(if host.changed { "yes" } else { "no" }),
             comfy_table::Cell::new(one_line(host)),
@@ -329,44 +326,74 @@ pub fn results_table(hosts: &[crate::result::HostResult], color: bool) -> String
     format!("{}\n{}\n", table.trim_fmt(), summary.line())
 }
 
-/// Each host's full text output under a header.
-pub fn results_raw(hosts: &[crate::result::HostResult]) -> String {
-    let mut out = String::new();
+/// Writes each host's full text output under a header. Names, errors and notes always have
+/// their control characters made visible; the device's text too when `escape_text` (the
+/// output is a terminal), and is otherwise written as the device sent it.
+pub fn write_results_raw(
+    out: &mut dyn Write,
+    hosts: &[crate::result::HostResult],
+    escape_text: bool,
+) -> std::io::Result<()> {
+    use crate::escape;
     for host in hosts {
-        out.push_str(&format!(
-            "==== {} ({}) ====\n",
-            host.host,
+        writeln!(
+            out,
+            "==== {} ({}) ====",
+            escape::one_line(&host.host),
             host.status.as_str()
-        ));
+        )?;
         for node in &host.results {
-            out.push_str(&format!("---- {} [{}]\n", node.name, node.status.as_str()));
-            if let Some(text) = node_text(node) {
-                out.push_str(&text);
+            writeln!(
+                out,
+                "---- {} [{}]",
+                escape::one_line(&node.name),
+                node.status.as_str()
+            )?;
+            write_node_text(out, node, |text| {
+                if escape_text {
+                    escape::lines(text)
+                } else {
+                    std::borrow::Cow::Borrowed(text)
+                }
+            })?;
+            if let Some(stderr) = &node.stderr {
+                writeln!(out, "stderr: {}", escape::lines(stderr.trim_end()))?;
             }
             if let Some(error) = &node.error {
-                out.push_str(&format!("error: {error}\n"));
+                writeln!(out, "error: {}", escape::lines(error))?;
             }
         }
         for event in &host.events {
-            out.push_str(&format!("note: {event}\n"));
+            writeln!(out, "note: {}", escape::lines(event))?;
         }
     }
-    out
+    Ok(())
 }
 
-/// A step's result as text ending in a newline: device text as is, JSON pretty-printed.
-pub fn node_text(node: &crate::result::Node) -> Option<String> {
-    let mut text = match node.result.as_ref()? {
-        serde_json::Value::String(text) => text.clone(),
-        value => format!("{value:#}"),
+/// Writes a step's result as text ending in a newline (device text as is after `filter`, JSON
+/// pretty-printed); nothing when it has none.
+pub fn write_node_text(
+    out: &mut dyn Write,
+    node: &crate::result::Node,
+    filter: impl Fn(&str) -> std::borrow::Cow<'_, str>,
+) -> std::io::Result<()> {
+    let pretty;
+    let text: &str = match node.result.as_deref() {
+        None => return Ok(()),
+        Some(serde_json::Value::String(text)) => text,
+        Some(value) => {
+            pretty = format!("{value:#}");
+            &pretty
+        }
     };
+    out.write_all(filter(text).as_bytes())?;
     if !text.ends_with('\n') {
-        text.push('\n');
+        out.write_all(b"\n")?;
     }
-    Some(text)
+    Ok(())
 }
 
-/// The JSON document of a run (SPEC §6).
+/// The JSON document of a run (README "Output").
 #[derive(serde::Serialize)]
 pub struct RunDocument<'a> {
     /// Task name (or the ad-hoc command).
@@ -377,80 +404,4 @@ pub struct RunDocument<'a> {
     pub summary: crate::result::Summary,
     /// One entry per host, inventory order.
     pub hosts: &'a [crate::result::HostResult],
-}
-
-/// `netrun tasks NAME`: a task's description, params and steps.
-pub fn describe_task(task: &crate::task::Task) -> String {
-    use crate::task::StepKind;
-    let mut out = format!("{} ({})\n", task.name, task.path.display());
-    if !task.description.is_empty() {
-        out.push_str(&format!("{}\n", task.description));
-    }
-    out.push_str(&format!("connection: {}\n\n", task.connection));
-    if task.params.is_empty() {
-        out.push_str("params: none\n\n");
-    } else {
-        let mut table = new_table(&["param", "required", "default", "description"]);
-        for (name, param) in &task.params {
-            let default = param
-                .default
-                .as_ref()
-                .map(|d| display_value(name, d))
-                .unwrap_or_else(|| "-".into());
-            table.add_row(vec![
-                name.clone(),
-                if param.required { "yes" } else { "no" }.into(),
-                default,
-                param.description.clone(),
-            ]);
-        }
-        out.push_str(&format!("{}\n\n", table.trim_fmt()));
-    }
-    let mut table = new_table(&["#", "step", "kind", "what", "when"]);
-    for (i, step) in task.steps.iter().enumerate() {
-        let what = match &step.kind {
-            StepKind::Command(crate::task::CommandSpec::One(t)) => t.0.clone(),
-            StepKind::Command(crate::task::CommandSpec::ByPlatform(map)) => map
-                .iter()
-                .map(|(k, v)| format!("{k}: {}", v.0))
-                .collect::<Vec<_>>()
-                .join("; "),
-            StepKind::Config(crate::task::ConfigSpec::Lines(lines)) => {
-                format!("{} line(s)", lines.len())
-            }
-            StepKind::Config(crate::task::ConfigSpec::File { template })
-            | StepKind::Render(crate::task::RenderSpec::File { template }) => {
-                format!("template {template}")
-            }
-            StepKind::Render(crate::task::RenderSpec::Inline(_)) => "inline template".into(),
-            StepKind::Call { name, .. } => name.clone(),
-            StepKind::Task { name, .. } => format!("subtask {name}"),
-        };
-        table.add_row(vec![
-            (i + 1).to_string(),
-            step.name.clone(),
-            step.kind.keyword().to_string(),
-            shorten(&what, 70),
-            step.when.as_ref().map(|w| w.0.clone()).unwrap_or_default(),
-        ]);
-    }
-    out.push_str(&format!("{}\n", table.trim_fmt()));
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn host_file_names_stay_in_their_directory_and_never_collide() {
-        assert_eq!(host_file_name("edge01.earth", "txt"), "edge01.earth.txt");
-        assert_eq!(host_file_name("../escaped", "txt"), "%2E.%2Fescaped.txt");
-        assert_eq!(host_file_name("/tmp/abs", "log"), "%2Ftmp%2Fabs.log");
-        assert_eq!(host_file_name("sub/r1", "txt"), "sub%2Fr1.txt");
-        assert_eq!(host_file_name("a\\b\ncé", "txt"), "a%5Cb%0Acé.txt");
-        // `%` itself is encoded, so `a/b` and a host literally named `a%2Fb` differ.
-        assert_eq!(host_file_name("a%2Fb", "txt"), "a%252Fb.txt");
-        assert_ne!(host_file_name("a/b", "txt"), host_file_name("a%2Fb", "txt"));
-    }
 }

@@ -1,23 +1,15 @@
 //! Runs work on many hosts at once: at most `workers` in flight, started in inventory order,
 //! each under its own deadline, each with its own register of connections, all cancellable.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, watch};
 
-use crate::connection::{BoxFuture, HostConnections, Plugins, Target};
+use crate::connection::{BoxFuture, HostConnections, Plugins};
+use crate::job::HostJob;
+use crate::lab::{DeviceSpec, Lab, LabError};
 use crate::result::{HostResult, Node, Status};
-
-/// One host to run: its name and each plugin's resolved target.
-#[derive(Clone, Debug)]
-pub struct HostJob {
-    /// Inventory name.
-    pub name: String,
-    /// Resolved targets by plugin name.
-    pub targets: HashMap<String, Target>,
-}
 
 /// A host while it runs: its connections and the nodes produced so far (kept on timeout).
 pub struct HostRun {
@@ -46,6 +38,8 @@ pub struct RunConfig {
     pub cancel: watch::Receiver<bool>,
     /// Told about every finished host, in completion order.
     pub on_done: Option<OnDone>,
+    /// `--show-secrets`: leave hosts' secret values in their results.
+    pub show_secrets: bool,
 }
 
 /// The message on hosts that were running when the run was interrupted.
@@ -58,6 +52,30 @@ async fn cancelled(mut cancel: watch::Receiver<bool>) {
     if cancel.wait_for(|&c| c).await.is_err() {
         std::future::pending::<()>().await;
     }
+}
+
+/// Runs `work` on every job against a lab of `devices` (one per job, same order) started on
+/// 127.0.0.1 for the run and stopped after it, when given.
+pub async fn run_with_lab(
+    mut jobs: Vec<HostJob>,
+    devices: Option<Vec<DeviceSpec>>,
+    plugins: Plugins,
+    config: RunConfig,
+    work: Work,
+) -> Result<Vec<HostResult>, LabError> {
+    let lab = match devices {
+        Some(devices) => {
+            let lab = Lab::start(devices, ([127, 0, 0, 1], 0).into()).await?;
+            crate::job::point_at_lab(&mut jobs, &lab.endpoints());
+            Some(lab)
+        }
+        None => None,
+    };
+    let results = run(jobs, plugins, config, work).await;
+    if let Some(lab) = lab {
+        lab.shutdown().await;
+    }
+    Ok(results)
 }
 
 /// Runs `work` on every job and returns one result per job, in job order.
@@ -150,7 +168,8 @@ async fn run_host(job: HostJob, plugins: Plugins, config: &RunConfig, work: Work
     let started = Instant::now();
     let mut run = HostRun {
         host: job.name.clone(),
-        connections: HostConnections::new(plugins, job.targets),
+        connections: HostConnections::new(plugins, job.targets)
+            .with_deadline(config.timeout.map(|limit| started + limit)),
         nodes: Vec::new(),
     };
     let deadline = async {
@@ -187,6 +206,9 @@ async fn run_host(job: HostJob, plugins: Plugins, config: &RunConfig, work: Work
     let mut result = HostResult::from_nodes(job.name, run.nodes, started.elapsed());
     result.connections = run.connections.opened;
     result.events = run.connections.events;
+    if !config.show_secrets {
+        result.redact(&crate::secrets::Redactor::new(&job.secrets));
+    }
     crate::diag!(
         1,
         "host {}: {} in {} ms ({} connection{} opened)",
@@ -208,7 +230,8 @@ mod tests {
             .iter()
             .map(|name| HostJob {
                 name: name.to_string(),
-                targets: HashMap::new(),
+                targets: std::collections::HashMap::new(),
+                secrets: Vec::new(),
             })
             .collect()
     }
@@ -220,6 +243,7 @@ mod tests {
             timeout,
             cancel: rx,
             on_done: None,
+            show_secrets: false,
         };
         (tx, config)
     }

@@ -70,16 +70,22 @@ pub struct DefaultsFile {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionOptionsFile {
+    /// Address for this plugin.
     #[serde(default)]
     pub hostname: Setting<EnvString>,
+    /// Port for this plugin.
     #[serde(default)]
     pub port: Setting<Port>,
+    /// Login name for this plugin.
     #[serde(default)]
     pub username: Setting<EnvString>,
+    /// Password for this plugin.
     #[serde(default)]
     pub password: Setting<EnvString>,
+    /// Platform for this plugin.
     #[serde(default)]
     pub platform: Setting<EnvString>,
+    /// Plugin-specific settings, merged key by key through the layers.
     #[serde(default)]
     pub extras: StrictMap<true>,
 }
@@ -128,6 +134,8 @@ pub struct GroupCheck {
     pub defined: HashSet<String>,
     /// (group, parent) edges that close a cycle, with the cycle spelled out.
     pub cycle_edges: HashMap<(String, String), String>,
+    /// The groups file as the user named it, for "not defined in" messages.
+    pub groups_file: String,
 }
 
 thread_local! {
@@ -185,7 +193,8 @@ impl<'de> Deserialize<'de> for GroupRef {
                     };
                     if !check.defined.contains(name) {
                         return Err(E::custom(format!(
-                            "group `{name}` is not defined in groups.yaml"
+                            "group `{name}` is not defined in {}",
+                            check.groups_file
                         )));
                     }
                     if let Some(owner) = crate::yaml::current_owner_name()

@@ -81,27 +81,65 @@ fn host_beats_groups_beat_defaults() {
 }
 
 #[test]
-fn explicit_null_is_a_value_everywhere() {
+fn null_means_inherit_for_attributes_and_is_a_value_for_data() {
     let (inv, _dir) = inventory(
-        "h: {groups: [g], platform: null, data: {site: null}}",
-        "g: {platform: ios, data: {site: earth}}",
-        "data: {role: null}\nport: null\n",
+        "h: {groups: [g], platform: null, username: , data: {site: null}, connection_options: {ssh: {port: null}}}",
+        "g: {platform: ios, username: null, data: {site: earth}}",
+        "data: {role: null}\nport: 2222\nusername: ops\n",
     )
     .unwrap();
     let host = inv.host(0);
+    // As in nornir: null (or blank) means "not set here": the group's value is inherited.
     let platform = host.platform().unwrap();
-    assert!(
-        platform.value.is_none(),
-        "host's null beats the group's ios"
+    assert_eq!(platform.value.map(String::as_str), Some("ios"));
+    assert_eq!(platform.source, Source::Group("g"));
+    assert_eq!(platform.origin(), "null here, inherited from group g");
+    let username = host.username().unwrap();
+    assert_eq!(username.value.map(|v| v.value.as_str()), Some("ops"));
+    assert_eq!(username.origin(), "null here, inherited from defaults");
+    // A null connection option falls back to the host attribute (here from defaults).
+    let port = host.connection("ssh").port().unwrap();
+    assert_eq!(port.value.map(|p| p.value), Some(2222));
+    assert_eq!(
+        port.origin(),
+        "null here, inherited from host attribute, from defaults"
     );
-    assert_eq!(platform.source, Source::Host);
+    // Data keeps nornir's rule: a null data value is a value.
     assert!(host.data("site").unwrap().0.is_null());
-    // nornir quirk fixed: a null in defaults is a value, not "missing".
     let (role, source) = host.data("role").unwrap();
     assert!(role.is_null());
     assert_eq!(source, Source::Defaults);
-    assert_eq!(host.port().unwrap().source, Source::Defaults);
-    assert!(host.attr(Attr::Port).is_none());
+}
+
+#[test]
+fn nornir_plugin_options_fill_what_ssh_leaves_unset() {
+    let (inv, _dir) = inventory(
+        "h: {groups: [g], connection_options: {ssh: {username: admin}}}",
+        "g: {connection_options: {netmiko: {port: 8022, platform: cisco_ios, extras: {secret: en1}}, scrapli: {username: nope, extras: {auth_secondary: en2, timeout_ops: 45}}, napalm: {extras: {optional_args: {key_file: /k}}}}}",
+        "",
+    )
+    .unwrap();
+    let ssh = inv.host(0).connection("ssh");
+    assert_eq!(ssh.username().unwrap().value.unwrap().value, "admin");
+    let port = ssh.port().unwrap();
+    assert_eq!(port.value.unwrap().value, 8022);
+    assert_eq!(port.origin(), "connection_options.netmiko of group g");
+    assert_eq!(ssh.platform().map(|p| p.0), Some(Some("cisco_ios")));
+    let extras = ssh.extras();
+    let secret = &extras["secret"];
+    assert_eq!(
+        secret.0.as_str(),
+        Some("en1"),
+        "netmiko comes before scrapli"
+    );
+    assert_eq!(
+        secret.1.origin(),
+        "connection_options.netmiko.extras.secret of group g"
+    );
+    assert_eq!(extras["command_timeout"].0.as_u64(), Some(45));
+    assert_eq!(extras["private_key"].0.as_str(), Some("/k"));
+    let target = inv.host(0).target("ssh");
+    assert_eq!(target.extra_str("secret"), Some("en1"));
 }
 
 #[test]
@@ -176,9 +214,12 @@ fn undefined_group_is_reported_at_its_position() {
         panic!("{err:?}")
     };
     assert_eq!(err.position, Some((5, 7)));
-    assert_eq!(
-        err.message,
-        "host `h2`: groups[1]: group `nope` is not defined in groups.yaml"
+    assert!(
+        err.message
+            .starts_with("host `h2`: groups[1]: group `nope` is not defined in ")
+            && err.message.ends_with("/groups.yaml"),
+        "{}",
+        err.message
     );
 }
 

@@ -7,10 +7,10 @@
 mod catalog;
 mod counters;
 mod device;
-mod inventory;
+mod faults;
 mod server;
 
-pub use inventory::{FAULT_KEYS, point_at_lab};
+pub use faults::FAULT_KEYS;
 
 use std::collections::HashSet;
 use std::net::SocketAddr;

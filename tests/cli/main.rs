@@ -1,14 +1,16 @@
-//! netrun's integration tests: the real binary, run like a user would, with its exact output,
-//! and the SSH client against real servers on loopback.
+//! netrun's CLI tests: the real binary, run like a user would, against real servers on loopback,
+//! with its exact output and exit codes. One module per subcommand or concern; helpers live in
+//! `support/`.
 
 mod command;
 mod failures;
 mod fakenos;
+mod hardening;
 mod inventory;
+mod isolation;
+mod plugin_contract;
 mod plugins;
 mod runner;
-mod ssh_client;
 mod sshd;
-mod sshd_server;
 mod support;
 mod tasks;

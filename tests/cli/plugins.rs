@@ -1,65 +1,10 @@
 //! Shared-library connection plugins through the real binary: the Rust example (acmeos, built
 //! with cargo) and the C example (echo, built with cc), broken libraries, and the seed demo.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use crate::support::plugins::{acme_scratch, acme_version, acmeos, c_plugin, lib_arg, run_acme};
 use crate::support::{Scratch, netrun_in, repo};
-
-/// `libacmeos.so`, built once per test run into its own target dir, so this build never waits
-/// on the lock of the `cargo test` that runs us.
-fn acmeos() -> &'static Path {
-    static LIB: OnceLock<PathBuf> = OnceLock::new();
-    LIB.get_or_init(|| {
-        let target = repo().join("target").join("plugin-tests");
-        let status = Command::new(env!("CARGO"))
-            .current_dir(repo())
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "netrun-plugin-acmeos",
-                "--target-dir",
-            ])
-            .arg(&target)
-            .status()
-            .expect("run cargo");
-        assert!(status.success(), "building acmeos failed");
-        let lib = target.join("debug").join("libacmeos.so");
-        assert!(lib.exists(), "{} missing", lib.display());
-        lib
-    })
-}
-
-/// The C example compiled into `dir/NAME.so` with extra `-D` flags (the broken variants).
-fn c_plugin(dir: &Path, name: &str, defines: &[&str]) -> PathBuf {
-    let out = dir.join(format!("{name}.so"));
-    let status = Command::new("cc")
-        .args(["-shared", "-fPIC", "-Wall", "-Werror", "-I"])
-        .arg(repo().join("plugins/include"))
-        .args(defines)
-        .arg(repo().join("plugins/c-example/echo.c"))
-        .arg("-o")
-        .arg(&out)
-        .status()
-        .expect("run cc");
-    assert!(status.success(), "cc failed for {name}");
-    out
-}
-
-/// The version acmeos reports for `hostname` (same formula as the plugin).
-fn acme_version(hostname: &str) -> String {
-    let h = hostname.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    format!("5.{}.{}", h % 5 + 1, h / 5 % 3)
-}
-
-fn lib_arg(path: &Path) -> String {
-    path.display().to_string()
-}
 
 #[test]
 fn plugins_lists_builtin_and_loaded() {
@@ -169,22 +114,6 @@ fn broken_plugins_are_listed_and_only_fail_tasks_that_need_them() {
     let ok = run(&["run", "echo", "--output", "json"]);
     assert_eq!(ok.code, 0, "{ok}");
     assert!(ok.stdout.contains("\"x\": 1"), "{ok}");
-}
-
-fn acme_scratch(hosts: &str, tasks: &[(&str, &str)]) -> Scratch {
-    let s = Scratch::new();
-    s.file("inventory/hosts.yaml", hosts);
-    for (name, text) in tasks {
-        s.file(&format!("tasks/{name}.yaml"), text);
-    }
-    s
-}
-
-fn run_acme(s: &Scratch, args: &[&str]) -> crate::support::Session {
-    let acme = lib_arg(acmeos());
-    let mut all = vec!["--plugin", acme.as_str()];
-    all.extend_from_slice(args);
-    netrun_in(&s.path, &all, &[])
 }
 
 #[test]

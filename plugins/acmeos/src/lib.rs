@@ -2,9 +2,14 @@
 //! version is derived from its hostname so tests can predict it, and hostnames containing `bad`
 //! fail like an unreachable device.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
 use netrun_plugin_sdk::serde_json::{Value, json};
 use netrun_plugin_sdk::{
-    CommandType, Info, OpenParams, Operation, Plugin, PluginConnection, PluginError, export_plugin,
+    Canceller, CommandType, Info, OpenParams, Operation, Plugin, PluginConnection, PluginError,
+    export_plugin,
 };
 
 /// The plugin type `export_plugin!` exposes.
@@ -14,6 +19,8 @@ pub struct AcmeOs;
 pub struct Device {
     hostname: String,
     version: String,
+    /// Set by netrun (through `cancel`) when it gives up on a running call.
+    cancelled: Arc<AtomicBool>,
 }
 
 /// FNV-1a: stable across Rust versions and platforms, unlike `DefaultHasher`.
@@ -35,7 +42,10 @@ impl Plugin for AcmeOs {
     type Conn = Device;
 
     fn info() -> Info {
-        let op = |name, read_only| Operation { name, read_only };
+        let op = |name: &str, read_only| Operation {
+            name: name.to_string(),
+            read_only,
+        };
         Info {
             command_types: vec![CommandType::Custom],
             operations: vec![
@@ -59,6 +69,7 @@ impl Plugin for AcmeOs {
         Ok(Device {
             version: initial_version(&params.hostname),
             hostname: params.hostname,
+            cancelled: Arc::new(AtomicBool::new(false)),
         })
     }
 }
@@ -79,10 +90,20 @@ impl PluginConnection for Device {
                 let previous = std::mem::replace(&mut self.version, version.to_string());
                 Ok(json!({ "previous": previous, "installed": version }))
             }
-            // For concurrency tests: blocks like a slow device would.
+            // For concurrency and deadline tests: blocks like a slow device would, until the
+            // time is up or netrun cancels the call.
             "sleep" => {
                 let ms = args.get("ms").and_then(Value::as_u64).unwrap_or(0);
-                std::thread::sleep(std::time::Duration::from_millis(ms));
+                let until = Instant::now() + Duration::from_millis(ms);
+                while Instant::now() < until {
+                    if self.cancelled.load(Ordering::SeqCst) {
+                        return Err(PluginError::failed("cancelled"));
+                    }
+                    std::thread::sleep(
+                        Duration::from_millis(10)
+                            .min(until.saturating_duration_since(Instant::now())),
+                    );
+                }
                 Ok(json!({ "slept_ms": ms }))
             }
             // For tests of the boundary: a bug in the plugin must fail only this host, and it
@@ -93,6 +114,11 @@ impl PluginConnection for Device {
             "panic" => Ok(json!({ "panicked": false })),
             other => Err(PluginError::invalid(format!("unknown operation `{other}`"))),
         }
+    }
+
+    fn canceller(&self) -> Option<Canceller> {
+        let cancelled = self.cancelled.clone();
+        Some(Arc::new(move || cancelled.store(true, Ordering::SeqCst)))
     }
 }
 

@@ -1,10 +1,23 @@
 //! ABI v1, mirrored by `plugins/include/netrun_plugin.h`: the one Rust definition of the types
-//! crossing the shared-library boundary, used by the host and by the SDK alike.
+//! crossing the shared-library boundary, used by the host and by the SDK alike. The two are kept
+//! equal by a test that compiles the header and compares sizes and offsets (`tests/abi.rs`).
+//!
+//! Versioning follows Apache Arrow ADBC: `abi_version` is the major version and a host refuses
+//! any other; within a major, revisions only append fields to [`NrPluginV1`], each revision has
+//! a size constant (`NR_PLUGIN_SIZE_1_0`, `NR_PLUGIN_SIZE_1_1`), and a host accepts any
+//! `struct_size` of at least the first revision's, reading only the fields both sides know.
 
 use std::ffi::c_void;
 
-/// The ABI version this crate describes.
+/// The major ABI version this crate describes; a host refuses tables of another major.
 pub const NR_ABI_VERSION: u32 = 1;
+/// Table size of revision 1.0: everything up to and including `info_json`.
+pub const NR_PLUGIN_SIZE_1_0: usize = std::mem::offset_of!(NrPluginV1, cancel);
+/// Table size of revision 1.1, which appends `cancel`.
+pub const NR_PLUGIN_SIZE_1_1: usize = std::mem::size_of::<NrPluginV1>();
+/// The longest string either side accepts from the other (1 GiB): a length beyond it is a bug
+/// in the plugin, and building a slice from it could read far past the allocation.
+pub const NR_MAX_STRING_LEN: usize = 1 << 30;
 /// Success.
 pub const NR_OK: i32 = 0;
 /// The operation failed on a working connection.
@@ -20,7 +33,8 @@ pub const NR_ERROR_MESSAGE_SIZE: usize = 1024;
 /// The exported symbol's name, NUL-terminated for `dlsym`.
 pub const NR_INIT_SYMBOL: &[u8] = b"netrun_plugin_init\0";
 
-/// A borrowed UTF-8 string: `ptr` may be null only when `len` is 0 (meaning "absent").
+/// A borrowed UTF-8 string. A null `ptr` (with `len` 0) means "absent"; a non-null `ptr` with
+/// `len` 0 is the empty string, so the two can be told apart.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct NrStr {
@@ -55,19 +69,20 @@ pub struct NrError {
 /// An opaque per-connection handle owned by the plugin.
 pub type NrConnection = c_void;
 
-/// What the host knows about one host to open a connection to; absent values are empty.
+/// What the host knows about one host to open a connection to; unset values are absent
+/// (null `ptr`), values set to the empty string are empty.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct NrOpenParams {
     /// Address or DNS name.
     pub hostname: NrStr,
-    /// Port in decimal, or empty.
+    /// Port in decimal, or absent.
     pub port: NrStr,
-    /// Login name, or empty.
+    /// Login name, or absent.
     pub username: NrStr,
-    /// Password, or empty.
+    /// Password, or absent.
     pub password: NrStr,
-    /// Platform name, or empty.
+    /// Platform name, or absent.
     pub platform: NrStr,
     /// A JSON object of plugin-specific settings.
     pub extras_json: NrStr,
@@ -85,8 +100,10 @@ pub type NrIsAliveFn = unsafe extern "C" fn(*mut NrConnection) -> i32;
 pub type NrCloseFn = unsafe extern "C" fn(*mut NrConnection);
 /// Frees a string returned by `call`.
 pub type NrFreeStringFn = unsafe extern "C" fn(NrOwnedStr);
+/// Asks a `call` running on the connection (in another thread) to return soon (revision 1.1).
+pub type NrCancelFn = unsafe extern "C" fn(*mut NrConnection) -> i32;
 
-/// The plugin's function table, v1. Fields are only ever appended.
+/// The plugin's function table, ABI v1. Fields are only ever appended; see the module docs.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct NrPluginV1 {
@@ -108,39 +125,84 @@ pub struct NrPluginV1 {
     pub name: NrStr,
     /// The plugin's version; static in the plugin.
     pub version: NrStr,
-    /// `{"command_types": [...], "operations": [{"name", "read_only"}], "dry_run": bool}`.
+    /// `{"command_types": [...], "operations": [{"name", "read_only"}], "dry_run": bool}`,
+    /// the JSON form of [`crate::info::Info`].
     pub info_json: NrStr,
+    /// Revision 1.1: see [`NrCancelFn`]; may be null.
+    pub cancel: Option<NrCancelFn>,
 }
 
 /// The exported entry point's type.
 pub type NrInitFn = unsafe extern "C" fn(u32, *mut NrPluginV1, u32, *mut NrError) -> i32;
 
+/// Why a string from across the boundary cannot be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StrError {
+    /// `len` is beyond [`NR_MAX_STRING_LEN`], or non-zero with a null `ptr`.
+    BadLength(usize),
+    /// The bytes are not UTF-8.
+    NotUtf8,
+}
+
+impl std::fmt::Display for StrError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StrError::BadLength(len) => write!(f, "has an impossible length ({len} bytes)"),
+            StrError::NotUtf8 => f.write_str("is not UTF-8"),
+        }
+    }
+}
+
 impl NrStr {
     /// An absent string.
-    pub const EMPTY: NrStr = NrStr {
+    pub const ABSENT: NrStr = NrStr {
         ptr: std::ptr::null(),
         len: 0,
     };
 
-    /// Borrows `s` (which must outlive every use of the result).
+    /// Borrows `s` (which must outlive every use of the result); never absent, even when empty.
     pub fn borrowed(s: &str) -> NrStr {
         NrStr {
+            // A `&str`'s pointer is never null, also for "".
             ptr: s.as_ptr(),
             len: s.len(),
         }
     }
 
-    /// The bytes, as UTF-8.
+    /// Borrows `s`, or the absent string for `None`.
+    pub fn optional(s: Option<&str>) -> NrStr {
+        s.map_or(NrStr::ABSENT, NrStr::borrowed)
+    }
+
+    /// The text, or `None` when absent.
     ///
     /// # Safety
-    /// `ptr` must point at `len` readable bytes that live for `'a` (or be null with `len` 0).
-    pub unsafe fn as_str<'a>(self) -> Result<&'a str, std::str::Utf8Error> {
-        if self.ptr.is_null() || self.len == 0 {
-            return Ok("");
+    /// Unless `ptr` is null, it must point at `len` readable bytes that live for `'a`.
+    pub unsafe fn as_opt_str<'a>(self) -> Result<Option<&'a str>, StrError> {
+        if self.ptr.is_null() {
+            return if self.len == 0 {
+                Ok(None)
+            } else {
+                Err(StrError::BadLength(self.len))
+            };
         }
-        // SAFETY: the caller promises `ptr`/`len` describe live bytes.
+        if self.len > NR_MAX_STRING_LEN {
+            return Err(StrError::BadLength(self.len));
+        }
+        // SAFETY: the caller promises `ptr`/`len` describe live bytes; `len` is bounded above.
         let bytes = unsafe { std::slice::from_raw_parts(self.ptr, self.len) };
         std::str::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| StrError::NotUtf8)
+    }
+
+    /// The text, with absent read as empty.
+    ///
+    /// # Safety
+    /// As for [`NrStr::as_opt_str`].
+    pub unsafe fn as_str<'a>(self) -> Result<&'a str, StrError> {
+        // SAFETY: forwarded.
+        unsafe { self.as_opt_str() }.map(Option::unwrap_or_default)
     }
 }
 

@@ -1,0 +1,289 @@
+//! The command line (README "Command line"), declared with clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  netrun inventory --filter site=earth              list the hosts of one site
+  netrun inventory show edge01.earth --explain      where each value of a host comes from
+  netrun command \"show version\" --lab               run a command on every host of the built-in lab
+  netrun run get_version --filter site=earth        run tasks/get_version.yaml on one site
+
+Exit codes: 0 all hosts ok/changed/skipped, 1 some host failed, unreachable or timed out,
+2 usage/config/inventory/task/plugin error or no host matched (nothing ran), 130 interrupted.";
+
+/// Run tasks against fleets of network devices from a YAML inventory.
+#[derive(Debug, Parser)]
+#[command(name = "netrun", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Options for every subcommand.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Commands,
+}
+
+/// Options accepted by every subcommand.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalArgs {
+    /// Config file [default: ./netrun.yaml if present]
+    #[arg(long, global = true, value_name = "FILE", env = "NETRUN_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Inventory directory holding hosts.yaml, groups.yaml, defaults.yaml [default: ./inventory]
+    #[arg(long, global = true, value_name = "DIR", env = "NETRUN_INVENTORY")]
+    pub inventory: Option<PathBuf>,
+    /// A nornir config.yaml: take its SimpleInventory files and num_workers
+    #[arg(long, global = true, value_name = "FILE", env = "NETRUN_NORNIR_CONFIG")]
+    pub nornir_config: Option<PathBuf>,
+    /// Tasks directory [default: ./tasks]
+    #[arg(long, global = true, value_name = "DIR", env = "NETRUN_TASKS")]
+    pub tasks: Option<PathBuf>,
+    /// Load a connection plugin (shared library); repeatable
+    #[arg(long = "plugin", global = true, value_name = "PATH")]
+    pub plugins: Vec<PathBuf>,
+    /// More diagnostics on stderr (-v, -vv)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Colour output; `auto` means on a terminal and NO_COLOR unset
+    #[arg(long, global = true, value_enum, default_value_t = When::Auto, value_name = "WHEN")]
+    pub color: When,
+    /// Progress bar on stderr
+    #[arg(long, global = true, value_enum, default_value_t = When::Auto, value_name = "WHEN")]
+    pub progress: When,
+    /// Refuse hosts whose platform is missing or unknown instead of driving them as `generic`
+    #[arg(long, global = true)]
+    pub strict_platforms: bool,
+}
+
+/// auto / always / never.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum When {
+    /// Only when the stream is a terminal.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Run a task file (tasks/NAME.yaml) on the selected hosts
+    Run(RunArgs),
+    /// Run one CLI command on the selected hosts, no task file needed
+    Command(CommandArgs),
+    /// Show the resolved hosts after selection, or one host with `show`
+    Inventory(InventoryArgs),
+    /// List task files, or show one task's params and steps
+    Tasks(TasksArgs),
+    /// List connection plugins: built-in and loaded
+    Plugins,
+    /// Validate config, inventory, tasks and plugins; contacts no device
+    Check,
+    /// List the device platforms (built-in and from netrun.yaml), or show one definition
+    Platforms(PlatformsArgs),
+    /// Serve a simulated device for every selected host, on loopback
+    Lab(LabArgs),
+    /// Internal: serve one plugin library to the netrun that started this process
+    #[command(name = "plugin-host", hide = true)]
+    PluginHost(PluginHostArgs),
+}
+
+/// `netrun plugin-host PATH`, the helper process of a plugin (README "Connection plugins").
+#[derive(Debug, Args)]
+pub struct PluginHostArgs {
+    /// The plugin library
+    pub path: PathBuf,
+    /// How many plugin calls may run at once
+    #[arg(long, default_value_t = 100)]
+    pub concurrency: usize,
+}
+
+/// Host selection, the same for every subcommand.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Host selection")]
+pub struct SelectArgs {
+    /// KEY=VALUE, KEY!=VALUE, KEY~REGEX, KEY>N, KEY>=N, KEY<N, KEY<=N; VALUE may be a,b,c (any of).
+    /// KEY is name, hostname, platform, port, username, groups (inherited), direct_groups or a data key
+    /// (dotted for nesting: facts.os=ios). Repeat to require all.
+    #[arg(long = "filter", value_name = "EXPR")]
+    pub filters: Vec<String>,
+    /// A minijinja expression over each host, for OR and NOT:
+    /// 'site == "earth" and role != "spine"'
+    #[arg(long = "where", value_name = "EXPR")]
+    pub where_expr: Option<String>,
+    /// Host names and globs (edge*,core1), or @FILE with one per line; an exact host name is
+    /// never read as a glob, and a line starting with # is a comment unless it is a host name
+    #[arg(long, value_name = "NAMES|@FILE")]
+    pub hosts: Vec<String>,
+}
+
+/// Output formats of run and command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RunOutput {
+    /// One row per host, then a summary line
+    Table,
+    /// One JSON document
+    Json,
+    /// One JSON object per host as it finishes, then the summary
+    Ndjson,
+    /// Each host's full text output under a header
+    Raw,
+}
+
+/// Options shared by run and command.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Run options")]
+pub struct RunOptions {
+    /// Hosts in flight at once [default: 100]
+    #[arg(long, value_name = "N", env = "NETRUN_WORKERS")]
+    pub workers: Option<usize>,
+    /// Per-host deadline in seconds; the host is cancelled and marked timeout
+    #[arg(long, value_name = "SECS", env = "NETRUN_TIMEOUT")]
+    pub timeout: Option<f64>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = RunOutput::Table)]
+    pub output: RunOutput,
+    /// Write each host's text result to DIR/HOST.txt
+    #[arg(long, value_name = "DIR")]
+    pub save_dir: Option<PathBuf>,
+    /// Write the names of hosts that did not succeed to FILE (rerun with --hosts @FILE)
+    #[arg(long, value_name = "FILE")]
+    pub save_failed: Option<PathBuf>,
+    /// Start the built-in simulated lab for the selected hosts and run against it
+    #[arg(long)]
+    pub lab: bool,
+    /// Write each host's session transcript (sent and received, secrets redacted) to DIR/HOST.log
+    #[arg(long, value_name = "DIR")]
+    pub session_log: Option<PathBuf>,
+    /// Show hosts' secret values (passwords, secrets, secret-named data) where they appear in
+    /// results, files and session logs, instead of ***
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+/// `netrun run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Task name: tasks/NAME.yaml
+    pub task: String,
+    /// Task parameter; repeatable. V is text, kept verbatim, except `true`/`false` and decimal
+    /// integers (`42`), which become a boolean or a number unless the param's default is a string.
+    /// Floats stay text (`17.10`); a YAML-quoted V ('a: b') is unquoted; a V that reads as a YAML
+    /// mapping or list is an error
+    #[arg(long = "arg", value_name = "K=V")]
+    pub args: Vec<String>,
+    /// Which hosts.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// How to run.
+    #[command(flatten)]
+    pub options: RunOptions,
+    /// Do not send changes; steps that would change a device report skipped
+    // Only for tasks: `command` sends exactly the lines it is given, so it has no dry run.
+    #[arg(long, help_heading = "Run options")]
+    pub dry_run: bool,
+}
+
+/// `netrun command`.
+#[derive(Debug, Args)]
+pub struct CommandArgs {
+    /// The CLI command to send, e.g. "show version"; several run in order over one connection
+    #[arg(value_name = "CLI COMMAND", required = true, num_args = 1..)]
+    pub commands: Vec<String>,
+    /// Which hosts.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// How to run.
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+/// Formats of `netrun inventory`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InventoryFormat {
+    /// name, hostname, port, platform, groups
+    Table,
+    /// every resolved field, data and connection options
+    Json,
+    /// the same as json, in YAML
+    Yaml,
+}
+
+/// `netrun inventory`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct InventoryArgs {
+    /// Show one host.
+    #[command(subcommand)]
+    pub show: Option<InventoryCommand>,
+    /// Which hosts.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = InventoryFormat::Table)]
+    pub format: InventoryFormat,
+}
+
+/// `netrun inventory show`.
+#[derive(Debug, Subcommand)]
+pub enum InventoryCommand {
+    /// Show one host's resolved values
+    Show {
+        /// Host name
+        host: String,
+        /// Show where each value came from: host, which group, defaults, environment
+        #[arg(long)]
+        explain: bool,
+        /// Output format (without --explain)
+        #[arg(long, value_enum, default_value_t = InventoryFormat::Yaml)]
+        format: InventoryFormat,
+    },
+}
+
+/// `netrun tasks`.
+#[derive(Debug, Args)]
+pub struct TasksArgs {
+    /// Show this task's params and steps
+    pub name: Option<String>,
+}
+
+/// `netrun platforms`.
+#[derive(Debug, Args)]
+pub struct PlatformsArgs {
+    /// Show this platform's definition (a name or an alias)
+    pub name: Option<String>,
+}
+
+/// `netrun lab`.
+#[derive(Debug, Args)]
+pub struct LabArgs {
+    /// Loopback address to listen on; port 0 picks free ports, port P uses P, P+1, ...
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: String,
+    /// Write the lab's connection counters as JSON to FILE, every 200 ms and on exit
+    #[arg(long, value_name = "FILE")]
+    pub counters: Option<PathBuf>,
+    /// Which hosts.
+    #[command(flatten)]
+    pub select: SelectArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

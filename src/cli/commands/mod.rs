@@ -1,0 +1,10 @@
+//! One module per subcommand.
+
+pub mod check;
+pub mod command;
+pub mod inventory;
+pub mod lab;
+pub mod platforms;
+pub mod plugins;
+pub mod run;
+pub mod tasks;

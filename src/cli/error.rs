@@ -1,0 +1,144 @@
+//! Everything that can stop a command before or instead of a run, gathered from the library's
+//! typed errors: the one place where errors become exit codes, messages and hints.
+
+use netrun::config::ConfigError;
+use netrun::inventory::InventoryError;
+use netrun::select::SelectError;
+
+/// Everything that can stop a netrun command before or instead of a run.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// netrun.yaml or a setting is wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The inventory cannot be loaded.
+    #[error(transparent)]
+    Inventory(#[from] InventoryError),
+    /// The host selection is wrong or empty.
+    #[error(transparent)]
+    Select(#[from] SelectError),
+    /// `platforms NAME` with a name no platform has.
+    #[error("no platform named `{0}`")]
+    UnknownPlatform(String),
+    /// `inventory show HOST` with a name the inventory lacks.
+    #[error("host `{0}` is not in the inventory")]
+    UnknownHost(String),
+    /// Some selected hosts have settings that cannot work; nothing was run.
+    #[error(transparent)]
+    Jobs(#[from] netrun::job::JobError),
+    /// The platform definitions (built-in plus the config file's `platforms:`) are invalid.
+    #[error("invalid platform definitions in {}", path.display())]
+    Platforms {
+        /// The config file the overrides came from.
+        path: std::path::PathBuf,
+        /// What is wrong with them.
+        #[source]
+        source: netrun::platform::PlatformError,
+    },
+    /// Some plugin libraries cannot be used (`netrun check` fails on them).
+    #[error("{} plugin{} cannot be loaded:\n  {}", .0.len(), if .0.len() == 1 { "" } else { "s" }, .0.iter().map(|b| format!("{}: {}", b.path.display(), b.reason)).collect::<Vec<_>>().join("\n  "))]
+    BrokenPlugins(Vec<netrun::plugin_host::BrokenPlugin>),
+    /// The simulated lab could not start.
+    #[error("cannot start the lab")]
+    Lab(#[source] netrun::lab::LabError),
+    /// Writing a file the user asked for failed.
+    #[error("cannot write {}", path.display())]
+    Write {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime")]
+    Runtime(#[source] std::io::Error),
+    /// A task file, a task name or its params are wrong.
+    #[error(transparent)]
+    Task(#[from] netrun::task::TaskError),
+    /// Writing results failed.
+    #[error("cannot write to standard output")]
+    Output(#[source] std::io::Error),
+}
+
+impl AppError {
+    /// The process exit code for this error: nothing ran.
+    pub fn exit_code(&self) -> u8 {
+        netrun::exit::USAGE
+    }
+
+    /// Whether this is stdout closing under us (`netrun ... | head`): exit quietly.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, AppError::Output(err) if err.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
+    /// A suggestion of what to do, when there is a useful one.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            AppError::Inventory(InventoryError::MissingHosts { .. }) => Some(
+                "point netrun at your inventory with --inventory DIR, NETRUN_INVENTORY, or `inventory:` in netrun.yaml"
+                    .into(),
+            ),
+            AppError::Select(SelectError::NoMatch { .. }) => {
+                Some("`netrun inventory` lists every host with its platform and groups".into())
+            }
+            AppError::Select(SelectError::UnknownHost { .. }) | AppError::UnknownHost(_) => {
+                Some("`netrun inventory` lists the host names".into())
+            }
+            AppError::Select(SelectError::WhereFailed { source, .. })
+                if source.kind() == minijinja::ErrorKind::OutOfFuel =>
+            {
+                Some(
+                    "the expression did more work than a render may (`limits.template_fuel` in netrun.yaml raises the budget)"
+                        .into(),
+                )
+            }
+            AppError::Select(SelectError::WhereFailed { .. } | SelectError::BadWhere { .. }) => Some(
+                "inside --where, use name, hostname, port, username, platform, groups, data, or a data key directly (site == \"earth\")"
+                    .into(),
+            ),
+            AppError::Config(ConfigError::Yaml(err)) if err.message.contains("unknown field") => Some(
+                "netrun.yaml keys: inventory, nornir_config, tasks, templates, plugins, plugin_dirs, plugin_isolation, runner, ssh, platforms, limits".into(),
+            ),
+            AppError::Jobs(_) => Some(
+                "fix the values above in the inventory (`netrun inventory show HOST --explain` shows where each comes from)".into(),
+            ),
+            AppError::Task(netrun::task::TaskError::NotFound { known, .. }) => Some(if known.is_empty() {
+                "the tasks directory has no task files; set it with --tasks DIR or `tasks:` in netrun.yaml".into()
+            } else {
+                format!("available tasks: {} (`netrun tasks` describes them)", known.join(", "))
+            }),
+            AppError::Task(netrun::task::TaskError::Params(_)) => {
+                Some("`netrun tasks NAME` lists a task's params".into())
+            }
+            AppError::UnknownPlatform(_) => {
+                Some("`netrun platforms` lists the platforms and their aliases".into())
+            }
+            AppError::BrokenPlugins(_) => Some(
+                "`netrun plugins` lists the plugins that load; fix or remove the files above".into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// Prints `err` for a person: `error:`, each cause on a `caused by:` line, then a `hint:`.
+pub fn report(err: AppError) -> u8 {
+    if err.is_broken_pipe() {
+        return netrun::exit::OK;
+    }
+    let code = err.exit_code();
+    let hint = err.hint();
+    let report = anyhow::Error::from(err);
+    // Messages quote file names, host names and device text: keep their lines, make any other
+    // control character visible.
+    let safe = |text: String| netrun::escape::lines(&text).into_owned();
+    eprintln!("error: {}", safe(report.to_string()));
+    for cause in report.chain().skip(1) {
+        eprintln!("  caused by: {}", safe(cause.to_string()));
+    }
+    if let Some(hint) = hint {
+        eprintln!("hint: {}", safe(hint));
+    }
+    code
+}

@@ -1,0 +1,571 @@
+//! Host selection: `--filter`, `--where` and `--hosts`, the same for every subcommand.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use minijinja::Environment;
+use minijinja::value::Value;
+use regex::Regex;
+
+use crate::inventory::object::{HostObject, known_data_keys};
+use crate::inventory::resolve::AttrValue;
+use crate::inventory::{Attr, HostView, Inventory};
+use crate::platform::Platforms;
+
+/// Why a selection could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum SelectError {
+    /// A `--filter` that does not parse.
+    #[error("invalid filter `{expr}`: {reason}")]
+    BadFilter {
+        /// The filter as given.
+        expr: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A `--where` expression that does not compile.
+    #[error("invalid --where expression `{expr}`")]
+    BadWhere {
+        /// The expression.
+        expr: String,
+        /// minijinja's error.
+        #[source]
+        source: minijinja::Error,
+    },
+    /// A `--where` expression that fails on a host.
+    #[error("--where `{expr}` failed on host `{host}`")]
+    WhereFailed {
+        /// The expression.
+        expr: String,
+        /// The host it failed on.
+        host: String,
+        /// minijinja's error.
+        #[source]
+        source: minijinja::Error,
+    },
+    /// A `--hosts` name that is not in the inventory.
+    #[error("unknown host `{name}`{}", origin.as_ref().map(|(p, l)| format!(" ({}:{l})", p.display())).unwrap_or_default())]
+    UnknownHost {
+        /// The name.
+        name: String,
+        /// The `@FILE` and line it came from.
+        origin: Option<(PathBuf, usize)>,
+    },
+    /// An `@FILE` that cannot be read.
+    #[error("cannot read host list {}", path.display())]
+    HostsFile {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The selection is empty.
+    #[error("no host matched {}", describe(applied))]
+    NoMatch {
+        /// The selectors that were applied.
+        applied: Vec<String>,
+    },
+}
+
+fn describe(applied: &[String]) -> String {
+    if applied.is_empty() {
+        "(the inventory has no hosts)".to_string()
+    } else {
+        applied.join(" and ")
+    }
+}
+
+/// A comparison operator of `--filter`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// `=`: equal (any of the values; membership for groups and lists).
+    Eq,
+    /// `!=`: the exact negation of `=`.
+    Ne,
+    /// `~`: regular expression search.
+    Regex,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+}
+
+impl Op {
+    // Longest first, so that `>=` is not read as `>`.
+    const SPELLINGS: [(&'static str, Op); 7] = [
+        ("!=", Op::Ne),
+        (">=", Op::Ge),
+        ("<=", Op::Le),
+        ("=", Op::Eq),
+        ("~", Op::Regex),
+        (">", Op::Gt),
+        ("<", Op::Lt),
+    ];
+
+    fn is_numeric(self) -> bool {
+        matches!(self, Op::Gt | Op::Ge | Op::Lt | Op::Le)
+    }
+}
+
+/// What a filter key refers to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Key {
+    /// The host name.
+    Name,
+    /// A host attribute.
+    Attr(Attr),
+    /// Group membership, inherited.
+    Groups,
+    /// The groups a host lists itself (nornir's `groups__contains`).
+    DirectGroups,
+    /// A data key, dotted for nesting.
+    Data(String),
+}
+
+/// One `--filter KEY OP VALUE[,VALUE...]`.
+#[derive(Clone, Debug)]
+pub struct Filter {
+    text: String,
+    key: Key,
+    op: Op,
+    values: Vec<String>,
+    regexes: Vec<Regex>,
+    numbers: Vec<f64>,
+}
+
+impl FromStr for Filter {
+    type Err = SelectError;
+
+    fn from_str(text: &str) -> Result<Self, SelectError> {
+        let bad = |reason: &str| SelectError::BadFilter {
+            expr: text.to_string(),
+            reason: reason.to_string(),
+        };
+        let key_end = text
+            .find(['=', '!', '~', '<', '>'])
+            .ok_or_else(|| bad("expected KEY=VALUE (operators: = != ~ > >= < <=)"))?;
+        let (key, rest) = text.split_at(key_end);
+        let key = key.trim();
+        let (op, value) = Op::SPELLINGS
+            .iter()
+            .find_map(|(spelling, op)| rest.strip_prefix(spelling).map(|v| (*op, v)))
+            .ok_or_else(|| bad("unknown operator (use = != ~ > >= < <=)"))?;
+        if key.is_empty() {
+            return Err(bad("the key is empty"));
+        }
+        if key.starts_with('.') || key.ends_with('.') || key.contains("..") {
+            return Err(bad("a dotted key needs a name on each side of every dot"));
+        }
+        let key = match key {
+            "name" => Key::Name,
+            "groups" | "group" => Key::Groups,
+            "direct_groups" => Key::DirectGroups,
+            "password" => return Err(bad("hosts cannot be selected by password")),
+            other => Attr::from_name(other)
+                .map(Key::Attr)
+                .unwrap_or_else(|| Key::Data(other.to_string())),
+        };
+        let values: Vec<String> = value.split(',').map(|v| v.trim().to_string()).collect();
+        if values.iter().all(String::is_empty) && op != Op::Eq && op != Op::Ne {
+            return Err(bad("the value is empty"));
+        }
+        let regexes = if op == Op::Regex {
+            values
+                .iter()
+                .map(|v| {
+                    Regex::new(v).map_err(|err| bad(&format!("bad regular expression: {err}")))
+                })
+                .collect::<Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
+        let numbers = if op.is_numeric() {
+            values
+                .iter()
+                .map(|v| {
+                    v.parse::<f64>().map_err(|_| {
+                        bad(&format!(
+                            "`{v}` is not a number, and {} compares numbers",
+                            &rest[..rest.len() - value.len()]
+                        ))
+                    })
+                })
+                .collect::<Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
+        Ok(Filter {
+            text: text.to_string(),
+            key,
+            op,
+            values,
+            regexes,
+            numbers,
+        })
+    }
+}
+
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "--filter {}", self.text)
+    }
+}
+
+/// A scalar as filter text: strings as they are, numbers and booleans spelled out.
+fn scalar_text(value: &serde_yaml::Value) -> Option<String> {
+    match value {
+        serde_yaml::Value::String(s) => Some(s.clone()),
+        serde_yaml::Value::Number(n) => Some(n.to_string()),
+        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        serde_yaml::Value::Tagged(t) => scalar_text(&t.value),
+        _ => None,
+    }
+}
+
+impl Filter {
+    /// The values of the key on `host`: one for a scalar, several for groups or a list, none
+    /// when the key is unset or `null`.
+    fn candidates(&self, host: &HostView<'_>) -> Vec<String> {
+        match &self.key {
+            Key::Name => vec![host.name().to_string()],
+            Key::Attr(attr) => host
+                .attr(*attr)
+                .map(|v: AttrValue<'_>| v.to_string())
+                .into_iter()
+                .collect(),
+            Key::Groups => host.groups().map(str::to_string).collect(),
+            Key::DirectGroups => host.direct_groups().to_vec(),
+            Key::Data(path) => match host.data_path(path) {
+                Some(serde_yaml::Value::Sequence(items)) => {
+                    items.iter().filter_map(scalar_text).collect()
+                }
+                Some(value) => scalar_text(value).into_iter().collect(),
+                None => Vec::new(),
+            },
+        }
+    }
+
+    /// Whether `host` passes this filter.
+    pub fn matches(&self, host: &HostView<'_>) -> bool {
+        self.matches_with(host, None)
+    }
+
+    /// Whether `host` passes this filter; with `platforms`, a platform is compared by its
+    /// canonical name as well as as written, so `platform=ios` holds for `cisco_ios`.
+    pub fn matches_with(&self, host: &HostView<'_>, platforms: Option<&Platforms>) -> bool {
+        let mut candidates = self.candidates(host);
+        let mut values: Vec<&str> = self.values.iter().map(String::as_str).collect();
+        if let (Key::Attr(Attr::Platform), Some(platforms)) = (&self.key, platforms) {
+            let canonical: Vec<String> = candidates
+                .iter()
+                .filter_map(|c| platforms.canonical(c))
+                .filter(|name| !candidates.iter().any(|c| c == name))
+                .map(str::to_string)
+                .collect();
+            candidates.extend(canonical);
+            values.extend(self.values.iter().filter_map(|v| platforms.canonical(v)));
+        }
+        let equal = || candidates.iter().any(|c| values.contains(&c.as_str()));
+        match self.op {
+            Op::Eq => equal(),
+            Op::Ne => !equal(),
+            Op::Regex => candidates
+                .iter()
+                .any(|c| self.regexes.iter().any(|re| re.is_match(c))),
+            op => candidates
+                .iter()
+                .filter_map(|c| c.parse::<f64>().ok())
+                .any(|c| {
+                    self.numbers.iter().any(|&n| match op {
+                        Op::Gt => c > n,
+                        Op::Ge => c >= n,
+                        Op::Lt => c < n,
+                        _ => c <= n,
+                    })
+                }),
+        }
+    }
+}
+
+/// The selectors given on the command line.
+#[derive(Clone, Debug, Default)]
+pub struct Selector {
+    /// `--filter`s; all must hold.
+    pub filters: Vec<Filter>,
+    /// `--where` expression.
+    pub where_expr: Option<String>,
+    /// `--hosts` items: names, globs, or `@FILE`; an exact host name is never read as a glob.
+    pub hosts: Vec<String>,
+    /// The platform table, for comparing platforms by canonical name; `None` compares as written.
+    pub platforms: Option<Arc<Platforms>>,
+}
+
+impl Selector {
+    /// Parses the command-line forms.
+    pub fn new(
+        filters: &[String],
+        where_expr: Option<&str>,
+        hosts: &[String],
+    ) -> Result<Self, SelectError> {
+        Ok(Selector {
+            filters: filters
+                .iter()
+                .map(|f| f.parse())
+                .collect::<Result<_, _>>()?,
+            where_expr: where_expr.map(str::to_string),
+            hosts: hosts
+                .iter()
+                .flat_map(|h| h.split(','))
+                .map(str::trim)
+                .filter(|h| !h.is_empty())
+                .map(str::to_string)
+                .collect(),
+            platforms: None,
+        })
+    }
+
+    /// Compares `platform` in `--filter` and `--where` by canonical name (`ios` for `cisco_ios`).
+    pub fn with_platforms(mut self, platforms: Arc<Platforms>) -> Self {
+        self.platforms = Some(platforms);
+        self
+    }
+
+    fn applied(&self) -> Vec<String> {
+        let mut applied = Vec::new();
+        if !self.hosts.is_empty() {
+            applied.push(format!("--hosts {}", self.hosts.join(",")));
+        }
+        applied.extend(self.filters.iter().map(Filter::to_string));
+        if let Some(expr) = &self.where_expr {
+            applied.push(format!("--where '{expr}'"));
+        }
+        applied
+    }
+
+    /// The indices of the selected hosts, in inventory order; empty is an error.
+    pub fn select(
+        &self,
+        inv: &Arc<Inventory>,
+        env: &Environment<'_>,
+    ) -> Result<Vec<usize>, SelectError> {
+        let mut selected: Vec<bool> = match self.host_set(inv)? {
+            Some(set) => set,
+            None => vec![true; inv.len()],
+        };
+        for (index, keep) in selected.iter_mut().enumerate() {
+            if *keep {
+                let host = inv.host(index);
+                let platforms = self.platforms.as_deref();
+                *keep = self
+                    .filters
+                    .iter()
+                    .all(|f| f.matches_with(&host, platforms));
+            }
+        }
+        if let Some(expr) = &self.where_expr {
+            let compiled =
+                env.compile_expression(expr)
+                    .map_err(|source| SelectError::BadWhere {
+                        expr: expr.clone(),
+                        source,
+                    })?;
+            let known = Arc::new(known_data_keys(inv));
+            // A nested key some hosts lack (`facts.os` on a host without `facts`) makes the
+            // expression false for them, as nornir's filters are; only when no host at all can
+            // evaluate it is it a mistake (a typo) worth stopping for.
+            let mut undefined = None;
+            let mut evaluated = false;
+            for (index, keep) in selected.iter_mut().enumerate() {
+                if !*keep {
+                    continue;
+                }
+                let host = Value::from_object(
+                    HostObject::new(inv.clone(), index, known.clone())
+                        .with_platforms(self.platforms.clone())
+                        .lenient(),
+                );
+                let failed = |source| SelectError::WhereFailed {
+                    expr: expr.clone(),
+                    host: inv.host(index).name().to_string(),
+                    source,
+                };
+                match compiled.eval(host) {
+                    Ok(result) => {
+                        evaluated = true;
+                        *keep = result.is_true();
+                    }
+                    Err(err) if err.kind() == minijinja::ErrorKind::UndefinedError => {
+                        undefined.get_or_insert_with(|| failed(err));
+                        *keep = false;
+                    }
+                    Err(err) => return Err(failed(err)),
+                }
+            }
+            if let (false, Some(err)) = (evaluated, undefined) {
+                return Err(err);
+            }
+        }
+        let indices: Vec<usize> = selected
+            .iter()
+            .enumerate()
+            .filter_map(|(i, keep)| keep.then_some(i))
+            .collect();
+        if indices.is_empty() {
+            return Err(SelectError::NoMatch {
+                applied: self.applied(),
+            });
+        }
+        Ok(indices)
+    }
+
+    /// Resolves `--hosts` into a membership mask, or `None` when not given.
+    fn host_set(&self, inv: &Inventory) -> Result<Option<Vec<bool>>, SelectError> {
+        if self.hosts.is_empty() {
+            return Ok(None);
+        }
+        let mut set = vec![false; inv.len()];
+        let mut mark = |name: &str, origin: Option<(PathBuf, usize)>| -> Result<(), SelectError> {
+            // An exact host name wins over reading it as a glob: `--save-failed` writes names
+            // verbatim, and a host named `r[1]` must not come back as `r1`.
+            if let Some(index) = inv.index_of(name) {
+                set[index] = true;
+                return Ok(());
+            }
+            if is_glob(name) {
+                for (index, host) in inv.names().enumerate() {
+                    if glob_match(name, host) {
+                        set[index] = true;
+                    }
+                }
+                return Ok(());
+            }
+            Err(SelectError::UnknownHost {
+                name: name.to_string(),
+                origin,
+            })
+        };
+        for item in &self.hosts {
+            if let Some(file) = item.strip_prefix('@') {
+                let path = PathBuf::from(file);
+                let text =
+                    std::fs::read_to_string(&path).map_err(|source| SelectError::HostsFile {
+                        path: path.clone(),
+                        source,
+                    })?;
+                for (line_no, line) in text.lines().enumerate() {
+                    let origin = Some((path.clone(), line_no + 1));
+                    // The untrimmed line first, so that a name with edge spaces round-trips too.
+                    let name = if inv.index_of(line).is_some() {
+                        line
+                    } else {
+                        line.trim()
+                    };
+                    // `#` starts a comment only when the line is not a host name, so that a
+                    // host named `#x` written by `--save-failed` still selects itself.
+                    if name.is_empty() || (name.starts_with('#') && inv.index_of(name).is_none()) {
+                        continue;
+                    }
+                    mark(name, origin)?;
+                }
+            } else {
+                mark(item, None)?;
+            }
+        }
+        Ok(Some(set))
+    }
+}
+
+fn is_glob(pattern: &str) -> bool {
+    pattern.contains(['*', '?', '['])
+}
+
+/// Shell-style wildcard match: `*` any run, `?` one character, `[abc]`/`[a-z]`/`[!a]` a class.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    let (mut p, mut t) = (0, 0);
+    let mut backtrack: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() {
+            match pattern[p] {
+                '*' => {
+                    backtrack = Some((p, t));
+                    p += 1;
+                    continue;
+                }
+                '?' => {
+                    p += 1;
+                    t += 1;
+                    continue;
+                }
+                '[' => {
+                    if let Some((matched, len)) = class_match(&pattern[p..], text[t])
+                        && matched
+                    {
+                        p += len;
+                        t += 1;
+                        continue;
+                    }
+                }
+                c if c == text[t] => {
+                    p += 1;
+                    t += 1;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        match backtrack {
+            Some((bp, bt)) => {
+                p = bp + 1;
+                t = bt + 1;
+                backtrack = Some((bp, bt + 1));
+            }
+            None => return false,
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '*')
+}
+
+/// Matches `c` against a `[...]` class at the start of `pattern`: (matched, class length).
+fn class_match(pattern: &[char], c: char) -> Option<(bool, usize)> {
+    let end = pattern.iter().skip(1).position(|&x| x == ']')? + 1;
+    let body = &pattern[1..end];
+    let (negate, body) = match body.first() {
+        Some('!') | Some('^') => (true, &body[1..]),
+        _ => (false, body),
+    };
+    let mut found = false;
+    let mut i = 0;
+    while i < body.len() {
+        if i + 2 < body.len() && body[i + 1] == '-' {
+            found |= body[i] <= c && c <= body[i + 2];
+            i += 3;
+        } else {
+            found |= body[i] == c;
+            i += 1;
+        }
+    }
+    Some((found != negate, end + 1))
+}
+
+/// Names of hosts that are in `set` (for messages).
+pub fn names(inv: &Inventory, indices: &[usize]) -> Vec<String> {
+    let wanted: HashSet<usize> = indices.iter().copied().collect();
+    inv.names()
+        .enumerate()
+        .filter(|(i, _)| wanted.contains(i))
+        .map(|(_, n)| n.to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

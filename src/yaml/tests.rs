@@ -1,0 +1,92 @@
+use super::*;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Thing {
+    #[serde(default)]
+    port: Setting<Port>,
+    #[serde(default)]
+    data: StrictMap<false>,
+    #[serde(default)]
+    user: Setting<EnvString>,
+}
+impl EntryKind for Thing {
+    const KIND: &'static str = "thing";
+}
+
+fn parse_things(text: &str) -> Result<Entries<Thing>, YamlError> {
+    parse(Path::new("t.yaml"), text)
+}
+
+#[test]
+fn duplicate_entry_points_at_the_repeat() {
+    let err = parse_things("a: {}\nb: {}\na: {}\n").unwrap_err();
+    assert_eq!(err.position, Some((3, 1)));
+    assert_eq!(err.message, "duplicate thing `a`");
+}
+
+#[test]
+fn duplicate_data_key_names_the_entry() {
+    let err = parse_things("a:\n  data:\n    k: 1\n    k: 2\n").unwrap_err();
+    assert_eq!(err.position, Some((4, 5)));
+    assert_eq!(err.message, "thing `a`: data: duplicate key `k`");
+    let things = parse_things("a:\n  data:\n    k: 1\n").unwrap();
+    assert_eq!(
+        things.entries["a"].data.entries["k"].value,
+        serde_yaml::Value::from(1)
+    );
+}
+
+#[test]
+fn duplicate_field_points_at_the_repeat() {
+    let err = parse_things("a:\n  data: {k: 1}\n  port: 1\n  data: {k: 2}\n").unwrap_err();
+    assert_eq!(err.message, "thing `a`: duplicate field `data`");
+    assert_eq!(err.position, Some((4, 3)));
+}
+
+#[test]
+fn unknown_field_names_the_entry() {
+    let err = parse_things("a:\n  prot: 22\n").unwrap_err();
+    assert_eq!(err.position, Some((2, 3)));
+    assert!(
+        err.message.starts_with("thing `a`: unknown field `prot`"),
+        "{}",
+        err.message
+    );
+    assert_eq!(err.to_string().split(": ").next(), Some("t.yaml:2:3"));
+}
+
+#[test]
+fn null_is_distinct_from_unset() {
+    let things = parse_things("a:\n  port: null\nb: {}\nc:\n").unwrap();
+    assert_eq!(things.entries["a"].port, Setting::Null);
+    assert_eq!(things.entries["b"].port, Setting::Unset);
+    assert_eq!(things.entries["c"].port, Setting::Unset);
+}
+
+#[test]
+fn ports_are_checked() {
+    let err = parse_things("a:\n  port: 70000\n").unwrap_err();
+    assert_eq!(
+        err.message,
+        "thing `a`: port: port 70000 is out of range (expected 1-65535)"
+    );
+    let err = parse_things("a:\n  port: ssh\n").unwrap_err();
+    assert_eq!(err.position, Some((2, 9)));
+}
+
+#[test]
+fn env_expansion() {
+    // PATH is set in every environment tests run in; setting a variable would need `unsafe`.
+    let path = std::env::var("PATH").expect("PATH is set");
+    let things = parse_things("a:\n  user: ${PATH}-x\n").unwrap();
+    let user = things.entries["a"].user.value().unwrap();
+    assert_eq!(user.value, format!("{path}-x"));
+    assert_eq!(user.vars, ["PATH"]);
+    let err = parse_things("a:\n  user: ${NETRUN_YAML_TEST_UNSET}\n").unwrap_err();
+    assert_eq!(err.position, Some((2, 9)));
+    assert_eq!(
+        err.message,
+        "thing `a`: user: environment variable `NETRUN_YAML_TEST_UNSET` is not set"
+    );
+}
