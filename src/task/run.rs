@@ -8,14 +8,14 @@ use std::time::Instant;
 use minijinja::value::Value;
 
 use super::templates::{self, Source, StepView};
-use super::{CommandSpec, ConfigSpec, RenderSpec, Step, StepKind, Task, Tasks};
+use super::{CommandSpec, ConfigSpec, ParseSpec, Parsers, RenderSpec, Step, StepKind, Task, Tasks};
 use crate::connection::{
     BoxFuture, ConnectionError, HostConnections, Operation, Output, PluginInfo,
 };
 use crate::inventory::Inventory;
 use crate::inventory::object::HostObject;
 use crate::platform::Platforms;
-use crate::result::{Node, Status};
+use crate::result::{Node, Parsed, Status};
 use crate::runner::Work;
 use crate::template::Renderer;
 
@@ -35,6 +35,8 @@ pub struct TaskRun {
     pub plugins: Vec<PluginInfo>,
     /// `--dry-run`.
     pub dry_run: bool,
+    /// The TextFSM templates of `parse:` steps.
+    pub parsers: Arc<Parsers>,
 }
 
 /// The per-host work of running `task` (a task file's, or an ad-hoc one) with `params`; its
@@ -148,27 +150,86 @@ impl TaskRun {
         )
     }
 
+    /// The entry of a map by platform (`command:`, `parse:`) for the host: its platform's
+    /// (by name or alias), else `default`.
+    fn by_platform<'m, T>(
+        &self,
+        map: &'m indexmap::IndexMap<String, T>,
+        host: HostRef,
+        what: &str,
+    ) -> Result<&'m T, StepError> {
+        let platform = self.platform_of(host);
+        let chosen = map.iter().find(|(key, _)| {
+            platform.as_deref().is_some_and(|p| {
+                key.as_str() == p || self.platforms.get(key).is_some_and(|d| d.name == p)
+            })
+        });
+        chosen
+            .or_else(|| map.get_key_value("default"))
+            .map(|(_, t)| t)
+            .ok_or_else(|| {
+                StepError::failed(format!(
+                    "no {what} for platform `{}` and no `default`",
+                    platform.unwrap_or_else(|| "(none)".into())
+                ))
+            })
+    }
+
     fn pick_command<'s>(&self, spec: &'s CommandSpec, host: HostRef) -> Result<&'s str, StepError> {
         match spec {
             CommandSpec::One(t) => Ok(&t.0),
             CommandSpec::Literal(command) => Ok(command),
-            CommandSpec::ByPlatform(map) => {
-                let platform = self.platform_of(host);
-                let chosen = map.iter().find(|(key, _)| {
-                    platform.as_deref().is_some_and(|p| {
-                        key.as_str() == p || self.platforms.get(key).is_some_and(|d| d.name == p)
-                    })
-                });
-                chosen
-                    .or_else(|| map.get_key_value("default"))
-                    .map(|(_, t)| t.0.as_str())
-                    .ok_or_else(|| {
-                        StepError::failed(format!(
-                            "no command for platform `{}` and no `default`",
-                            platform.unwrap_or_else(|| "(none)".into())
-                        ))
-                    })
-            }
+            CommandSpec::ByPlatform(map) => Ok(&self.by_platform(map, host, "command")?.0),
+        }
+    }
+
+    /// Parses a command's text into records (`parse:`), off the async runtime; the text stays
+    /// beside them. A failure keeps the text as the step's partial result.
+    async fn parse(
+        &self,
+        host: HostRef,
+        spec: &ParseSpec,
+        command: String,
+        returned: Returned,
+    ) -> Result<Returned, StepError> {
+        let serde_json::Value::String(text) = returned.result else {
+            return Err(StepError::failed(
+                "`parse` needs the command's text, but the connection returned JSON".into(),
+            ));
+        };
+        let spec = match spec {
+            ParseSpec::ByPlatform(map) => self.by_platform(map, host, "parser")?.clone(),
+            single => single.clone(),
+        };
+        let platform = self
+            .platform_of(host)
+            .map(|p| crate::textfsm::index_names(&p, &self.platforms));
+        let parsers = self.parsers.clone();
+        let parsed = tokio::task::spawn_blocking(move || {
+            let records = parsers.parse(&spec, platform.as_deref(), &command, &text);
+            (
+                records.map(|r| {
+                    (
+                        r.to_json(),
+                        r.header().iter().map(|h| h.to_lowercase()).collect(),
+                    )
+                }),
+                text,
+            )
+        })
+        .await;
+        match parsed {
+            Ok((Ok((records, columns)), text)) => Ok(Returned {
+                result: records,
+                parsed: Some(Parsed { text, columns }),
+                stderr: returned.stderr,
+            }),
+            Ok((Err(message), text)) => Err(StepError {
+                message,
+                partial: Some(text),
+                status: Status::Failed,
+            }),
+            Err(err) => Err(StepError::failed(format!("parsing failed: {err}"))),
         }
     }
 
@@ -268,7 +329,10 @@ impl TaskRun {
                         self.render(step, text, ctx).await?
                     }
                 };
-                let result = run_op(connections, plugin, Operation::Command(&command)).await?;
+                let mut result = run_op(connections, plugin, Operation::Command(&command)).await?;
+                if let Some(spec) = &step.parse {
+                    result = self.parse(host, spec, command, result).await?;
+                }
                 Ok(Done::Ran {
                     result: Some(result),
                     changes: false,
@@ -327,6 +391,7 @@ impl TaskRun {
                 Ok(Done::Ran {
                     result: Some(Returned {
                         result: text.into(),
+                        parsed: None,
                         stderr: None,
                     }),
                     changes: false,
@@ -348,6 +413,7 @@ impl TaskRun {
         let mut node = Node::new(&step.name, Status::Ok, started.elapsed());
         if let Some(returned) = result {
             node.result = Some(Arc::new(returned.result));
+            node.parsed = returned.parsed.map(Arc::new);
             node.stderr = returned.stderr;
         }
         let mut changed = step.changed.unwrap_or(changes);
@@ -513,9 +579,11 @@ impl From<ConnectionError> for StepError {
     }
 }
 
-/// What an operation returned: its result, and stderr for commands run on their own.
+/// What an operation returned: its result (records, when parsed), the text parsed into them,
+/// and stderr for commands run on their own.
 struct Returned {
     result: serde_json::Value,
+    parsed: Option<Parsed>,
     stderr: Option<String>,
 }
 
@@ -533,5 +601,9 @@ async fn run_op(
         ),
         Output::Json(value) => (value, None),
     };
-    Ok(Returned { result, stderr })
+    Ok(Returned {
+        result,
+        parsed: None,
+        stderr,
+    })
 }

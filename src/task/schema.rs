@@ -264,6 +264,7 @@ struct StepFile {
     render: Option<RenderSpec>,
     task: Option<SubtaskRef>,
     params: Option<yaml::StrictMap<false>>,
+    parse: Option<super::ParseSpec>,
 }
 
 /// What a step does.
@@ -323,6 +324,8 @@ pub struct Step {
     pub ignore_errors: bool,
     /// `changed: true|false` written literally.
     pub changed: Option<bool>,
+    /// `parse:` on a command step: its result becomes records.
+    pub parse: Option<super::ParseSpec>,
 }
 
 impl<'de> Deserialize<'de> for Step {
@@ -394,6 +397,12 @@ impl Step {
                 ));
             }
         };
+        if file.parse.is_some() && !matches!(kind, StepKind::Command(_)) {
+            return Err(format!(
+                "`parse` belongs to a `command` step, not a `{}` step",
+                kind.keyword()
+            ));
+        }
         with_context(|context| match context {
             Some(context) => super::check::check_step(context, file.connection.as_deref(), &kind),
             None => Ok(()),
@@ -412,6 +421,7 @@ impl Step {
             failed_when: file.failed_when,
             ignore_errors: file.ignore_errors,
             changed: file.changed,
+            parse: file.parse,
         })
     }
 }

@@ -11,7 +11,7 @@ use super::template::{LineOp, RecordOp, Template, Transition, ValueOption};
 pub enum ParseError {
     /// A rule with the `Error` action matched.
     #[error(
-        "template {template}: Error action{} (rule at line {rule_line}) on input line {line:?}",
+        "template {template}:{rule_line}: Error action{} on input line {line:?}",
         message.as_ref().map(|m| format!(" \"{m}\"")).unwrap_or_default()
     )]
     Action {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 /// An index file that cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error("index {}{}: {kind}", path.display(), line.map(|l| format!(", line {l}")).unwrap_or_default())]
+#[error("index {}{}: {kind}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
 pub struct IndexError {
     /// The index file.
     pub path: PathBuf,
@@ -66,6 +66,14 @@ pub struct Index {
 }
 
 impl Index {
+    /// An index without rows (template files used by name only).
+    pub(super) fn without_rows(path: PathBuf) -> Index {
+        Index {
+            path,
+            rows: Vec::new(),
+        }
+    }
+
     /// Reads `dir/index`.
     pub fn load(dir: &Path) -> Result<Index, IndexError> {
         let path = dir.join("index");

@@ -10,7 +10,7 @@ use super::template::{Template, TemplateError};
 use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Environment variable naming a templates directory (netmiko's convention).
 pub const TEMPLATES_ENV: &str = "NET_TEXTFSM";
@@ -46,7 +46,8 @@ pub enum LibraryError {
     /// No index row matches the platform and command.
     #[error("no TextFSM template for platform '{platform}' and command '{command}' in {}", index.display())]
     NoTemplate {
-        /// The platform as looked up (ntc-templates naming).
+        /// The platform as looked up (ntc-templates naming); names tried in turn are joined
+        /// by `' or '`.
         platform: String,
         /// The command.
         command: String,
@@ -106,6 +107,17 @@ impl Library {
             templates: Mutex::new(HashMap::new()),
             rows: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// A directory of template files used by name only ([`Library::parse_with_template`]),
+    /// with no index: every [`Library::lookup`] fails.
+    pub fn files(dir: &Path) -> Library {
+        Library {
+            dir: dir.to_path_buf(),
+            index: Index::without_rows(dir.join("index")),
+            templates: Mutex::new(HashMap::new()),
+            rows: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The templates directory.
@@ -168,7 +180,36 @@ impl Library {
         command: &str,
         text: &str,
     ) -> Result<Records, LibraryError> {
-        let files = self.lookup(platform, command)?;
+        self.parse_as(&[platform], command, text)
+    }
+
+    /// [`Library::parse`] with the first of `platforms` (see [`index_names`]) the index has a
+    /// template for with `command`.
+    pub fn parse_as<S: AsRef<str>>(
+        &self,
+        platforms: &[S],
+        command: &str,
+        text: &str,
+    ) -> Result<Records, LibraryError> {
+        let mut files = None;
+        for platform in platforms {
+            match self.lookup(platform.as_ref(), command) {
+                Ok(found) => {
+                    files = Some(found);
+                    break;
+                }
+                Err(LibraryError::NoTemplate { .. }) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        let Some(files) = files else {
+            let tried: Vec<&str> = platforms.iter().map(AsRef::as_ref).collect();
+            return Err(LibraryError::NoTemplate {
+                platform: tried.join("' or '"),
+                command: command.to_string(),
+                index: self.index.path().to_path_buf(),
+            });
+        };
         let mut scratch = Scratch::default();
         let mut templates = files.iter().map(|f| self.template(f));
         let first = match templates.next() {
@@ -258,9 +299,7 @@ fn join(
 /// `cisco_ios`, `nxos` → `cisco_nxos`, `iosxr` → `cisco_xr`, `eos` → `arista_eos`, `junos` →
 /// `juniper_junos`, `linux` → `linux`); any other name is returned unchanged.
 pub fn ntc_platform(name: &str) -> &str {
-    static BUILTIN: OnceLock<crate::platform::Platforms> = OnceLock::new();
-    let canonical = BUILTIN
-        .get_or_init(crate::platform::Platforms::builtin)
+    let canonical = crate::platform::Platforms::builtin()
         .canonical(name)
         .unwrap_or(name);
     match canonical {
@@ -272,6 +311,28 @@ pub fn ntc_platform(name: &str) -> &str {
         "linux" => "linux",
         _ => name,
     }
+}
+
+/// The names to look netrun platform `name` up by in an ntc-templates index, in order: as
+/// given, its ntc-templates name ([`ntc_platform`]), netrun's canonical name, then its aliases
+/// in `platforms` (they include netmiko's device types, which ntc-templates uses), each once.
+pub fn index_names(name: &str, platforms: &crate::platform::Platforms) -> Vec<String> {
+    let mut names = vec![name.to_string()];
+    let mut add = |n: &str| {
+        if !names.iter().any(|have| have == n) {
+            names.push(n.to_string());
+        }
+    };
+    if let Some(platform) = platforms.get(name) {
+        add(ntc_platform(&platform.name));
+        add(&platform.name);
+        for alias in &platform.aliases {
+            add(alias);
+        }
+    } else {
+        add(ntc_platform(name));
+    }
+    names
 }
 
 /// Finds the templates directory: `explicit` (`--templates`), else `configured`

@@ -32,7 +32,7 @@ mod tests;
 pub use engine::ParseError;
 pub use index::{Index, IndexError, IndexErrorKind, expand_completions};
 pub use library::{
-    DiscoveryError, Library, LibraryError, TEMPLATES_ENV, ntc_platform, templates_dir,
+    DiscoveryError, Library, LibraryError, TEMPLATES_ENV, index_names, ntc_platform, templates_dir,
     templates_dir_using,
 };
 pub use record::{Field, Item, Records};

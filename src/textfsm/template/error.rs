@@ -4,7 +4,7 @@ use crate::textfsm::pyre::RegexError;
 
 /// A template that cannot be compiled: which template, which line, and what is wrong.
 #[derive(Debug, thiserror::Error)]
-#[error("template {template}{}: {kind}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
+#[error("template {template}{}: {kind}", line.map(|l| format!(":{l}")).unwrap_or_default())]
 pub struct TemplateError {
     /// The template's name (usually its file path).
     pub template: String,

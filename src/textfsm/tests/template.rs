@@ -61,7 +61,7 @@ fn value_errors() {
 fn errors_name_the_template_and_line() {
     let e = compile_error("Value A (x)\n\nStart\n  ^a\n  ^${B}\n");
     assert!(
-        e.starts_with("template test.textfsm, line 5: bad variable substitution"),
+        e.starts_with("template test.textfsm:5: bad variable substitution"),
         "{e}"
     );
 }
