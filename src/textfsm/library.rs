@@ -44,11 +44,16 @@ pub enum LibraryError {
     #[error(transparent)]
     Index(#[from] IndexError),
     /// No index row matches the platform and command.
-    #[error("no TextFSM template for platform '{platform}' and command '{command}' in {}", index.display())]
+    #[error(
+        "no TextFSM template for platform '{platform}'{} and command '{command}' in {}",
+        if also.is_empty() { String::new() } else { format!(" (also looked up as {})", also.join(", ")) },
+        index.display()
+    )]
     NoTemplate {
-        /// The platform as looked up (ntc-templates naming); names tried in turn are joined
-        /// by `' or '`.
+        /// The platform as looked up (ntc-templates naming).
         platform: String,
+        /// Other names of the platform looked up in turn ([`index_names`]).
+        also: Vec<String>,
         /// The command.
         command: String,
         /// The index file consulted.
@@ -167,6 +172,7 @@ impl Library {
         row.map(|row| self.index.templates_of(row))
             .ok_or_else(|| LibraryError::NoTemplate {
                 platform: platform.to_string(),
+                also: Vec::new(),
                 command: command.to_string(),
                 index: self.index.path().to_path_buf(),
             })
@@ -203,9 +209,10 @@ impl Library {
             }
         }
         let Some(files) = files else {
-            let tried: Vec<&str> = platforms.iter().map(AsRef::as_ref).collect();
+            let mut tried = platforms.iter().map(|p| p.as_ref().to_string());
             return Err(LibraryError::NoTemplate {
-                platform: tried.join("' or '"),
+                platform: tried.next().unwrap_or_default(),
+                also: tried.collect(),
                 command: command.to_string(),
                 index: self.index.path().to_path_buf(),
             });

@@ -8,6 +8,7 @@ mod fakenos;
 mod hardening;
 mod inventory;
 mod isolation;
+mod parse;
 mod plugin_contract;
 mod plugins;
 mod runner;

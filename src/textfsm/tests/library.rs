@@ -95,6 +95,7 @@ fn missing_template_names_platform_command_and_index() {
             platform,
             command,
             index,
+            ..
         }) => {
             assert_eq!(
                 (platform.as_str(), command.as_str()),
