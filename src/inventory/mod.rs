@@ -5,7 +5,9 @@
 //! (first occurrence wins), then defaults; the first layer that defines it wins, and an explicit
 //! `null` counts as defined. [`HostView`] is the one place that does this.
 
+mod document;
 mod file;
+pub mod nornir;
 pub mod object;
 pub mod resolve;
 mod target;
