@@ -10,6 +10,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
+use crate::result::Parsed;
 use crate::textfsm::{Library, LibraryError, Records};
 
 /// A step's `parse:`.
@@ -103,6 +104,29 @@ impl<'de> de::DeserializeSeed<'de> for Single {
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<ParseSpec, D::Error> {
         single(deserializer)
     }
+}
+
+/// [`Parsers::parse`] on the blocking pool (a long output takes a while; on a runtime thread
+/// it would hold up every host's timers): the records with the text and columns, or the
+/// failure message with the text.
+pub(super) async fn off_runtime(
+    parsers: Arc<Parsers>,
+    spec: ParseSpec,
+    platform: Option<Vec<String>>,
+    command: String,
+    text: String,
+) -> Result<(serde_json::Value, Parsed), (String, Option<String>)> {
+    let parsed = tokio::task::spawn_blocking(move || {
+        match parsers.parse(&spec, platform.as_deref(), &command, &text) {
+            Ok(records) => {
+                let columns = records.header().iter().map(|h| h.to_lowercase()).collect();
+                Ok((records.to_json(), Parsed { text, columns }))
+            }
+            Err(message) => Err((message, Some(text))),
+        }
+    })
+    .await;
+    parsed.unwrap_or_else(|err| Err((format!("parsing failed: {err}"), None)))
 }
 
 /// The TextFSM templates of a run, shared by every host.

@@ -15,7 +15,7 @@ use crate::connection::{
 use crate::inventory::Inventory;
 use crate::inventory::object::HostObject;
 use crate::platform::Platforms;
-use crate::result::{Node, Parsed, Status};
+use crate::result::{Node, Status};
 use crate::runner::Work;
 use crate::template::Renderer;
 
@@ -204,32 +204,17 @@ impl TaskRun {
         let platform = self
             .platform_of(host)
             .map(|p| crate::textfsm::index_names(&p, &self.platforms));
-        let parsers = self.parsers.clone();
-        let parsed = tokio::task::spawn_blocking(move || {
-            let records = parsers.parse(&spec, platform.as_deref(), &command, &text);
-            (
-                records.map(|r| {
-                    (
-                        r.to_json(),
-                        r.header().iter().map(|h| h.to_lowercase()).collect(),
-                    )
-                }),
-                text,
-            )
-        })
-        .await;
-        match parsed {
-            Ok((Ok((records, columns)), text)) => Ok(Returned {
+        match super::parse::off_runtime(self.parsers.clone(), spec, platform, command, text).await {
+            Ok((records, parsed)) => Ok(Returned {
                 result: records,
-                parsed: Some(Parsed { text, columns }),
+                parsed: Some(parsed),
                 stderr: returned.stderr,
             }),
-            Ok((Err(message), text)) => Err(StepError {
+            Err((message, text)) => Err(StepError {
                 message,
-                partial: Some(text),
+                partial: text,
                 status: Status::Failed,
             }),
-            Err(err) => Err(StepError::failed(format!("parsing failed: {err}"))),
         }
     }
 
@@ -583,7 +568,7 @@ impl From<ConnectionError> for StepError {
 /// and stderr for commands run on their own.
 struct Returned {
     result: serde_json::Value,
-    parsed: Option<Parsed>,
+    parsed: Option<crate::result::Parsed>,
     stderr: Option<String>,
 }
 
