@@ -66,7 +66,7 @@ pub struct Node {
     /// device's output can be large).
     pub result: Option<Arc<serde_json::Value>>,
     /// A parsed step (`parse:`, whose `result` is records): the device's text and the columns
-    /// in template order; serialized as `text`.
+    /// in template order (a subtask: its last parsed step's); serialized as `text`.
     #[serde(
         rename = "text",
         skip_serializing_if = "Option::is_none",

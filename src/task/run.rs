@@ -491,6 +491,8 @@ impl TaskRun {
             .await;
         let mut node = Node::new(&step.name, Status::Ok, started.elapsed());
         node.result = children.iter().rev().find_map(|c| c.result.clone());
+        // The device text a subtask parsed stays available (`STEP.text`, `--save-dir`).
+        node.parsed = children.iter().rev().find_map(|c| c.parsed.clone());
         node.changed = children.iter().any(|c| c.changed);
         let worst = children.iter().map(Node::worst).max().unwrap_or(Status::Ok);
         node.status = if worst == Status::Skipped

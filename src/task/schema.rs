@@ -404,7 +404,10 @@ impl Step {
             ));
         }
         with_context(|context| match context {
-            Some(context) => super::check::check_step(context, file.connection.as_deref(), &kind),
+            Some(context) => {
+                super::check::check_step(context, file.connection.as_deref(), &kind)?;
+                super::check::check_parse(context, file.parse.as_ref())
+            }
             None => Ok(()),
         })?;
         let name = file.name.unwrap_or_else(|| match &kind {

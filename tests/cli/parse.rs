@@ -376,7 +376,16 @@ fn later_steps_see_records_and_text_and_parse_belongs_to_command_steps() {
     .file(
         "bad/render.yaml",
         "steps:\n  - render: hello\n    parse: textfsm\n",
-    );
+    )
+    .file(
+        "bad/outside.yaml",
+        "steps:\n  - command: show clock\n    parse: {textfsm: ../clock.textfsm}\n",
+    )
+    .file(
+        "bad/broken.yaml",
+        "steps:\n  - command: show clock\n    parse:\n      ios: {textfsm: broken.textfsm}\n      default: textfsm\n",
+    )
+    .file("bad/templates/broken.textfsm", BROKEN);
     let session = netrun_in(
         &s.path,
         &[
@@ -392,7 +401,8 @@ fn later_steps_see_records_and_text_and_parse_belongs_to_command_steps() {
     );
     assert_eq!(session.code, 0, "{session}");
     assert_snapshot!(shown(&session, &s));
-    let bad = netrun_in(&s.path, &["--tasks", "bad", "tasks", "render"], &[]);
-    assert_eq!(bad.code, 2, "{bad}");
-    assert_snapshot!(shown(&bad, &s));
+    let bad = ["render", "outside", "broken"]
+        .map(|task| netrun_in(&s.path, &["--tasks", "bad", "tasks", task], &[]));
+    assert_eq!(bad.each_ref().map(|b| b.code), [2, 2, 2]);
+    assert_snapshot!(bad.each_ref().map(|b| shown(b, &s)).join("\n"));
 }
