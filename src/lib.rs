@@ -32,4 +32,5 @@ pub mod select;
 pub mod ssh;
 pub mod task;
 pub mod template;
+pub mod textfsm;
 pub(crate) mod yaml;

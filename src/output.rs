@@ -267,6 +267,13 @@ pub fn one_line(host: &crate::result::HostResult) -> String {
     {
         return change;
     }
+    if host.error.is_none()
+        && let Some(node) = host.results.iter().rev().find(|n| n.result.is_some())
+        && let Some((records, columns)) = parsed_records(node)
+    {
+        let summary = records_summary(records, columns);
+        return crate::escape::one_line(&shorten(&summary, 100)).into_owned();
+    }
     let json;
     let text: &str = match (&host.error, host.result()) {
         (Some(error), _) => error,
@@ -329,6 +336,55 @@ pub fn diff_counts(diff: &str) -> (usize, usize) {
         Some(b'-') => (a, r + 1),
         _ => (a, r),
     })
+}
+
+/// The records of a parsed step (`parse:`) and their columns in template order.
+pub fn parsed_records(node: &crate::result::Node) -> Option<(&[serde_json::Value], &[String])> {
+    match (node.parsed.as_deref(), node.result.as_deref()) {
+        (Some(parsed), Some(serde_json::Value::Array(records))) => {
+            Some((records.as_slice(), parsed.columns.as_slice()))
+        }
+        _ => None,
+    }
+}
+
+/// A record's field as text: a string as is, a list's items joined by ", ".
+fn field_text(value: Option<&serde_json::Value>) -> String {
+    match value {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(text)) => text.clone(),
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .map(|i| field_text(Some(i)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// One line for parsed records: the only record's non-empty fields (`version=15.2(4)M7, ...`),
+/// else how many there are.
+pub fn records_summary(records: &[serde_json::Value], columns: &[String]) -> String {
+    match records {
+        [record] => columns
+            .iter()
+            .map(|c| (c, field_text(record.get(c))))
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(c, v)| format!("{c}={v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => format!("{} record{}", records.len(), plural(records.len())),
+    }
+}
+
+/// Records as a table: one row per record, one column per field, in `columns` order.
+pub fn records_table(records: &[serde_json::Value], columns: &[String]) -> String {
+    let headers: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let mut table = new_table(&headers);
+    for record in records {
+        table.add_row(cells(columns.iter().map(|c| field_text(record.get(c)))));
+    }
+    format!("{}\n", table.trim_fmt())
 }
 
 /// `line` cut to `max` characters, ending in `…` when cut.
@@ -405,13 +461,18 @@ pub fn write_results_raw(
                 escape::one_line(&node.name),
                 node.status.as_str()
             )?;
-            write_node_text(out, node, |text| {
-                if escape_text {
-                    escape::lines(text)
-                } else {
-                    std::borrow::Cow::Borrowed(text)
+            match parsed_records(node) {
+                Some((records, columns)) => {
+                    out.write_all(records_table(records, columns).as_bytes())?
                 }
-            })?;
+                None => write_node_text(out, node, |text| {
+                    if escape_text {
+                        escape::lines(text)
+                    } else {
+                        std::borrow::Cow::Borrowed(text)
+                    }
+                })?,
+            }
             if let Some(stderr) = &node.stderr {
                 writeln!(out, "stderr: {}", escape::lines(stderr.trim_end()))?;
             }
@@ -454,7 +515,7 @@ fn write_diff(out: &mut dyn Write, diff: &str, color: bool) -> std::io::Result<(
 }
 
 /// Writes a step's result as text ending in a newline (device text as is after `filter`, JSON
-/// pretty-printed); nothing when it has none.
+/// pretty-printed, a parsed step's text rather than its records); nothing when it has none.
 pub fn write_node_text(
     out: &mut dyn Write,
     node: &crate::result::Node,
@@ -462,6 +523,8 @@ pub fn write_node_text(
 ) -> std::io::Result<()> {
     let pretty;
     let text: &str = match node.result.as_deref() {
+        // A parsed step: what the device sent, which `netrun parse` can read again.
+        _ if node.parsed.is_some() => node.parsed.as_deref().map_or("", |p| p.text.as_str()),
         None => return Ok(()),
         Some(serde_json::Value::String(text)) => text,
         Some(value) => {

@@ -65,6 +65,14 @@ pub struct Node {
     /// Text or JSON it produced; shared, not copied, with the templates of later steps (a
     /// device's output can be large).
     pub result: Option<Arc<serde_json::Value>>,
+    /// A parsed step (`parse:`, whose `result` is records): the device's text and the columns
+    /// in template order (a subtask: its last parsed step's); serialized as `text`.
+    #[serde(
+        rename = "text",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "parsed_text"
+    )]
+    pub parsed: Option<Arc<Parsed>>,
     /// What went wrong, with its causes.
     pub error: Option<String>,
     /// What a command run on its own (exec) wrote to stderr, when anything.
@@ -103,6 +111,7 @@ impl Node {
             status,
             changed: status == Status::Changed,
             result: None,
+            parsed: None,
             error: None,
             stderr: None,
             duration_ms: millis(took),
@@ -134,6 +143,22 @@ impl Node {
             .iter()
             .map(Node::worst)
             .fold(self.status, Status::max)
+    }
+}
+
+/// What a parsed step keeps beside its records.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parsed {
+    /// The text the records were parsed from.
+    pub text: String,
+    /// The records' keys in the template's order (JSON objects sort them).
+    pub columns: Vec<String>,
+}
+
+fn parsed_text<S: Serializer>(parsed: &Option<Arc<Parsed>>, s: S) -> Result<S::Ok, S::Error> {
+    match parsed {
+        Some(p) => s.serialize_str(&p.text),
+        None => s.serialize_none(),
     }
 }
 
@@ -202,6 +227,9 @@ impl HostResult {
             }
             if let Some(stderr) = &mut node.stderr {
                 redactor.redact_in_place(stderr);
+            }
+            if let Some(parsed) = &mut node.parsed {
+                redactor.redact_in_place(&mut Arc::make_mut(parsed).text);
             }
             if let Some(result) = &mut node.result {
                 // Unshared by now (the task's templates are done with it): no copy is made.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what netrun's test suite needs beyond the Rust toolchain: OpenSSH's sshd (a real,
 # independent SSH server the client tests talk to on 127.0.0.1), ssh-keygen, python3, GNU time
-# (benchmarks), a C compiler (the C plugin tests) and the pinned Python packages fakenos and
-# nornir. Idempotent; needs root (or sudo) for apt-get. Nothing here is optional: a
+# (benchmarks), a C compiler (the C plugin tests) and the pinned Python packages fakenos,
+# nornir and ntc-templates. Idempotent; needs root (or sudo) for apt-get. Nothing here is optional: a
 # missing prerequisite makes the tests fail, never skip.
 set -euo pipefail
 need_apt=()
@@ -51,3 +51,10 @@ pip_install() { # PACKAGE VERSION MODULE
 }
 pip_install fakenos "$FAKENOS_VERSION" fakenos
 pip_install nornir "$NORNIR_VERSION" nornir
+
+# ntc-templates: the TextFSM templates and index that tests/textfsm parses the shared corpus with
+# (nothing of it is copied into the repository), plus the reference textfsm it pulls in, which the
+# differential tests run through tests/fixtures/textfsm_reference.py with the `python3` on PATH.
+# Pinned: the corpus holds what exactly this release (with textfsm 2.1.0) produces.
+pip_install ntc-templates 9.2.0 ntc_templates
+pip_install textfsm 2.1.0 textfsm

@@ -46,6 +46,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "secrets",
             "template",
             "yaml",
+            "textfsm",
         ],
     ),
 ];

@@ -10,6 +10,7 @@ Examples:
   netrun inventory show edge01.earth --explain      where each value of a host comes from
   netrun command \"show version\" --lab               run a command on every host of the built-in lab
   netrun run get_version --filter site=earth        run tasks/get_version.yaml on one site
+  netrun parse out.txt --platform ios --command \"show version\"   parse saved output with TextFSM
 
 Exit codes: 0 all hosts ok/changed/skipped, 1 some host failed, unreachable or timed out,
 2 usage/config/inventory/task/plugin error or no host matched (nothing ran), 130 interrupted.";
@@ -95,6 +96,8 @@ pub enum Commands {
     Platforms(PlatformsArgs),
     /// Serve a simulated device for every selected host, on loopback
     Lab(LabArgs),
+    /// Parse saved command output into records with TextFSM templates (ntc-templates)
+    Parse(ParseArgs),
     /// Internal: serve one plugin library to the netrun that started this process
     #[command(name = "plugin-host", hide = true)]
     PluginHost(PluginHostArgs),
@@ -182,6 +185,10 @@ pub struct RunOptions {
     /// data path); repeatable
     #[arg(long, value_name = "KEY=N", value_parser = parse_max_per, help_heading = "Rollout")]
     pub max_per: Vec<(String, usize)>,
+    /// TextFSM templates directory with an ntc-templates `index`, for `parse: textfsm` steps and
+    /// --parse [default: `parse.templates` in netrun.yaml, NET_TEXTFSM, python3's ntc_templates]
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
 }
 
 fn parse_max_per(text: &str) -> Result<(String, usize), String> {
@@ -224,6 +231,10 @@ pub struct CommandArgs {
     /// The CLI command to send, e.g. "show version"; several run in order over one connection
     #[arg(value_name = "CLI COMMAND", required = true, num_args = 1..)]
     pub commands: Vec<String>,
+    /// Parse each output into records with the TextFSM template the ntc-templates index gives
+    /// the host's platform and the command
+    #[arg(long)]
+    pub parse: bool,
     /// Which hosts.
     #[command(flatten)]
     pub select: SelectArgs,
@@ -286,6 +297,56 @@ pub struct TasksArgs {
 pub struct PlatformsArgs {
     /// Show this platform's definition (a name or an alias)
     pub name: Option<String>,
+}
+
+/// Formats of `netrun parse`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ParseFormat {
+    /// A JSON list of records (lowercase keys, as ntc-templates returns them)
+    Json,
+    /// The same, in YAML
+    Yaml,
+    /// One row per record, one column per value
+    Table,
+}
+
+/// `netrun parse`.
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    /// The saved output to parse; `-` (the default) reads standard input
+    #[arg(value_name = "FILE|-", conflicts_with = "manifest")]
+    pub input: Option<PathBuf>,
+    /// The device platform (netrun or ntc-templates name), to choose the template by the index
+    #[arg(
+        long,
+        value_name = "P",
+        requires = "command",
+        conflicts_with = "template",
+        required_unless_present_any = ["template", "manifest"]
+    )]
+    pub platform: Option<String>,
+    /// The command that produced the output, to choose the template by the index
+    #[arg(
+        long,
+        value_name = "C",
+        requires = "platform",
+        conflicts_with = "template"
+    )]
+    pub command: Option<String>,
+    /// Parse with this TextFSM template file instead of looking one up
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+    /// TextFSM templates directory with an ntc-templates `index` [default: `parse.templates` in
+    /// netrun.yaml, NET_TEXTFSM, python3's ntc_templates]
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Parse many saved outputs: one JSON object per line with `raw` (a path relative to the
+    /// manifest), `platform` and `command`; prints one JSON line per input, in order
+    #[arg(long, value_name = "FILE.jsonl", conflicts_with_all = ["platform", "command", "template"])]
+    pub manifest: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ParseFormat::Json)]
+    pub format: ParseFormat,
 }
 
 /// `netrun lab`.

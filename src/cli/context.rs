@@ -173,6 +173,22 @@ impl Context {
         })
     }
 
+    /// The TextFSM templates directory with its index: `explicit` (`--templates`), else
+    /// `parse.templates` in netrun.yaml, else `NET_TEXTFSM`, else python3's `ntc_templates`.
+    pub fn textfsm_library(
+        &self,
+        explicit: Option<&Path>,
+    ) -> Result<Arc<netrun::textfsm::Library>, AppError> {
+        let env = std::env::var_os(netrun::textfsm::TEMPLATES_ENV);
+        let dir = netrun::textfsm::templates_dir(
+            explicit,
+            self.settings.textfsm_templates.as_deref(),
+            env.as_deref(),
+        )?;
+        netrun::diag!(1, "TextFSM templates {}", dir.display());
+        Ok(Arc::new(netrun::textfsm::Library::open(&dir)?))
+    }
+
     /// Loads the inventory (the whole of it, for `inventory show` and `check`).
     pub fn inventory(&self) -> Result<Arc<Inventory>, AppError> {
         let inv = Arc::new(Inventory::load_files(&self.settings.inventory_files)?);

@@ -62,12 +62,44 @@ pub enum AppError {
     /// The OpenSSH client configuration cannot be read.
     #[error(transparent)]
     SshConfig(#[from] netrun::ssh::ssh_config::SshConfigError),
+    /// No TextFSM templates directory.
+    #[error(transparent)]
+    TextfsmDir(#[from] netrun::textfsm::DiscoveryError),
+    /// A TextFSM index or template cannot be used, or (`netrun parse`) the text was rejected.
+    #[error(transparent)]
+    Textfsm(#[from] netrun::textfsm::LibraryError),
+    /// A line of a `netrun parse --manifest` file is not an entry.
+    #[error("{}:{line}: {reason}", path.display())]
+    Manifest {
+        /// The manifest.
+        path: std::path::PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A file to parse cannot be read.
+    #[error("cannot read {}", path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl AppError {
     /// The process exit code for this error: nothing ran.
     pub fn exit_code(&self) -> u8 {
-        netrun::exit::USAGE
+        match self {
+            // The template worked and rejected the text (an `Error` action): a failure, not
+            // a usage error.
+            AppError::Textfsm(netrun::textfsm::LibraryError::Parse(_)) => {
+                netrun::exit::HOSTS_FAILED
+            }
+            _ => netrun::exit::USAGE,
+        }
     }
 
     /// Whether this is stdout closing under us (`netrun ... | head`): exit quietly.
@@ -101,7 +133,7 @@ impl AppError {
                     .into(),
             ),
             AppError::Config(ConfigError::Yaml(err)) if err.message.contains("unknown field") => Some(
-                "netrun.yaml keys: inventory, nornir_config, tasks, templates, plugins, plugin_dirs, plugin_isolation, runner, ssh, platforms, limits".into(),
+                "netrun.yaml keys: inventory, nornir_config, tasks, templates, plugins, plugin_dirs, plugin_isolation, runner, ssh, platforms, limits, parse".into(),
             ),
             AppError::Jobs(_) => Some(
                 "fix the values above in the inventory (`netrun inventory show HOST --explain` shows where each comes from)".into(),
@@ -119,6 +151,12 @@ impl AppError {
             }
             AppError::SshConfig(_) => Some(
                 "netrun reads ~/.ssh/config like ssh does; name another with --ssh-config FILE or `ssh.config_file` in netrun.yaml, or turn it off with `--ssh-config none`".into(),
+            ),
+            AppError::TextfsmDir(netrun::textfsm::DiscoveryError::NoIndex { .. }) => Some(
+                "point --templates, `parse.templates` or NET_TEXTFSM at the `templates` folder of ntc-templates (it holds `index`)".into(),
+            ),
+            AppError::Textfsm(netrun::textfsm::LibraryError::NoTemplate { .. }) => Some(
+                "the index's Platform and Command columns say what it covers; parse with a template file with --template FILE".into(),
             ),
             AppError::BrokenPlugins(_) => Some(
                 "`netrun plugins` lists the plugins that load; fix or remove the files above".into(),

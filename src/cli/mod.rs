@@ -47,6 +47,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
         Commands::Check => commands::check::run(&context),
         Commands::Platforms(args) => commands::platforms::run(&context, args),
         Commands::Lab(args) => commands::lab::run(&context, args),
+        Commands::Parse(args) => commands::parse::run(&context, args),
         // Served above, before any settings are read.
         Commands::PluginHost(_) => Ok(netrun::exit::OK),
     }

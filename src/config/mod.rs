@@ -76,6 +76,17 @@ pub struct ConfigFile {
     /// Bounds on templates.
     #[serde(default)]
     pub limits: LimitsFile,
+    /// Parsing command output.
+    #[serde(default)]
+    pub parse: ParseFile,
+}
+
+/// `parse:` in netrun.yaml.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParseFile {
+    /// The TextFSM templates directory (with an ntc-templates `index`).
+    pub templates: Option<PathBuf>,
 }
 
 /// `limits:` in netrun.yaml.
@@ -178,6 +189,8 @@ pub struct Settings {
     pub platforms: crate::platform::Overrides,
     /// Bounds on every template render.
     pub limits: crate::template::Limits,
+    /// `parse.templates`: the TextFSM templates directory, relative to the config file.
+    pub textfsm_templates: Option<PathBuf>,
 }
 
 /// Values given on the command line or through `NETRUN_*` variables (clap merges those two).
@@ -348,6 +361,7 @@ impl Settings {
             timeout,
             ssh,
             platforms: file.platforms,
+            textfsm_templates: file.parse.templates.as_ref().map(rel),
             limits: {
                 let defaults = crate::template::Limits::default();
                 crate::template::Limits {

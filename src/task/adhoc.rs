@@ -5,13 +5,15 @@ use std::path::PathBuf;
 
 use indexmap::IndexMap;
 
+use super::ParseSpec;
 use super::Task;
 use super::schema::{CommandSpec, Step, StepKind};
 
 impl Task {
     /// A task that sends `commands` in order over `connection`, exactly as written (they are
     /// not templates), stopping at the first that fails; each step is named by its command.
-    pub fn adhoc(commands: &[String], connection: &str) -> Task {
+    /// With `parse`, each output is parsed by the template the index gives (`--parse`).
+    pub fn adhoc(commands: &[String], connection: &str, parse: bool) -> Task {
         Task {
             name: commands.join("; "),
             path: PathBuf::new(),
@@ -30,6 +32,7 @@ impl Task {
                     ignore_errors: false,
                     changed: None,
                     match_mode: Default::default(),
+                    parse: parse.then_some(ParseSpec::Index),
                 })
                 .collect(),
         }
@@ -45,6 +48,7 @@ mod tests {
         let task = Task::adhoc(
             &["show {{ x }}".to_string(), "show clock".to_string()],
             "ssh",
+            false,
         );
         assert_eq!(task.name, "show {{ x }}; show clock");
         let names: Vec<&str> = task.steps.iter().map(|s| s.name.as_str()).collect();

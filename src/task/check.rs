@@ -3,6 +3,7 @@
 
 use indexmap::IndexMap;
 
+use super::ParseSpec;
 use super::load::LoadContext;
 use super::schema::{ConfigSpec, Param, RenderSpec, StepKind};
 use crate::connection::CommandType;
@@ -67,6 +68,30 @@ pub(super) fn check_step(
             crate::template::describe(&err)
         )
     })
+}
+
+/// Checks the TextFSM template files a `parse:` names: inside the templates directory, readable,
+/// and compiling (a template's error names its file and line).
+pub(super) fn check_parse(context: &LoadContext, parse: Option<&ParseSpec>) -> Result<(), String> {
+    let files: Vec<&String> = match parse {
+        Some(ParseSpec::File(file)) => vec![file],
+        Some(ParseSpec::ByPlatform(map)) => map
+            .values()
+            .filter_map(|spec| match spec {
+                ParseSpec::File(file) => Some(file),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    for file in files {
+        let path = crate::template::template_path(&context.templates, file)?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|err| format!("cannot read TextFSM template {}: {err}", path.display()))?;
+        crate::textfsm::Template::compile(&path.display().to_string(), &text)
+            .map_err(|err| err.to_string())?;
+    }
+    Ok(())
 }
 
 /// Checks a subtask call's params against those the subtask declares (once they are known).

@@ -191,6 +191,7 @@ impl TaskRun {
 fn text_result(text: String) -> Returned {
     Returned {
         result: serde_json::Value::String(text),
+        parsed: None,
         stderr: None,
     }
 }

@@ -10,6 +10,8 @@ mod config_lines;
 mod config_step;
 mod load;
 mod params;
+mod parse;
+mod outcome;
 mod run;
 mod schema;
 mod templates;
@@ -22,6 +24,7 @@ use crate::yaml::YamlError;
 
 pub use config_lines::{MatchMode, Unmatchable};
 pub use params::{bind_params, resolve_params};
+pub use parse::{ParseSpec, Parsers};
 pub use run::{TaskRun, task_work};
 pub use schema::{CommandSpec, ConfigSpec, Expr, Param, RenderSpec, Step, StepKind, Template};
 
@@ -130,6 +133,21 @@ impl Tasks {
 impl Tasks {
     /// Whether `task`, or a subtask it runs, has a step over connection `plugin`.
     pub fn uses_plugin(&self, task: &Task, plugin: &str) -> bool {
+        self.any_step(task, |task, step| match &step.kind {
+            StepKind::Task { .. } | StepKind::Render(_) => false,
+            _ => step.connection.as_deref().unwrap_or(&task.connection) == plugin,
+        })
+    }
+
+    /// Whether `task`, or a subtask it runs, has a step that parses with the ntc-templates index.
+    pub fn uses_textfsm_index(&self, task: &Task) -> bool {
+        self.any_step(task, |_, step| {
+            step.parse.as_ref().is_some_and(ParseSpec::uses_index)
+        })
+    }
+
+    /// Whether `test` holds for a step of `task` or of a subtask it runs (each task once).
+    fn any_step(&self, task: &Task, test: impl Fn(&Task, &Step) -> bool) -> bool {
         // A worklist, not recursion: a long chain of subtasks must not exhaust the stack.
         let mut seen = std::collections::HashSet::new();
         let mut pending = vec![task];
@@ -138,14 +156,10 @@ impl Tasks {
                 continue;
             }
             for step in &task.steps {
-                match &step.kind {
-                    StepKind::Task { name, .. } => pending.extend(self.tasks.get(name)),
-                    StepKind::Render(_) => {}
-                    _ => {
-                        if step.connection.as_deref().unwrap_or(&task.connection) == plugin {
-                            return true;
-                        }
-                    }
+                if let StepKind::Task { name, .. } = &step.kind {
+                    pending.extend(self.tasks.get(name));
+                } else if test(task, step) {
+                    return true;
                 }
             }
         }

@@ -7,8 +7,9 @@ use std::time::Instant;
 
 use minijinja::value::Value;
 
+pub(super) use super::outcome::{Done, Returned, StepError, run_op};
 use super::templates::{self, Source, StepView};
-use super::{CommandSpec, ConfigSpec, RenderSpec, Step, StepKind, Task, Tasks};
+use super::{CommandSpec, ConfigSpec, ParseSpec, Parsers, RenderSpec, Step, StepKind, Task, Tasks};
 use crate::connection::{
     BoxFuture, ConnectionError, HostConnections, Operation, Output, PluginInfo,
 };
@@ -39,6 +40,8 @@ pub struct TaskRun {
     pub diff: bool,
     /// Running configurations read so far (config steps).
     pub running: super::config_step::RunningConfigs,
+    /// The TextFSM templates of `parse:` steps.
+    pub parsers: Arc<Parsers>,
 }
 
 /// The per-host work of running `task` (a task file's, or an ad-hoc one) with `params`; its
@@ -153,27 +156,71 @@ impl TaskRun {
         )
     }
 
+    /// The entry of a map by platform (`command:`, `parse:`) for the host: its platform's
+    /// (by name or alias), else `default`.
+    fn by_platform<'m, T>(
+        &self,
+        map: &'m indexmap::IndexMap<String, T>,
+        host: HostRef,
+        what: &str,
+    ) -> Result<&'m T, StepError> {
+        let platform = self.platform_of(host);
+        let chosen = map.iter().find(|(key, _)| {
+            platform.as_deref().is_some_and(|p| {
+                key.as_str() == p || self.platforms.get(key).is_some_and(|d| d.name == p)
+            })
+        });
+        chosen
+            .or_else(|| map.get_key_value("default"))
+            .map(|(_, t)| t)
+            .ok_or_else(|| {
+                StepError::failed(format!(
+                    "no {what} for platform `{}` and no `default`",
+                    platform.unwrap_or_else(|| "(none)".into())
+                ))
+            })
+    }
+
     fn pick_command<'s>(&self, spec: &'s CommandSpec, host: HostRef) -> Result<&'s str, StepError> {
         match spec {
             CommandSpec::One(t) => Ok(&t.0),
             CommandSpec::Literal(command) => Ok(command),
-            CommandSpec::ByPlatform(map) => {
-                let platform = self.platform_of(host);
-                let chosen = map.iter().find(|(key, _)| {
-                    platform.as_deref().is_some_and(|p| {
-                        key.as_str() == p || self.platforms.get(key).is_some_and(|d| d.name == p)
-                    })
-                });
-                chosen
-                    .or_else(|| map.get_key_value("default"))
-                    .map(|(_, t)| t.0.as_str())
-                    .ok_or_else(|| {
-                        StepError::failed(format!(
-                            "no command for platform `{}` and no `default`",
-                            platform.unwrap_or_else(|| "(none)".into())
-                        ))
-                    })
-            }
+            CommandSpec::ByPlatform(map) => Ok(&self.by_platform(map, host, "command")?.0),
+        }
+    }
+
+    /// Parses a command's text into records (`parse:`), off the async runtime; the text stays
+    /// beside them. A failure keeps the text as the step's partial result.
+    async fn parse(
+        &self,
+        host: HostRef,
+        spec: &ParseSpec,
+        command: String,
+        returned: Returned,
+    ) -> Result<Returned, StepError> {
+        let serde_json::Value::String(text) = returned.result else {
+            return Err(StepError::failed(
+                "`parse` needs the command's text, but the connection returned JSON".into(),
+            ));
+        };
+        let spec = match spec {
+            ParseSpec::ByPlatform(map) => self.by_platform(map, host, "parser")?.clone(),
+            single => single.clone(),
+        };
+        let platform = self
+            .platform_of(host)
+            .map(|p| crate::textfsm::index_names(&p, &self.platforms));
+        match super::parse::off_runtime(self.parsers.clone(), spec, platform, command, text).await {
+            Ok((records, parsed)) => Ok(Returned {
+                result: records,
+                parsed: Some(parsed),
+                stderr: returned.stderr,
+            }),
+            Err((message, text)) => Err(StepError {
+                message,
+                partial: text,
+                status: Status::Failed,
+            }),
         }
     }
 
@@ -288,7 +335,10 @@ impl TaskRun {
                         self.render(step, text, ctx).await?
                     }
                 };
-                let result = run_op(connections, plugin, Operation::Command(&command)).await?;
+                let mut result = run_op(connections, plugin, Operation::Command(&command)).await?;
+                if let Some(spec) = &step.parse {
+                    result = self.parse(host, spec, command, result).await?;
+                }
                 Ok(Done::Ran {
                     result: Some(result),
                     changes: false,
@@ -337,6 +387,7 @@ impl TaskRun {
                 Ok(Done::Ran {
                     result: Some(Returned {
                         result: text.into(),
+                        parsed: None,
                         stderr: None,
                     }),
                     changes: false,
@@ -358,6 +409,7 @@ impl TaskRun {
         let mut node = Node::new(&step.name, Status::Ok, started.elapsed());
         if let Some(returned) = result {
             node.result = Some(Arc::new(returned.result));
+            node.parsed = returned.parsed.map(Arc::new);
             node.stderr = returned.stderr;
         }
         let mut changed = step.changed.unwrap_or(changes);
@@ -450,6 +502,8 @@ impl TaskRun {
             .await;
         let mut node = Node::new(&step.name, Status::Ok, started.elapsed());
         node.result = children.iter().rev().find_map(|c| c.result.clone());
+        // The device text a subtask parsed stays available (`STEP.text`, `--save-dir`).
+        node.parsed = children.iter().rev().find_map(|c| c.parsed.clone());
         node.changed = children.iter().any(|c| c.changed);
         let worst = children.iter().map(Node::worst).max().unwrap_or(Status::Ok);
         node.status = if worst == Status::Skipped
@@ -477,73 +531,4 @@ impl TaskRun {
             (node, Flow::Stop)
         }
     }
-}
-
-/// How a step that did not fail ended.
-pub(super) enum Done {
-    /// It ran: its result, and whether it changes the device.
-    Ran {
-        result: Option<Returned>,
-        changes: bool,
-    },
-    /// It did not run (a dry run), and why.
-    Skipped(String),
-    /// A config step: what it sent or would send.
-    Config(Box<super::config_step::ConfigDone>),
-}
-
-/// Why a step failed: the message, output received before the failure, and the status it
-/// gives the step (`failed`, `timeout` when a deadline passed, `unreachable`).
-pub(super) struct StepError {
-    message: String,
-    partial: Option<String>,
-    status: Status,
-}
-
-impl StepError {
-    fn failed(message: String) -> StepError {
-        StepError {
-            message,
-            partial: None,
-            status: Status::Failed,
-        }
-    }
-}
-
-impl From<ConnectionError> for StepError {
-    fn from(err: ConnectionError) -> StepError {
-        let status = match &err {
-            ConnectionError::Unreachable { .. } => Status::Unreachable,
-            ConnectionError::Timeout { .. } => Status::Timeout,
-            _ => Status::Failed,
-        };
-        StepError {
-            message: err.to_string(),
-            partial: err.partial().map(str::to_string),
-            status,
-        }
-    }
-}
-
-/// What an operation returned: its result, and stderr for commands run on their own.
-pub(super) struct Returned {
-    pub(super) result: serde_json::Value,
-    pub(super) stderr: Option<String>,
-}
-
-/// Runs an operation; device text becomes a JSON string without a copy.
-pub(super) async fn run_op(
-    connections: &mut HostConnections,
-    plugin: &str,
-    op: Operation<'_>,
-) -> Result<Returned, StepError> {
-    let (result, stderr) = match connections.run(plugin, op).await? {
-        Output::Text(text) => (serde_json::Value::String(text), None),
-        Output::Exec { stdout, stderr } => (
-            serde_json::Value::String(stdout),
-            (!stderr.is_empty()).then_some(stderr),
-        ),
-        Output::Json(value) => (value, None),
-    };
-    Ok(Returned { result, stderr })
 }

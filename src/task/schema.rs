@@ -266,6 +266,7 @@ struct StepFile {
     params: Option<yaml::StrictMap<false>>,
     #[serde(rename = "match")]
     match_mode: Option<super::MatchMode>,
+    parse: Option<super::ParseSpec>,
 }
 
 /// What a step does.
@@ -327,6 +328,8 @@ pub struct Step {
     pub changed: Option<bool>,
     /// How a config step compares its lines with the running configuration (`match:`).
     pub match_mode: super::MatchMode,
+    /// `parse:` on a command step: its result becomes records.
+    pub parse: Option<super::ParseSpec>,
 }
 
 impl<'de> Deserialize<'de> for Step {
@@ -401,8 +404,17 @@ impl Step {
         if file.match_mode.is_some() && !matches!(kind, StepKind::Config(_)) {
             return Err("`match` belongs to a `config` step".to_string());
         }
+        if file.parse.is_some() && !matches!(kind, StepKind::Command(_)) {
+            return Err(format!(
+                "`parse` belongs to a `command` step, not a `{}` step",
+                kind.keyword()
+            ));
+        }
         with_context(|context| match context {
-            Some(context) => super::check::check_step(context, file.connection.as_deref(), &kind),
+            Some(context) => {
+                super::check::check_step(context, file.connection.as_deref(), &kind)?;
+                super::check::check_parse(context, file.parse.as_ref())
+            }
             None => Ok(()),
         })?;
         let name = file.name.unwrap_or_else(|| match &kind {
@@ -420,6 +432,7 @@ impl Step {
             ignore_errors: file.ignore_errors,
             changed: file.changed,
             match_mode: file.match_mode.unwrap_or_default(),
+            parse: file.parse,
         })
     }
 }

@@ -8,12 +8,14 @@ use minijinja::value::{Enumerator, Object, Value};
 use crate::result::{Node, Status};
 use crate::template::{RenderError, Renderer};
 
-/// An earlier step as later templates see it: `result`, `status`, `changed`, `failed`. The
+/// An earlier step as later templates see it: `result`, `text` (the device's text of a parsed
+/// step, else the result), `status`, `changed`, `failed`. The
 /// result is converted to a template value only when a template reads it, and then once: a
 /// device's output can be large, and most steps are never looked at again.
 #[derive(Debug)]
 pub(super) struct StepView {
     result: Option<Arc<serde_json::Value>>,
+    parsed: Option<Arc<crate::result::Parsed>>,
     converted: OnceLock<Value>,
     status: Status,
     changed: bool,
@@ -24,6 +26,7 @@ impl StepView {
     pub(super) fn of(node: &Node) -> Value {
         Value::from_object(StepView {
             result: node.result.clone(),
+            parsed: node.parsed.clone(),
             converted: OnceLock::new(),
             status: node.status,
             changed: node.changed,
@@ -43,6 +46,10 @@ impl Object for StepView {
                         .unwrap_or_default()
                 })
                 .clone(),
+            "text" => match &self.parsed {
+                Some(parsed) => Value::from(parsed.text.as_str()),
+                None => return self.get_value(&Value::from("result")),
+            },
             "status" => Value::from(self.status.as_str()),
             "changed" => Value::from(self.changed),
             "failed" => Value::from(self.status == Status::Failed),
@@ -51,7 +58,7 @@ impl Object for StepView {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Str(&["result", "status", "changed", "failed"])
+        Enumerator::Str(&["result", "text", "status", "changed", "failed"])
     }
 }
 

@@ -10,6 +10,7 @@ mod inventory;
 mod isolation;
 mod lab_platforms;
 mod nornir;
+mod parse;
 mod plugin_contract;
 mod plugins;
 mod runner;

@@ -16,7 +16,7 @@ pub fn run(context: &Context, args: CommandArgs) -> Result<u8, AppError> {
         context,
         Execution {
             tasks: Arc::new(Tasks::default()),
-            task: Arc::new(Task::adhoc(&args.commands, "ssh")),
+            task: Arc::new(Task::adhoc(&args.commands, "ssh", args.parse)),
             params: serde_json::Map::new(),
             select: &args.select,
             options: &args.options,

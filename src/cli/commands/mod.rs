@@ -4,6 +4,7 @@ pub mod check;
 pub mod command;
 pub mod inventory;
 pub mod lab;
+pub mod parse;
 pub mod platforms;
 pub mod plugins;
 pub mod run;

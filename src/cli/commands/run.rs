@@ -7,7 +7,7 @@ use std::time::Instant;
 use netrun::connection::{ConnectionPlugin, Plugins};
 use netrun::inventory::object::known_data_keys;
 use netrun::runner::RunConfig;
-use netrun::task::{Task, TaskRun, Tasks};
+use netrun::task::{Parsers, Task, TaskRun, Tasks};
 
 use crate::cli::args::{RunArgs, RunOptions, SelectArgs};
 use crate::cli::context::Context;
@@ -68,6 +68,14 @@ pub(super) struct Execution<'a> {
 /// `--lab`), prints the results and writes the files asked for; returns the exit code.
 pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppError> {
     let options = run.options;
+    // Templates are found (and the index compiled) before any host is contacted, and only when
+    // a step looks templates up by platform and command.
+    let index = if run.tasks.uses_textfsm_index(&run.task) {
+        Some(context.textfsm_library(options.templates.as_deref())?)
+    } else {
+        None
+    };
+    let parsers = Arc::new(Parsers::new(index, &context.settings.templates_dir));
     let selection = context.select(run.select)?;
     let mut ssh = context.ssh_plugin(options.session_log.as_deref(), options.show_secrets)?;
     if options.lab {
@@ -106,6 +114,7 @@ pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppEr
         dry_run: run.dry_run,
         diff: run.diff,
         running: Default::default(),
+        parsers,
     });
     let work = netrun::task::task_work(task_run, run.task.clone(), run.params);
     let mut plugins = Plugins::default();
