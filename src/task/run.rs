@@ -10,9 +10,7 @@ use minijinja::value::Value;
 pub(super) use super::outcome::{Done, Returned, StepError, run_op};
 use super::templates::{self, Source, StepView};
 use super::{CommandSpec, ConfigSpec, ParseSpec, Parsers, RenderSpec, Step, StepKind, Task, Tasks};
-use crate::connection::{
-    BoxFuture, ConnectionError, HostConnections, Operation, Output, PluginInfo,
-};
+use crate::connection::{BoxFuture, HostConnections, Operation, PluginInfo};
 use crate::inventory::Inventory;
 use crate::inventory::object::HostObject;
 use crate::platform::Platforms;
