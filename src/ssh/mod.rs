@@ -9,7 +9,7 @@ mod error;
 mod exec;
 mod hostkey;
 mod plugin;
-pub(crate) mod prompt;
+pub mod prompt;
 mod settings;
 mod shell;
 mod transcript;

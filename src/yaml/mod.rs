@@ -15,8 +15,11 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
+pub mod budget;
+mod source;
 mod values;
 
+pub use source::{ReadError, read_text};
 pub use values::{EnvString, Port, Setting, StrictMap, StrictValue};
 
 /// An error in a YAML file, with the position serde_yaml or our own checks found.
@@ -74,10 +77,26 @@ fn strip_positions(message: &str) -> String {
     out
 }
 
-/// Parses `text` (the contents of `path`) into `T`, with positioned errors.
+/// Parses `text` (the contents of `path`) into `T`, with positioned errors. Aliases may not
+/// expand the document beyond a small multiple of the text's size ([`budget`]).
 pub fn parse<T: de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, YamlError> {
-    OWNER.with(|owner| owner.borrow_mut().take());
-    let result = serde_yaml::from_str::<T>(text).map_err(|err| YamlError::from_serde(path, &err));
+    let read = |units| {
+        OWNER.with(|owner| owner.borrow_mut().take());
+        budget::with_budget(units, || {
+            T::deserialize(budget::Budgeted(serde_yaml::Deserializer::from_str(text)))
+        })
+    };
+    let (mut result, spent) = read(budget::for_text(text.len()));
+    // serde_yaml's own cap on alias jumps may stop the read first, with an error that has no
+    // position. The read is deterministic: again with one unit less than it spent, ours stops
+    // it at the last value it read, where serde_yaml's cap struck.
+    if let Err(err) = &result
+        && err.location().is_none()
+        && err.to_string().starts_with("repetition limit exceeded")
+    {
+        result = read(spent.saturating_sub(1)).0;
+    }
+    let result = result.map_err(|err| YamlError::from_serde(path, &err));
     OWNER.with(|owner| owner.borrow_mut().take());
     result
 }
@@ -97,9 +116,10 @@ fn current_owner() -> Option<Owner> {
     OWNER.with(|owner| owner.borrow().clone())
 }
 
-/// The name of the top-level entry being read (for checks that depend on it, e.g. group cycles).
-pub fn current_owner_name() -> Option<String> {
-    current_owner().map(|owner| owner.name)
+/// The kind and name of the top-level entry being read (for checks that depend on it, e.g.
+/// group cycles).
+pub fn current_entry() -> Option<(&'static str, String)> {
+    current_owner().map(|owner| (owner.kind, owner.name))
 }
 
 /// A top-level mapping of named entries (hosts, groups) that rejects duplicate names and

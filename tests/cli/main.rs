@@ -5,6 +5,7 @@
 mod command;
 mod failures;
 mod fakenos;
+mod input;
 mod inventory;
 mod plugin_contract;
 mod plugins;
