@@ -47,18 +47,28 @@ pub fn parse_hosts(
     text: &str,
     check: &Arc<GroupCheck>,
 ) -> Result<IndexMap<String, HostFile>, YamlError> {
+    parse_hosts_in(path, text, check, CHUNK_BYTES)
+}
+
+/// [`parse_hosts`] with chunks of at least `chunk_bytes` (tests cut small texts).
+fn parse_hosts_in(
+    path: &Path,
+    text: &str,
+    check: &Arc<GroupCheck>,
+    chunk_bytes: usize,
+) -> Result<IndexMap<String, HostFile>, YamlError> {
     let whole = || -> Result<IndexMap<String, HostFile>, YamlError> {
         let hosts: yaml::Entries<HostFile> =
             super::file::with_group_check(check.clone(), || yaml::parse(path, text))?;
         Ok(hosts.entries)
     };
-    if text.len() < CHUNK_BYTES {
+    if text.len() < chunk_bytes {
         return whole();
     }
     let Some(regions) = top_level_entries(text) else {
         return whole();
     };
-    let Some(plan) = plan_chunks(text, &regions) else {
+    let Some(plan) = plan_chunks(text, &regions, chunk_bytes) else {
         return whole();
     };
     if plan.len() == 1 {
@@ -130,11 +140,11 @@ impl Chunk {
     }
 }
 
-/// Groups regions into chunks of at least [`CHUNK_BYTES`], each with the earlier regions that
+/// Groups regions into chunks of at least `chunk_bytes`, each with the earlier regions that
 /// define the anchors it uses; `None` when an anchor name is defined twice (which definition
 /// an alias means depends on order, so the whole file is parsed) or when the copies would add
 /// up to more than the file itself.
-fn plan_chunks(text: &str, regions: &[Region<'_>]) -> Option<Vec<Chunk>> {
+fn plan_chunks(text: &str, regions: &[Region<'_>], chunk_bytes: usize) -> Option<Vec<Chunk>> {
     let mut defined: HashMap<&str, usize> = HashMap::new();
     for (index, region) in regions.iter().enumerate() {
         for &anchor in &region.anchors {
@@ -145,7 +155,7 @@ fn plan_chunks(text: &str, regions: &[Region<'_>]) -> Option<Vec<Chunk>> {
     }
     let mut bounds = vec![0];
     for (index, region) in regions.iter().enumerate().skip(1) {
-        if region.start - regions[bounds[bounds.len() - 1]].start >= CHUNK_BYTES {
+        if region.start - regions[bounds[bounds.len() - 1]].start >= chunk_bytes {
             bounds.push(index);
         }
     }

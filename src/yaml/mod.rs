@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 pub mod budget;
+mod depth;
 mod source;
 mod values;
 
@@ -77,9 +78,20 @@ fn strip_positions(message: &str) -> String {
     out
 }
 
-/// Parses `text` (the contents of `path`) into `T`, with positioned errors. Aliases may not
-/// expand the document beyond a small multiple of the text's size ([`budget`]).
+/// Parses `text` (the contents of `path`) into `T`, with positioned errors. Flow collections may
+/// not nest deeper than serde_yaml reads ([`depth`]), and aliases may not expand the document
+/// beyond a small multiple of the text's size ([`budget`]).
 pub fn parse<T: de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, YamlError> {
+    if let Some(offset) = depth::too_deep(text) {
+        return Err(YamlError {
+            path: path.to_path_buf(),
+            position: Some(source::line_column(text.as_bytes(), offset)),
+            message: format!(
+                "collections nested deeper than {} levels (the most netrun reads)",
+                depth::MAX_FLOW_DEPTH
+            ),
+        });
+    }
     let read = |units| {
         OWNER.with(|owner| owner.borrow_mut().take());
         budget::with_budget(units, || {
@@ -96,9 +108,25 @@ pub fn parse<T: de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, Yaml
     {
         result = read(spent.saturating_sub(1)).0;
     }
-    let result = result.map_err(|err| YamlError::from_serde(path, &err));
+    let result = result.map_err(|err| {
+        let mut err = YamlError::from_serde(path, &err);
+        err.position = err.position.map(|at| within(text, at));
+        err
+    });
     OWNER.with(|owner| owner.borrow_mut().take());
     result
+}
+
+/// `at`, or the end of `text` when `at` lies past it: libyaml reports an error at the end of a
+/// text that lacks a final line break one line further down, as if it had one.
+fn within(text: &str, (line, column): (usize, usize)) -> (usize, usize) {
+    let last = text.bytes().filter(|&b| b == b'\n').count() + 1;
+    let end = source::line_column(text.as_bytes(), text.len());
+    if line > last || (line == last && column > end.1) {
+        end
+    } else {
+        (line, column)
+    }
 }
 
 /// Which top-level entry (host, group, ...) is being read, so errors can name it.

@@ -117,7 +117,7 @@ fn printable(c: char) -> bool {
 
 /// The 1-based line and column of byte `offset`, counting columns in characters like
 /// serde_yaml does; `bytes[..offset]` must be valid UTF-8 (the bytes before the fault are).
-fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
+pub(super) fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let line_start = before

@@ -158,3 +158,13 @@ fn expansion_is_bounded_by_the_size_of_the_text() {
     assert!(err.position.is_some(), "{err:?}");
     assert!(err.message.ends_with(budget::EXPANSION_MESSAGE), "{err:?}");
 }
+
+#[test]
+fn an_error_at_the_end_of_the_text_is_placed_at_its_end() {
+    // Found by tests/fuzz: libyaml put this at 4:1, a line the file does not have.
+    let err = parse::<serde_yaml::Value>(Path::new("t.yaml"), "description: fuzz\nsteps:\n.")
+        .unwrap_err();
+    assert_eq!(err.position, Some((3, 2)));
+    let err = parse::<serde_yaml::Value>(Path::new("t.yaml"), "a: [\n").unwrap_err();
+    assert_eq!(err.position, Some((2, 1)));
+}

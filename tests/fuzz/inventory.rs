@@ -27,8 +27,17 @@ proptest! {
         inventory_files(&hosts, groups.as_deref(), defaults.as_deref());
     }
 
+}
+
+proptest! {
+    // Each case here is a large input: an eighth of the cases.
+    #![proptest_config(proptest::test_runner::Config {
+        cases: (crate::cases() / 8).max(8),
+        ..crate::config()
+    })]
+
     #[test]
-    fn deep_and_repeated_structures(depth in 1usize..3000, width in 1usize..12, levels in 1usize..12) {
+    fn deep_and_repeated_structures(depth in 1usize..2000, width in 1usize..12, levels in 1usize..12) {
         // Nesting past the parser's limit, and aliases of aliases: errors, not crashes.
         let deep = format!("h:\n  data:\n    x: {}{}\n", "[".repeat(depth), "]".repeat(depth));
         inventory_files(deep.as_bytes(), None, None);

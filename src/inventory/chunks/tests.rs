@@ -76,7 +76,7 @@ fn a_chunk_gets_the_entries_that_define_what_it_uses() {
         _ => String::new(),
     });
     let regions = top_level_entries(&text).expect("cuttable");
-    let plan = plan_chunks(&text, &regions).expect("a plan");
+    let plan = plan_chunks(&text, &regions, CHUNK_BYTES).expect("a plan");
     assert!(plan.len() > 2, "{}", plan.len());
     assert!(plan[0].copies.is_empty());
     for chunk in &plan[1..] {
@@ -93,11 +93,78 @@ fn redefined_anchors_and_copies_larger_than_the_file_parse_whole() {
         _ => String::new(),
     });
     let regions = top_level_entries(&text).expect("cuttable");
-    assert!(plan_chunks(&text, &regions).is_none());
+    assert!(plan_chunks(&text, &regions, CHUNK_BYTES).is_none());
     // One huge first entry that every chunk needs: copying it everywhere would cost more than
     // parsing the file once.
     let mut text = format!("big:\n  data: &big [{}]\n", "1, ".repeat(400_000));
     text.push_str(&entries(20_000, |_| ", b: *big".into()));
     let regions = top_level_entries(&text).expect("cuttable");
-    assert!(plan_chunks(&text, &regions).is_none());
+    assert!(plan_chunks(&text, &regions, CHUNK_BYTES).is_none());
+}
+
+mod properties {
+    //! Chunked and one-piece parses agree on generated host files, cut into small chunks.
+
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::inventory::file::with_group_check;
+    use crate::inventory::groups::group_check;
+
+    /// A host entry with the constructs that matter to the cuts.
+    fn entry() -> impl Strategy<Value = String> {
+        let name = prop_oneof![
+            4 => "h[0-9]{1,3}",
+            1 => prop::sample::select(vec!["'q'", "0x1F", "1", "&k h", "*k", "h #c", "- h"])
+                .prop_map(str::to_string),
+        ];
+        let value = prop::sample::select(vec![
+            "{hostname: a}",
+            "{data: &a {x: 1}}",
+            "{data: &b [*a]}",
+            "{data: {y: *a}}",
+            "{data: {z: *b}}",
+            "{data: {<<: *a}}",
+            "\n  data:\n    note: \"open\nh999: x\"",
+            "\n  data: {a: 1,\nb: 2}",
+            "\n  data:\n    text: |\n      h1: inside",
+            "{port: 99999}",
+            "{data: '*a &a'}",
+            "",
+        ]);
+        (name, value).prop_map(|(name, value)| format!("{name}: {value}\n"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("NETRUN_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn chunked_and_whole_parses_agree(
+            entries in vec(entry(), 1..24),
+            start in prop::sample::select(vec!["", "---\n", "# c\n", "--- # c\n"]),
+            end in prop::sample::select(vec!["", "...\n", "# c\n", "---\nx: 1\n"]),
+            chunk_bytes in 1usize..200,
+        ) {
+            let text = format!("{start}{}{end}", entries.concat());
+            let check = Arc::new(group_check(&IndexMap::new()));
+            let path = Path::new("hosts.yaml");
+            let summary = |result: Result<IndexMap<String, HostFile>, YamlError>| match result {
+                Ok(hosts) => Ok(hosts
+                    .iter()
+                    .map(|(name, host)| format!("{name}: {:?}", host.data.entries))
+                    .collect::<Vec<_>>()),
+                Err(err) => Err((err.position, err.message)),
+            };
+            let whole = summary(with_group_check(check.clone(), || {
+                yaml::parse::<yaml::Entries<HostFile>>(path, &text).map(|h| h.entries)
+            }));
+            let chunked = summary(parse_hosts_in(path, &text, &check, chunk_bytes));
+            prop_assert_eq!(whole, chunked, "{}", text);
+        }
+    }
 }
