@@ -18,6 +18,8 @@ pub struct HostJob {
     pub name: String,
     /// Resolved targets by plugin name.
     pub targets: HashMap<String, Target>,
+    /// The host's secret values, for redaction of everything the run writes.
+    pub secrets: Vec<String>,
 }
 
 /// Hosts whose settings cannot work, found before anything is contacted (exit 2).
@@ -30,6 +32,15 @@ pub struct JobError {
     pub problems: Vec<String>,
 }
 
+/// The jobs of a run, and what the user should know about them.
+#[derive(Debug)]
+pub struct Jobs {
+    /// One per selected host, in inventory order.
+    pub jobs: Vec<HostJob>,
+    /// Warnings: hosts driven as the `generic` platform, grouped by why.
+    pub notes: Vec<String>,
+}
+
 /// Resolves every selected host's target for ssh and for each of `others` (loaded plugins,
 /// from `connection_options.NAME`); the ssh checks run only when `ssh` is given, i.e. when the
 /// work uses ssh, so a plugin-only inventory needs no ssh credentials.
@@ -38,34 +49,60 @@ pub fn host_jobs(
     indices: &[usize],
     ssh: Option<&SshPlugin>,
     others: &[String],
-) -> Result<Vec<HostJob>, JobError> {
+) -> Result<Jobs, JobError> {
     let mut jobs = Vec::with_capacity(indices.len());
     let mut problems = Vec::new();
+    let mut generic: indexmap::IndexMap<String, Vec<String>> = indexmap::IndexMap::new();
     for &index in indices {
         let host = inv.host(index);
         let target = host.target("ssh");
-        if let Some(ssh) = ssh
-            && let Err(problem) = ssh.prepare(&target)
-        {
-            problems.push(format!("host `{}`: {problem}", host.name()));
+        if let Some(ssh) = ssh {
+            match ssh
+                .platform_for(&target)
+                .and_then(|(_, why)| ssh.prepare(&target).map(|_| why))
+            {
+                Err(problem) => problems.push(format!("host `{}`: {problem}", host.name())),
+                Ok(Some(why)) => generic
+                    .entry(why)
+                    .or_default()
+                    .push(host.name().to_string()),
+                Ok(None) => {}
+            }
         }
         let mut targets = HashMap::from([("ssh".to_string(), target)]);
         for name in others {
             targets.insert(name.clone(), host.target(name));
         }
+        let mut secrets: Vec<String> = targets.values().flat_map(Target::secrets).collect();
+        secrets.sort();
+        secrets.dedup();
         jobs.push(HostJob {
             name: host.name().to_string(),
             targets,
+            secrets,
         });
     }
-    if problems.is_empty() {
-        Ok(jobs)
-    } else {
-        Err(JobError {
+    if !problems.is_empty() {
+        return Err(JobError {
             what: "connected",
             problems,
-        })
+        });
     }
+    let notes = generic
+        .into_iter()
+        .map(|(why, hosts)| {
+            let shown: Vec<&str> = hosts.iter().take(5).map(String::as_str).collect();
+            let more = hosts.len().saturating_sub(shown.len());
+            format!(
+                "{} host{} driven as the `generic` platform ({why}): {}{}; set `platform:` on them or define the platform under `platforms:` in netrun.yaml (--strict-platforms refuses them)",
+                hosts.len(),
+                if hosts.len() == 1 { "" } else { "s" },
+                shown.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            )
+        })
+        .collect();
+    Ok(Jobs { jobs, notes })
 }
 
 /// Lab devices for the selected hosts: each host's platform, ssh credentials (enable secret
@@ -98,13 +135,13 @@ pub fn lab_devices(
 fn lab_device(inv: &Inventory, index: usize, platforms: &Platforms) -> Result<DeviceSpec, String> {
     let host = inv.host(index);
     let target = host.target("ssh");
-    let platform_name = target
+    // The lab simulates what the client will drive: a known platform, else `generic`.
+    let platform = target
         .platform
         .as_deref()
-        .ok_or("no platform set; the lab simulates ios, nxos, iosxr, eos, junos and linux")?;
-    let platform = platforms
-        .get(platform_name)
-        .ok_or_else(|| format!("unknown platform `{platform_name}`"))?;
+        .and_then(|name| platforms.get(name))
+        .or_else(|| platforms.get(crate::platform::GENERIC))
+        .ok_or("no platform set and no `generic` platform")?;
     let mut vars = serde_json::Map::new();
     for key in host.data_keys() {
         if let Some((value, _)) = host.data(key) {

@@ -9,11 +9,12 @@
 //!   built-in SSH plugin), [`plugin_host`] (shared-library plugins), and [`lab`] (simulated
 //!   devices on loopback);
 //! - data: [`config`], [`platform`], [`template`], and the leaves [`exit`], [`messages`],
-//!   [`host_files`].
+//!   [`host_files`], [`escape`].
 #![warn(missing_docs)]
 
 pub mod config;
 pub mod connection;
+pub mod escape;
 pub mod exit;
 pub(crate) mod graph;
 pub mod host_files;

@@ -29,20 +29,29 @@ pub fn enabled(level: u8) -> bool {
 /// Writes one diagnostic line, stamped with the seconds since start.
 pub fn emit(message: std::fmt::Arguments<'_>) {
     let elapsed = START.get_or_init(Instant::now).elapsed().as_secs_f64();
-    eprintln!("[{elapsed:8.3}s] {message}");
+    eprintln!(
+        "[{elapsed:8.3}s] {}",
+        crate::escape::lines(&message.to_string())
+    );
 }
 
 /// A note for the user (`netrun: note: ...`), silenced by `-q`.
 pub fn note(message: std::fmt::Arguments<'_>) {
     if !quiet() {
-        eprintln!("netrun: note: {message}");
+        eprintln!(
+            "netrun: note: {}",
+            crate::escape::lines(&message.to_string())
+        );
     }
 }
 
 /// A warning for the user (`netrun: warning: ...`), silenced by `-q`.
 pub fn warning(message: std::fmt::Arguments<'_>) {
     if !quiet() {
-        eprintln!("netrun: warning: {message}");
+        eprintln!(
+            "netrun: warning: {}",
+            crate::escape::lines(&message.to_string())
+        );
     }
 }
 

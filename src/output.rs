@@ -32,7 +32,7 @@ pub fn inventory_table(inv: &Inventory, indices: &[usize]) -> String {
     let mut table = new_table(&["name", "hostname", "port", "platform", "groups"]);
     for &index in indices {
         let host = inv.host(index);
-        table.add_row(vec![
+        table.add_row(cells([
             host.name().to_string(),
             text_or_dash(
                 host.hostname()
@@ -46,7 +46,7 @@ pub fn inventory_table(inv: &Inventory, indices: &[usize]) -> String {
             ),
             text_or_dash(host.platform().and_then(|r| r.value).cloned()),
             host.direct_groups().join(", "),
-        ]);
+        ]));
     }
     format!(
         "{}\n{} host{}\n",
@@ -54,6 +54,15 @@ pub fn inventory_table(inv: &Inventory, indices: &[usize]) -> String {
         indices.len(),
         plural(indices.len())
     )
+}
+
+/// Table cells from untrusted text (inventory values, device answers, plugin metadata), each on
+/// one line with its control characters made visible: a row stays a row.
+pub fn cells<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> Vec<String> {
+    values
+        .into_iter()
+        .map(|v| crate::escape::one_line(v.as_ref()).into_owned())
+        .collect()
 }
 
 fn text_or_dash(value: Option<String>) -> String {
@@ -202,7 +211,13 @@ pub fn explain(host: HostView<'_>) -> String {
             );
         }
     }
-    for plugin in host.connection_plugins() {
+    let mut plugins = host.connection_plugins();
+    // ssh reads the options of nornir's plugins: show what it ends up with.
+    let nornir = crate::inventory::resolve::NORNIR_SSH_PLUGINS;
+    if !plugins.contains(&"ssh") && plugins.iter().any(|p| nornir.contains(p)) {
+        plugins.insert(0, "ssh");
+    }
+    for plugin in plugins {
         let conn = host.connection(plugin);
         let prefix = format!("connection_options.{plugin}");
         row(
@@ -235,25 +250,30 @@ pub fn explain(host: HostView<'_>) -> String {
     }
     let mut table = new_table(&["key", "value", "source"]);
     for (key, value, source) in rows {
-        table.add_row(vec![key, value, source]);
+        table.add_row(cells([key, value, source]));
     }
     format!("{}\n", table.trim_fmt())
 }
 
-/// A one-line summary of a host's outcome: its first error line, or its result's first line.
+/// A one-line summary of a host's outcome: its first error line, or its result's first line,
+/// with control characters made visible.
 pub fn one_line(host: &crate::result::HostResult) -> String {
-    let text = match (&host.error, &host.result) {
-        (Some(error), _) => error.clone(),
-        (None, Some(serde_json::Value::String(text))) => text.clone(),
-        (None, Some(value)) => value.to_string(),
-        (None, None) => String::new(),
+    let json;
+    let text: &str = match (&host.error, host.result()) {
+        (Some(error), _) => error,
+        (None, Some(serde_json::Value::String(text))) => text,
+        (None, Some(value)) => {
+            json = value.to_string();
+            &json
+        }
+        (None, None) => "",
     };
     let line = text
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or_default();
-    shorten(line, 100)
+    crate::escape::one_line(&shorten(line, 100)).into_owned()
 }
 
 /// `line` cut to `max` characters, ending in `…` when cut.
@@ -295,7 +315,7 @@ pub fn results_table(hosts: &[crate::result::HostResult], color: bool) -> String
             status = status.fg(status_color(host.status));
         }
         table.add_row(vec![
-            comfy_table::Cell::new(&host.host),
+            comfy_table::Cell::new(crate::escape::one_line(&host.host)),
             status,
             comfy_table::Cell::new(if host.changed { "yes" } else { "no" }),
             comfy_table::Cell::new(one_line(host)),
@@ -306,41 +326,71 @@ pub fn results_table(hosts: &[crate::result::HostResult], color: bool) -> String
     format!("{}\n{}\n", table.trim_fmt(), summary.line())
 }
 
-/// Each host's full text output under a header.
-pub fn results_raw(hosts: &[crate::result::HostResult]) -> String {
-    let mut out = String::new();
+/// Writes each host's full text output under a header. Names, errors and notes always have
+/// their control characters made visible; the device's text too when `escape_text` (the
+/// output is a terminal), and is otherwise written as the device sent it.
+pub fn write_results_raw(
+    out: &mut dyn Write,
+    hosts: &[crate::result::HostResult],
+    escape_text: bool,
+) -> std::io::Result<()> {
+    use crate::escape;
     for host in hosts {
-        out.push_str(&format!(
-            "==== {} ({}) ====\n",
-            host.host,
+        writeln!(
+            out,
+            "==== {} ({}) ====",
+            escape::one_line(&host.host),
             host.status.as_str()
-        ));
+        )?;
         for node in &host.results {
-            out.push_str(&format!("---- {} [{}]\n", node.name, node.status.as_str()));
-            if let Some(text) = node_text(node) {
-                out.push_str(&text);
+            writeln!(
+                out,
+                "---- {} [{}]",
+                escape::one_line(&node.name),
+                node.status.as_str()
+            )?;
+            write_node_text(out, node, |text| {
+                if escape_text {
+                    escape::lines(text)
+                } else {
+                    std::borrow::Cow::Borrowed(text)
+                }
+            })?;
+            if let Some(stderr) = &node.stderr {
+                writeln!(out, "stderr: {}", escape::lines(stderr.trim_end()))?;
             }
             if let Some(error) = &node.error {
-                out.push_str(&format!("error: {error}\n"));
+                writeln!(out, "error: {}", escape::lines(error))?;
             }
         }
         for event in &host.events {
-            out.push_str(&format!("note: {event}\n"));
+            writeln!(out, "note: {}", escape::lines(event))?;
         }
     }
-    out
+    Ok(())
 }
 
-/// A step's result as text ending in a newline: device text as is, JSON pretty-printed.
-pub fn node_text(node: &crate::result::Node) -> Option<String> {
-    let mut text = match node.result.as_ref()? {
-        serde_json::Value::String(text) => text.clone(),
-        value => format!("{value:#}"),
+/// Writes a step's result as text ending in a newline (device text as is after `filter`, JSON
+/// pretty-printed); nothing when it has none.
+pub fn write_node_text(
+    out: &mut dyn Write,
+    node: &crate::result::Node,
+    filter: impl Fn(&str) -> std::borrow::Cow<'_, str>,
+) -> std::io::Result<()> {
+    let pretty;
+    let text: &str = match node.result.as_deref() {
+        None => return Ok(()),
+        Some(serde_json::Value::String(text)) => text,
+        Some(value) => {
+            pretty = format!("{value:#}");
+            &pretty
+        }
     };
+    out.write_all(filter(text).as_bytes())?;
     if !text.ends_with('\n') {
-        text.push('\n');
+        out.write_all(b"\n")?;
     }
-    Some(text)
+    Ok(())
 }
 
 /// The JSON document of a run (README "Output").

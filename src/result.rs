@@ -1,8 +1,10 @@
 //! The result tree of a run (README "Results"): a node per task, step and subtask, rolled up per host.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
 /// How a node or a host ended. Ordered from best to worst; a host is the worst of its nodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -60,10 +62,14 @@ pub struct Node {
     pub status: Status,
     /// Whether it changed the device.
     pub changed: bool,
-    /// Text or JSON it produced.
-    pub result: Option<serde_json::Value>,
+    /// Text or JSON it produced; shared, not copied, with the templates of later steps (a
+    /// device's output can be large).
+    pub result: Option<Arc<serde_json::Value>>,
     /// What went wrong, with its causes.
     pub error: Option<String>,
+    /// What a command run on its own (exec) wrote to stderr, when anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stderr: Option<String>,
     /// How long it took.
     pub duration_ms: u64,
     /// A failure that `ignore_errors` let the task get past; it does not fail the host.
@@ -83,6 +89,7 @@ impl Node {
             changed: status == Status::Changed,
             result: None,
             error: None,
+            stderr: None,
             duration_ms: millis(took),
             ignored: false,
             results: Vec::new(),
@@ -107,7 +114,7 @@ pub fn millis(took: Duration) -> u64 {
 }
 
 /// Everything one host did in a run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct HostResult {
     /// Inventory name.
     pub host: String,
@@ -117,8 +124,6 @@ pub struct HostResult {
     pub changed: bool,
     /// Wall time for the host.
     pub duration_ms: u64,
-    /// The last result (the host's answer, for one-line summaries).
-    pub result: Option<serde_json::Value>,
     /// The first error, if any.
     pub error: Option<String>,
     /// One node per step or subtask.
@@ -126,7 +131,6 @@ pub struct HostResult {
     /// Connections opened for this host (a reconnect counts).
     pub connections: usize,
     /// Notable events, such as reconnects.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<String>,
 }
 
@@ -139,18 +143,67 @@ impl HostResult {
             .iter()
             .filter(|n| !n.ignored)
             .find_map(|n| n.error.clone());
-        let result = results.iter().rev().find_map(|n| n.result.clone());
         HostResult {
             host,
             status,
             changed,
             duration_ms: millis(took),
-            result,
             error,
             results,
             connections: 0,
             events: Vec::new(),
         }
+    }
+
+    /// Replaces the host's secrets in everything it recorded: results, errors, events.
+    pub fn redact(&mut self, redactor: &crate::secrets::Redactor) {
+        if redactor.is_empty() {
+            return;
+        }
+        if let Some(error) = &mut self.error {
+            redactor.redact_in_place(error);
+        }
+        for event in &mut self.events {
+            redactor.redact_in_place(event);
+        }
+        let mut pending: Vec<&mut Node> = self.results.iter_mut().collect();
+        while let Some(node) = pending.pop() {
+            if let Some(error) = &mut node.error {
+                redactor.redact_in_place(error);
+            }
+            if let Some(stderr) = &mut node.stderr {
+                redactor.redact_in_place(stderr);
+            }
+            if let Some(result) = &mut node.result {
+                // Unshared by now (the task's templates are done with it): no copy is made.
+                redactor.redact_json(Arc::make_mut(result));
+            }
+            pending.extend(node.results.iter_mut());
+        }
+    }
+
+    /// The last result (the host's answer, for one-line summaries and the `result` field of
+    /// the JSON document): the last node that has one, not a copy of it.
+    pub fn result(&self) -> Option<&serde_json::Value> {
+        self.results.iter().rev().find_map(|n| n.result.as_deref())
+    }
+}
+
+impl Serialize for HostResult {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("host", &self.host)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("changed", &self.changed)?;
+        map.serialize_entry("duration_ms", &self.duration_ms)?;
+        map.serialize_entry("result", &self.result())?;
+        map.serialize_entry("error", &self.error)?;
+        map.serialize_entry("results", &self.results)?;
+        map.serialize_entry("connections", &self.connections)?;
+        if !self.events.is_empty() {
+            map.serialize_entry("events", &self.events)?;
+        }
+        map.end()
     }
 }
 

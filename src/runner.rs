@@ -38,6 +38,8 @@ pub struct RunConfig {
     pub cancel: watch::Receiver<bool>,
     /// Told about every finished host, in completion order.
     pub on_done: Option<OnDone>,
+    /// `--show-secrets`: leave hosts' secret values in their results.
+    pub show_secrets: bool,
 }
 
 /// The message on hosts that were running when the run was interrupted.
@@ -166,7 +168,8 @@ async fn run_host(job: HostJob, plugins: Plugins, config: &RunConfig, work: Work
     let started = Instant::now();
     let mut run = HostRun {
         host: job.name.clone(),
-        connections: HostConnections::new(plugins, job.targets),
+        connections: HostConnections::new(plugins, job.targets)
+            .with_deadline(config.timeout.map(|limit| started + limit)),
         nodes: Vec::new(),
     };
     let deadline = async {
@@ -203,6 +206,9 @@ async fn run_host(job: HostJob, plugins: Plugins, config: &RunConfig, work: Work
     let mut result = HostResult::from_nodes(job.name, run.nodes, started.elapsed());
     result.connections = run.connections.opened;
     result.events = run.connections.events;
+    if !config.show_secrets {
+        result.redact(&crate::secrets::Redactor::new(&job.secrets));
+    }
     crate::diag!(
         1,
         "host {}: {} in {} ms ({} connection{} opened)",
@@ -225,6 +231,7 @@ mod tests {
             .map(|name| HostJob {
                 name: name.to_string(),
                 targets: std::collections::HashMap::new(),
+                secrets: Vec::new(),
             })
             .collect()
     }
@@ -236,6 +243,7 @@ mod tests {
             timeout,
             cancel: rx,
             on_done: None,
+            show_secrets: false,
         };
         (tx, config)
     }

@@ -1,5 +1,11 @@
 //! What counts as a secret, and how it is shown: the one rule every output and file follows
-//! (README "Secrets").
+//! (README "Secrets"). The exact values of a host's secrets — passwords, enable secrets, key
+//! passphrases, secret-named data keys and extras — become `***` wherever netrun writes them,
+//! unless the user asks otherwise with `--show-secrets`.
+
+use std::borrow::Cow;
+
+use aho_corasick::{AhoCorasick, MatchKind};
 
 /// The text shown in place of a secret.
 pub const REDACTED: &str = "***";
@@ -53,6 +59,96 @@ pub fn collect_secret_values(key: &str, value: &serde_yaml::Value, out: &mut Vec
     }
 }
 
+/// Secrets shorter than this are not replaced: a value like `p` occurs in every word, so
+/// replacing it would garble all output while hiding nothing a guess would not find.
+pub const MIN_SECRET_LEN: usize = 4;
+
+/// Replaces the exact values of a set of secrets by [`REDACTED`] in text.
+#[derive(Clone, Debug, Default)]
+pub struct Redactor {
+    /// `None` when there is nothing to hide.
+    matcher: Option<AhoCorasick>,
+}
+
+impl Redactor {
+    /// A redactor for `secrets`; values shorter than [`MIN_SECRET_LEN`] characters are
+    /// ignored.
+    pub fn new<S: AsRef<str>>(secrets: &[S]) -> Redactor {
+        let needles: Vec<&str> = secrets
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|s| s.chars().count() >= MIN_SECRET_LEN)
+            .collect();
+        if needles.is_empty() {
+            return Redactor::default();
+        }
+        // Leftmost-longest: of two secrets where one contains the other, the whole one goes.
+        let matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&needles)
+            .ok();
+        Redactor { matcher }
+    }
+
+    /// Whether there is anything to hide.
+    pub fn is_empty(&self) -> bool {
+        self.matcher.is_none()
+    }
+
+    /// `text` with every secret replaced; borrowed when there was none in it.
+    pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        match &self.matcher {
+            Some(matcher) if matcher.is_match(text) => {
+                let mut out = String::with_capacity(text.len());
+                matcher.replace_all_with(text, &mut out, |_, _, out| {
+                    out.push_str(REDACTED);
+                    true
+                });
+                Cow::Owned(out)
+            }
+            _ => Cow::Borrowed(text),
+        }
+    }
+
+    /// Replaces secrets in `text` in place (no new allocation when there are none).
+    pub fn redact_in_place(&self, text: &mut String) {
+        if let Cow::Owned(redacted) = self.redact(text) {
+            *text = redacted;
+        }
+    }
+
+    /// Replaces secrets in every string of a JSON value, keys included.
+    pub fn redact_json(&self, value: &mut serde_json::Value) {
+        if self.is_empty() {
+            return;
+        }
+        // A worklist rather than recursion: device data can nest deeply.
+        let mut pending = vec![value];
+        while let Some(value) = pending.pop() {
+            match value {
+                serde_json::Value::String(text) => self.redact_in_place(text),
+                serde_json::Value::Array(items) => pending.extend(items.iter_mut()),
+                serde_json::Value::Object(map) => {
+                    let renamed: Vec<(String, String)> = map
+                        .keys()
+                        .filter_map(|k| match self.redact(k) {
+                            Cow::Owned(new) => Some((k.clone(), new)),
+                            Cow::Borrowed(_) => None,
+                        })
+                        .collect();
+                    for (old, new) in renamed {
+                        if let Some(v) = map.remove(&old) {
+                            map.insert(new, v);
+                        }
+                    }
+                    pending.extend(map.values_mut());
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +178,19 @@ mod tests {
         }
         assert!(is_secret_key("Enable_Secret"));
         assert!(!is_secret_key("site"));
+    }
+
+    #[test]
+    fn every_exact_value_is_replaced_and_nothing_else() {
+        let redactor = Redactor::new(&["s3cr3t", "s3cr3t-longer", "", "abc"]);
+        assert_eq!(
+            redactor.redact("a s3cr3t, a s3cr3t-longer and s3cr3 abc"),
+            "a ***, a *** and s3cr3 abc"
+        );
+        assert!(matches!(redactor.redact("nothing here"), Cow::Borrowed(_)));
+        let mut json = serde_json::json!({"out": ["x s3cr3t"], "s3cr3t": {"n": 1}});
+        redactor.redact_json(&mut json);
+        assert_eq!(json, serde_json::json!({"out": ["x ***"], "***": {"n": 1}}));
+        assert!(Redactor::new::<&str>(&[]).is_empty());
     }
 }

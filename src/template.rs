@@ -1,9 +1,162 @@
 //! The one minijinja environment of netrun: `--where` expressions, task files and lab outputs all
-//! render through [`environment`], so filters and strictness are the same everywhere.
+//! render through [`environment`], so filters and strictness are the same everywhere. What users
+//! write renders through a [`Renderer`], which bounds each render's work and output.
 
 use std::path::{Component, Path, PathBuf};
 
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
+
+/// Bounds on one render of a user's template or expression: runaway loops and huge outputs
+/// end as that host's failure instead of stalling or exhausting the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// minijinja fuel: about one unit per instruction and per 64 bytes of data created.
+    pub fuel: u64,
+    /// Most bytes one render may produce.
+    pub output: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            fuel: 2_000_000,
+            output: 16 << 20,
+        }
+    }
+}
+
+/// Why a render failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The render used up its fuel.
+    #[error(
+        "did more work than its budget of {fuel} steps allows (raise `limits.template_fuel` in netrun.yaml)"
+    )]
+    OutOfFuel {
+        /// The budget.
+        fuel: u64,
+    },
+    /// The render produced too much text.
+    #[error("output exceeded {limit} bytes (raise `limits.template_output` in netrun.yaml)")]
+    OutputTooLong {
+        /// The cap.
+        limit: usize,
+    },
+    /// Anything else minijinja reports (syntax, undefined variable, filter error).
+    #[error("{}", describe(.0))]
+    Template(minijinja::Error),
+}
+
+/// The template environment with the limits of user templates: fuel per render, and output
+/// capped by rendering into a bounded writer.
+pub struct Renderer {
+    env: Environment<'static>,
+    limits: Limits,
+}
+
+impl Renderer {
+    /// A renderer over the templates directory `templates_dir`.
+    pub fn new(templates_dir: Option<PathBuf>, limits: Limits) -> Renderer {
+        let mut env = environment(templates_dir);
+        env.set_fuel(Some(limits.fuel));
+        Renderer { env, limits }
+    }
+
+    /// The environment (fuel applies; the output cap only through this type's methods).
+    pub fn env(&self) -> &Environment<'static> {
+        &self.env
+    }
+
+    /// The limits every render has.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    fn error(&self, err: minijinja::Error) -> RenderError {
+        if err.kind() == ErrorKind::OutOfFuel {
+            RenderError::OutOfFuel {
+                fuel: self.limits.fuel,
+            }
+        } else {
+            RenderError::Template(err)
+        }
+    }
+
+    fn render(
+        &self,
+        template: &minijinja::Template<'_, '_>,
+        ctx: Value,
+    ) -> Result<String, RenderError> {
+        let mut out = Bounded {
+            text: Vec::new(),
+            limit: self.limits.output,
+            exceeded: false,
+        };
+        let rendered = template.render_captured_to(ctx, &mut out).map(|_| ());
+        if out.exceeded {
+            return Err(RenderError::OutputTooLong {
+                limit: self.limits.output,
+            });
+        }
+        rendered.map_err(|e| self.error(e))?;
+        // Templates render text; their bytes are UTF-8 by construction.
+        String::from_utf8(out.text).map_err(|e| {
+            RenderError::Template(minijinja::Error::new(
+                ErrorKind::InvalidOperation,
+                format!("rendered text is not UTF-8: {e}"),
+            ))
+        })
+    }
+
+    /// Renders template text written inline (a task file's string).
+    pub fn render_str(&self, source: &str, ctx: Value) -> Result<String, RenderError> {
+        let template = self
+            .env
+            .template_from_str(source)
+            .map_err(|e| self.error(e))?;
+        self.render(&template, ctx)
+    }
+
+    /// Renders the template file `name` of the templates directory.
+    pub fn render_file(&self, name: &str, ctx: Value) -> Result<String, RenderError> {
+        let template = self.env.get_template(name).map_err(|e| self.error(e))?;
+        self.render(&template, ctx)
+    }
+
+    /// Evaluates an expression (`when:`, `--where`) to its truth.
+    pub fn is_true(&self, expr: &str, ctx: Value) -> Result<bool, RenderError> {
+        let compiled = self
+            .env
+            .compile_expression(expr)
+            .map_err(|e| self.error(e))?;
+        compiled
+            .eval(ctx)
+            .map(|v| v.is_true())
+            .map_err(|e| self.error(e))
+    }
+}
+
+/// A writer that stops accepting bytes past `limit`.
+struct Bounded {
+    text: Vec<u8>,
+    limit: usize,
+    exceeded: bool,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.text.len() + buf.len() > self.limit {
+            self.exceeded = true;
+            return Err(std::io::Error::other("template output limit"));
+        }
+        self.text.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 /// Builds the program's template environment; `templates_dir` backs `{% include %}` and task templates.
 pub fn environment(templates_dir: Option<PathBuf>) -> Environment<'static> {
@@ -104,9 +257,16 @@ pub fn to_value<T: serde::Serialize>(value: &T) -> minijinja::Value {
 
 fn compile(pattern: &str) -> Result<regex::Regex, minijinja::Error> {
     regex::Regex::new(pattern).map_err(|err| {
+        // Neither the pattern nor the regex crate's message (which quotes it) is shown: a
+        // pattern may be computed from a secret.
+        let text = err.to_string();
+        let reason = text
+            .lines()
+            .find_map(|l| l.strip_prefix("error: "))
+            .unwrap_or("it does not compile");
         minijinja::Error::new(
             minijinja::ErrorKind::InvalidOperation,
-            format!("invalid regular expression {pattern:?}: {err}"),
+            format!("invalid regular expression (pattern not shown): {reason}"),
         )
     })
 }
@@ -189,6 +349,59 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn runaway_templates_end_with_a_budget_error() {
+        let renderer = Renderer::new(
+            None,
+            Limits {
+                fuel: 100_000,
+                output: 1_000,
+            },
+        );
+        let loops =
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}";
+        let err = renderer.render_str(loops, Value::UNDEFINED).unwrap_err();
+        assert!(
+            matches!(err, RenderError::OutOfFuel { fuel: 100_000 }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("limits.template_fuel"), "{err}");
+        let err = renderer
+            .render_str(
+                "{% for i in range(500) %}{{ i }}{% endfor %}",
+                Value::UNDEFINED,
+            )
+            .unwrap_err();
+        assert!(
+            matches!(err, RenderError::OutputTooLong { limit: 1_000 }),
+            "{err}"
+        );
+        assert_eq!(
+            renderer
+                .render_str("{{ 1 + 1 }}", Value::UNDEFINED)
+                .unwrap(),
+            "2"
+        );
+        let err = renderer
+            .is_true(
+                "range(100000) | map('string') | join | length > 0",
+                Value::UNDEFINED,
+            )
+            .unwrap_err();
+        assert!(matches!(err, RenderError::OutOfFuel { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_bad_computed_regex_is_not_quoted() {
+        let env = environment(None);
+        let err = env
+            .render_str("{{ 'x' | regex_search('(s3cr3t') }}", ())
+            .unwrap_err();
+        let text = describe(&err);
+        assert!(!text.contains("s3cr3t"), "{text}");
+        assert!(text.contains("unclosed group"), "{text}");
     }
 
     #[test]

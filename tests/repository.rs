@@ -38,6 +38,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "data",
         &[
+            "escape",
             "exit",
             "graph",
             "host_files",

@@ -36,6 +36,9 @@ pub struct GlobalArgs {
     /// Inventory directory holding hosts.yaml, groups.yaml, defaults.yaml [default: ./inventory]
     #[arg(long, global = true, value_name = "DIR", env = "NETRUN_INVENTORY")]
     pub inventory: Option<PathBuf>,
+    /// A nornir config.yaml: take its SimpleInventory files and num_workers
+    #[arg(long, global = true, value_name = "FILE", env = "NETRUN_NORNIR_CONFIG")]
+    pub nornir_config: Option<PathBuf>,
     /// Tasks directory [default: ./tasks]
     #[arg(long, global = true, value_name = "DIR", env = "NETRUN_TASKS")]
     pub tasks: Option<PathBuf>,
@@ -54,6 +57,9 @@ pub struct GlobalArgs {
     /// Progress bar on stderr
     #[arg(long, global = true, value_enum, default_value_t = When::Auto, value_name = "WHEN")]
     pub progress: When,
+    /// Refuse hosts whose platform is missing or unknown instead of driving them as `generic`
+    #[arg(long, global = true)]
+    pub strict_platforms: bool,
 }
 
 /// auto / always / never.
@@ -82,8 +88,23 @@ pub enum Commands {
     Plugins,
     /// Validate config, inventory, tasks and plugins; contacts no device
     Check,
+    /// List the device platforms (built-in and from netrun.yaml), or show one definition
+    Platforms(PlatformsArgs),
     /// Serve a simulated device for every selected host, on loopback
     Lab(LabArgs),
+    /// Internal: serve one plugin library to the netrun that started this process
+    #[command(name = "plugin-host", hide = true)]
+    PluginHost(PluginHostArgs),
+}
+
+/// `netrun plugin-host PATH`, the helper process of a plugin (README "Connection plugins").
+#[derive(Debug, Args)]
+pub struct PluginHostArgs {
+    /// The plugin library
+    pub path: PathBuf,
+    /// How many plugin calls may run at once
+    #[arg(long, default_value_t = 100)]
+    pub concurrency: usize,
 }
 
 /// Host selection, the same for every subcommand.
@@ -91,7 +112,7 @@ pub enum Commands {
 #[command(next_help_heading = "Host selection")]
 pub struct SelectArgs {
     /// KEY=VALUE, KEY!=VALUE, KEY~REGEX, KEY>N, KEY>=N, KEY<N, KEY<=N; VALUE may be a,b,c (any of).
-    /// KEY is name, hostname, platform, port, username, groups (inherited) or a data key
+    /// KEY is name, hostname, platform, port, username, groups (inherited), direct_groups or a data key
     /// (dotted for nesting: facts.os=ios). Repeat to require all.
     #[arg(long = "filter", value_name = "EXPR")]
     pub filters: Vec<String>,
@@ -143,6 +164,10 @@ pub struct RunOptions {
     /// Write each host's session transcript (sent and received, secrets redacted) to DIR/HOST.log
     #[arg(long, value_name = "DIR")]
     pub session_log: Option<PathBuf>,
+    /// Show hosts' secret values (passwords, secrets, secret-named data) where they appear in
+    /// results, files and session logs, instead of ***
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 /// `netrun run`.
@@ -228,6 +253,13 @@ pub enum InventoryCommand {
 #[derive(Debug, Args)]
 pub struct TasksArgs {
     /// Show this task's params and steps
+    pub name: Option<String>,
+}
+
+/// `netrun platforms`.
+#[derive(Debug, Args)]
+pub struct PlatformsArgs {
+    /// Show this platform's definition (a name or an alias)
     pub name: Option<String>,
 }
 

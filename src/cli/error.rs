@@ -17,6 +17,9 @@ pub enum AppError {
     /// The host selection is wrong or empty.
     #[error(transparent)]
     Select(#[from] SelectError),
+    /// `platforms NAME` with a name no platform has.
+    #[error("no platform named `{0}`")]
+    UnknownPlatform(String),
     /// `inventory show HOST` with a name the inventory lacks.
     #[error("host `{0}` is not in the inventory")]
     UnknownHost(String),
@@ -82,12 +85,20 @@ impl AppError {
             AppError::Select(SelectError::UnknownHost { .. }) | AppError::UnknownHost(_) => {
                 Some("`netrun inventory` lists the host names".into())
             }
+            AppError::Select(SelectError::WhereFailed { source, .. })
+                if source.kind() == minijinja::ErrorKind::OutOfFuel =>
+            {
+                Some(
+                    "the expression did more work than a render may (`limits.template_fuel` in netrun.yaml raises the budget)"
+                        .into(),
+                )
+            }
             AppError::Select(SelectError::WhereFailed { .. } | SelectError::BadWhere { .. }) => Some(
                 "inside --where, use name, hostname, port, username, platform, groups, data, or a data key directly (site == \"earth\")"
                     .into(),
             ),
-            AppError::Config(ConfigError::Yaml(_)) => Some(
-                "netrun.yaml keys: inventory, tasks, templates, plugins, plugin_dirs, runner, ssh, platforms".into(),
+            AppError::Config(ConfigError::Yaml(err)) if err.message.contains("unknown field") => Some(
+                "netrun.yaml keys: inventory, nornir_config, tasks, templates, plugins, plugin_dirs, plugin_isolation, runner, ssh, platforms, limits".into(),
             ),
             AppError::Jobs(_) => Some(
                 "fix the values above in the inventory (`netrun inventory show HOST --explain` shows where each comes from)".into(),
@@ -99,6 +110,9 @@ impl AppError {
             }),
             AppError::Task(netrun::task::TaskError::Params(_)) => {
                 Some("`netrun tasks NAME` lists a task's params".into())
+            }
+            AppError::UnknownPlatform(_) => {
+                Some("`netrun platforms` lists the platforms and their aliases".into())
             }
             AppError::BrokenPlugins(_) => Some(
                 "`netrun plugins` lists the plugins that load; fix or remove the files above".into(),
@@ -116,12 +130,15 @@ pub fn report(err: AppError) -> u8 {
     let code = err.exit_code();
     let hint = err.hint();
     let report = anyhow::Error::from(err);
-    eprintln!("error: {report}");
+    // Messages quote file names, host names and device text: keep their lines, make any other
+    // control character visible.
+    let safe = |text: String| netrun::escape::lines(&text).into_owned();
+    eprintln!("error: {}", safe(report.to_string()));
     for cause in report.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
+        eprintln!("  caused by: {}", safe(cause.to_string()));
     }
     if let Some(hint) = hint {
-        eprintln!("hint: {hint}");
+        eprintln!("hint: {}", safe(hint));
     }
     code
 }

@@ -6,6 +6,7 @@ pub mod args;
 mod commands;
 mod context;
 mod error;
+mod plugin_names;
 mod report;
 mod terminal;
 
@@ -17,6 +18,10 @@ pub use error::{AppError, report as report_error};
 /// Runs the parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> Result<u8, AppError> {
     netrun::messages::init(cli.global.verbose, cli.global.quiet);
+    if let Commands::PluginHost(args) = &cli.command {
+        // A helper process: no settings, no netrun.yaml; it serves the netrun that started it.
+        return netrun::plugin_host::serve(&args.path, args.concurrency).map_err(AppError::Output);
+    }
     let run_options = match &cli.command {
         Commands::Run(args) => Some(&args.options),
         Commands::Command(args) => Some(&args.options),
@@ -25,6 +30,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
     let overrides = Overrides {
         config: cli.global.config.clone(),
         inventory: cli.global.inventory.clone(),
+        nornir_config: cli.global.nornir_config.clone(),
         tasks: cli.global.tasks.clone(),
         plugins: cli.global.plugins.clone(),
         workers: run_options.and_then(|o| o.workers),
@@ -38,7 +44,10 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
         Commands::Tasks(args) => commands::tasks::run(&context, args),
         Commands::Plugins => commands::plugins::run(&context),
         Commands::Check => commands::check::run(&context),
+        Commands::Platforms(args) => commands::platforms::run(&context, args),
         Commands::Lab(args) => commands::lab::run(&context, args),
+        // Served above, before any settings are read.
+        Commands::PluginHost(_) => Ok(netrun::exit::OK),
     }
 }
 

@@ -62,9 +62,12 @@ pub fn report(
         RunOutput::Table => {
             out.write_all(output::results_table(results, terminal.color).as_bytes())
         }
-        RunOutput::Raw => out
-            .write_all(output::results_raw(results).as_bytes())
-            .and_then(|()| writeln!(out, "{}", summary.line())),
+        RunOutput::Raw => {
+            use std::io::IsTerminal;
+            let on_terminal = std::io::stdout().is_terminal();
+            output::write_results_raw(&mut out, results, on_terminal)
+                .and_then(|()| writeln!(out, "{}", summary.line()))
+        }
         RunOutput::Json => {
             let document = output::RunDocument {
                 task,
@@ -113,15 +116,19 @@ fn save_results(dir: &Path, results: &[HostResult]) -> Result<(), AppError> {
     std::fs::create_dir_all(dir).map_err(write_error(dir.to_path_buf()))?;
     let mut first_error = None;
     for host in results {
-        // What the device answered, step after step; skipped steps only say why they were.
-        let text: String = host
-            .results
-            .iter()
-            .filter(|node| matches!(node.status, Status::Ok | Status::Changed))
-            .filter_map(output::node_text)
-            .collect();
         let path = dir.join(netrun::host_files::host_file_name(&host.host, "txt"));
-        if let Err(err) = std::fs::write(&path, text).map_err(write_error(path.clone())) {
+        // What the device answered, step after step, as it sent it; skipped steps only say
+        // why they were.
+        let written = std::fs::File::create(&path).and_then(|file| {
+            let mut file = std::io::BufWriter::new(file);
+            for node in &host.results {
+                if matches!(node.status, Status::Ok | Status::Changed) {
+                    output::write_node_text(&mut file, node, |t| std::borrow::Cow::Borrowed(t))?;
+                }
+            }
+            file.flush()
+        });
+        if let Err(err) = written.map_err(write_error(path.clone())) {
             first_error.get_or_insert(err);
         }
     }

@@ -97,29 +97,63 @@ impl indicatif::TermLike for ForcedStderr {
 }
 
 /// Ctrl-C or SIGTERM once: cancel the run (hosts stop, connections close, results print).
-/// Twice: leave at once. Must be called inside the runtime.
-pub fn watch_interrupts(cancel: tokio::sync::watch::Sender<bool>) {
-    tokio::spawn(async move {
-        let Ok(mut terminate) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        else {
-            return;
-        };
-        let mut seen = 0;
-        loop {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
-            }
-            seen += 1;
-            if seen == 1 {
-                eprintln!(
-                    "netrun: interrupted; cancelling running hosts and closing connections (interrupt again to quit at once)"
-                );
-                let _ = cancel.send(true);
-            } else {
-                std::process::exit(i32::from(netrun::exit::INTERRUPTED));
-            }
-        }
-    });
+/// Twice: leave at once. The handlers run on a thread of their own with its own small runtime,
+/// so that no work of the run, however stuck, can keep a signal from being seen.
+pub fn watch_interrupts(cancel: tokio::sync::watch::Sender<bool>) -> std::io::Result<()> {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("netrun-signals".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                let mut terminate =
+                    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    {
+                        Ok(terminate) => terminate,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                let mut interrupt =
+                    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                    {
+                        Ok(interrupt) => interrupt,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                let _ = ready_tx.send(Ok(()));
+                let mut seen = 0;
+                loop {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
+                    seen += 1;
+                    if seen == 1 {
+                        eprintln!(
+                            "netrun: interrupted; cancelling running hosts and closing connections (interrupt again to quit at once)"
+                        );
+                        let _ = cancel.send(true);
+                    } else {
+                        std::process::exit(i32::from(netrun::exit::INTERRUPTED));
+                    }
+                }
+            });
+        })?;
+    // Once the handlers are installed, a signal can no longer kill the process by default.
+    ready_rx
+        .recv()
+        .unwrap_or_else(|_| Err(std::io::Error::other("the signal thread ended early")))
 }

@@ -74,6 +74,13 @@ impl Operation<'_> {
 pub enum Output {
     /// Text from a CLI.
     Text(String),
+    /// Text from a command run on its own (exec), with what it wrote to stderr.
+    Exec {
+        /// Standard output.
+        stdout: String,
+        /// Standard error.
+        stderr: String,
+    },
     /// A JSON result of a `call`.
     Json(serde_json::Value),
 }

@@ -3,13 +3,17 @@
 //! gives up on the host in the middle of an operation.
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{Connection, ConnectionError, Operation, Output, Plugins, Target};
 
 /// How long closing one connection may take before it is abandoned: closing is a courtesy to
 /// the device, and must never hold up the end of a run.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How long a close may take once the host's deadline has passed (or is about to): enough for
+/// a polite goodbye on a working connection, too short to matter when a plugin's close hangs.
+const CLOSE_AT_DEADLINE: Duration = Duration::from_millis(250);
 
 /// A host's open connections for one run, keyed by plugin.
 pub struct HostConnections {
@@ -19,6 +23,8 @@ pub struct HostConnections {
     /// The plugin whose operation is in flight; still set after the operation's future was
     /// dropped (deadline, interrupt), which means that connection must be abandoned.
     busy: Option<String>,
+    /// The host's deadline, which closing does not overrun (by more than [`CLOSE_AT_DEADLINE`]).
+    deadline: Option<Instant>,
     /// How many connections were opened (a reconnect counts), for reports and tests.
     pub opened: usize,
     /// Things worth telling the user, e.g. "reconnected".
@@ -33,9 +39,16 @@ impl HostConnections {
             targets,
             open: HashMap::new(),
             busy: None,
+            deadline: None,
             opened: 0,
             events: Vec::new(),
         }
+    }
+
+    /// Closing at the end does not hold the host past `deadline`.
+    pub fn with_deadline(mut self, deadline: Option<Instant>) -> Self {
+        self.deadline = deadline;
+        self
     }
 
     async fn open_new(&mut self, plugin: &str) -> Result<Box<dyn Connection>, ConnectionError> {
@@ -101,7 +114,7 @@ impl HostConnections {
     }
 
     /// Closes every open connection; one whose operation was cut off is abandoned instead, and
-    /// a close that takes too long is given up on.
+    /// a close that takes too long (or runs into the host's deadline) is given up on.
     pub async fn close_all(&mut self) {
         let busy = self.busy.take();
         for (plugin, conn) in self.open.drain() {
@@ -110,11 +123,17 @@ impl HostConnections {
                 conn.abandon();
                 continue;
             }
-            if tokio::time::timeout(CLOSE_TIMEOUT, conn.close())
-                .await
-                .is_err()
-            {
+            let limit = match self.deadline {
+                Some(deadline) => deadline
+                    .saturating_duration_since(Instant::now())
+                    .clamp(CLOSE_AT_DEADLINE, CLOSE_TIMEOUT),
+                None => CLOSE_TIMEOUT,
+            };
+            if tokio::time::timeout(limit, conn.close()).await.is_err() {
                 crate::diag!(2, "{plugin} connection did not close in time; left behind");
+                self.events.push(format!(
+                    "{plugin} connection did not close in time; left behind"
+                ));
             }
         }
     }

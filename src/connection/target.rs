@@ -38,6 +38,25 @@ impl fmt::Debug for Target {
 }
 
 impl Target {
+    /// Every secret value this target carries, for redaction: the password, extras under
+    /// secret-named keys (`secret`, `passphrase`, `api_token`, ...), and the host's
+    /// secret-named data.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.password.iter().cloned().collect();
+        for (key, value) in &self.extras {
+            if crate::secrets::is_secret_key(key) {
+                match value {
+                    serde_json::Value::String(s) => out.push(s.clone()),
+                    serde_json::Value::Number(n) => out.push(n.to_string()),
+                    _ => {}
+                }
+            }
+        }
+        out.extend(self.data_secrets.iter().cloned());
+        out.retain(|s| !s.is_empty());
+        out
+    }
+
     /// A string extra.
     pub fn extra_str(&self, key: &str) -> Option<&str> {
         self.extras.get(key).and_then(|v| v.as_str())

@@ -183,7 +183,8 @@ impl<'de> Deserialize<'de> for GroupRef {
                     };
                     if !check.is_defined(name) {
                         return Err(E::custom(format!(
-                            "group `{name}` is not defined in groups.yaml"
+                            "group `{name}` is not defined in {}",
+                            check.groups_file
                         )));
                     }
                     // Only a group's own parent list can close a cycle; a host that happens to

@@ -15,6 +15,8 @@ use crate::graph::Cycles;
 pub struct GroupCheck {
     /// Every group of `groups.yaml`, and the parent edges that close a cycle.
     cycles: Cycles,
+    /// The groups file as the user named it, for "not defined in" messages.
+    pub groups_file: String,
 }
 
 impl GroupCheck {
@@ -30,8 +32,8 @@ impl GroupCheck {
 }
 
 /// Finds the group names and every parent edge that closes a cycle: a depth-first walk from
-/// each group in file order, parents left to right.
-pub fn group_check(skeleton: &IndexMap<String, GroupSkeleton>) -> GroupCheck {
+/// each group in file order, parents left to right. `groups_file` names the file in messages.
+pub fn group_check(skeleton: &IndexMap<String, GroupSkeleton>, groups_file: String) -> GroupCheck {
     // Parents as indices; undefined ones are left out (the strict read reports them).
     let edges: Vec<Vec<usize>> = skeleton
         .values()
@@ -44,6 +46,7 @@ pub fn group_check(skeleton: &IndexMap<String, GroupSkeleton>) -> GroupCheck {
         .collect();
     GroupCheck {
         cycles: Cycles::find(skeleton.keys().cloned().collect(), &edges),
+        groups_file,
     }
 }
 

@@ -20,7 +20,7 @@ use crate::yaml::{self, EnvString, Port, ReadError, Setting, StrictValue, YamlEr
 use chunks::parse_hosts;
 pub use file::ConnectionOptionsFile as ConnectionOptions;
 use file::{DefaultsFile, GroupFile, GroupSkeleton, HostFile, with_group_check};
-use groups::{GroupCheck, group_check, group_order};
+use groups::{group_check, group_order};
 use indexmap::IndexMap;
 pub use resolve::{Attr, HostView, Resolved, Source};
 
@@ -131,16 +131,54 @@ pub struct Inventory {
     defaults: Layer,
 }
 
+/// The files of an inventory: nornir's SimpleInventory `host_file`, `group_file` and
+/// `defaults_file` (only the hosts file must exist).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InventoryFiles {
+    /// `hosts.yaml`.
+    pub hosts: PathBuf,
+    /// `groups.yaml`.
+    pub groups: PathBuf,
+    /// `defaults.yaml`.
+    pub defaults: PathBuf,
+}
+
+impl InventoryFiles {
+    /// The files of an inventory directory: `NAME.yaml`, or `NAME.yml` when only that exists.
+    pub fn in_dir(dir: &Path) -> InventoryFiles {
+        let pick = |name: &str| {
+            let yaml = dir.join(format!("{name}.yaml"));
+            let yml = dir.join(format!("{name}.yml"));
+            if !yaml.exists() && yml.exists() {
+                yml
+            } else {
+                yaml
+            }
+        };
+        InventoryFiles {
+            hosts: pick("hosts"),
+            groups: pick("groups"),
+            defaults: pick("defaults"),
+        }
+    }
+}
+
 impl Inventory {
     /// Loads `hosts.yaml` (required), `groups.yaml` and `defaults.yaml` (optional) from `dir`.
     pub fn load(dir: &Path) -> Result<Inventory, InventoryError> {
-        let hosts_path = dir.join("hosts.yaml");
+        Self::load_files(&InventoryFiles::in_dir(dir))
+    }
+
+    /// Loads the hosts file (required), groups and defaults files (optional) of `files`.
+    pub fn load_files(files: &InventoryFiles) -> Result<Inventory, InventoryError> {
+        let dir = files.hosts.parent().unwrap_or(Path::new("."));
+        let hosts_path = files.hosts.clone();
         let Some(hosts_text) = read_optional(&hosts_path)? else {
             return Err(InventoryError::MissingHosts { path: hosts_path });
         };
-        let groups_path = dir.join("groups.yaml");
+        let groups_path = files.groups.clone();
         let groups_text = read_optional(&groups_path)?;
-        let defaults_path = dir.join("defaults.yaml");
+        let defaults_path = files.defaults.clone();
         let defaults_text = read_optional(&defaults_path)?;
 
         let defaults: DefaultsFile = match &defaults_text {
@@ -155,12 +193,21 @@ impl Inventory {
         let (groups, check) = match &groups_text {
             Some(text) => {
                 let skeleton: yaml::Entries<GroupSkeleton> = yaml::parse(&groups_path, text)?;
-                let check = Arc::new(group_check(&skeleton.entries));
+                let check = Arc::new(group_check(
+                    &skeleton.entries,
+                    groups_path.display().to_string(),
+                ));
                 let parsed: yaml::Entries<GroupFile> =
                     with_group_check(check.clone(), || yaml::parse(&groups_path, text))?;
                 (parsed.entries, check)
             }
-            None => (IndexMap::new(), Arc::new(GroupCheck::default())),
+            None => (
+                IndexMap::new(),
+                Arc::new(group_check(
+                    &IndexMap::new(),
+                    groups_path.display().to_string(),
+                )),
+            ),
         };
         let hosts = parse_hosts(&hosts_path, &hosts_text, &check)?;
 

@@ -35,6 +35,29 @@ pub struct HostObject {
     index: usize,
     known: Arc<HashSet<String>>,
     platforms: Option<Arc<Platforms>>,
+    /// `--where`: a data key this host lacks (but another has) reads as an empty value whose
+    /// attributes are empty too, so `facts.os == "ios"` is false and its `not` true, as in
+    /// nornir's filters; task templates keep strict errors.
+    lenient: bool,
+}
+
+/// What a key this host lacks reads as under [`HostObject::lenient`]: empty, falsy, and empty
+/// again at any depth.
+#[derive(Debug)]
+struct Missing;
+
+impl Object for Missing {
+    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, _key: &Value) -> Option<Value> {
+        Some(Value::from_object(Missing))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Empty
+    }
 }
 
 impl HostObject {
@@ -46,7 +69,14 @@ impl HostObject {
             index,
             known,
             platforms: None,
+            lenient: false,
         }
+    }
+
+    /// Makes keys this host lacks (but others have) read as empty at any depth (`--where`).
+    pub fn lenient(mut self) -> Self {
+        self.lenient = true;
+        self
     }
 
     /// Makes `platform` read as the canonical name when the inventory value is a known alias
@@ -56,8 +86,15 @@ impl HostObject {
         self
     }
 
-    const ATTRS: [&'static str; 7] = [
-        "name", "hostname", "port", "username", "platform", "groups", "data",
+    const ATTRS: [&'static str; 8] = [
+        "name",
+        "hostname",
+        "port",
+        "username",
+        "platform",
+        "groups",
+        "direct_groups",
+        "data",
     ];
 }
 
@@ -83,6 +120,7 @@ impl Object for HostObject {
                 ),
                 _ => attr(Attr::Platform),
             },
+            "direct_groups" => Some(Value::from(host.direct_groups().to_vec())),
             "groups" => Some(Value::from(
                 host.groups().map(str::to_string).collect::<Vec<_>>(),
             )),
@@ -96,6 +134,9 @@ impl Object for HostObject {
             }
             _ => match host.data(key) {
                 Some((value, _)) => Some(crate::template::to_value(value)),
+                None if self.known.contains(key) && self.lenient => {
+                    Some(Value::from_object(Missing))
+                }
                 None if self.known.contains(key) => Some(Value::from(())),
                 None => None,
             },

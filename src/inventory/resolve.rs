@@ -31,10 +31,11 @@ impl fmt::Display for Source<'_> {
     }
 }
 
-/// A resolved value: `value` is `None` for an explicit `null`.
-#[derive(Clone, Copy, Debug)]
+/// A resolved value: `value` is `None` when every layer that mentions it says `null` (which,
+/// as in nornir, means "not set here" for attributes and connection options).
+#[derive(Debug)]
 pub struct Resolved<'a, T> {
-    /// The value, or `None` for `null`.
+    /// The value, or `None` for `null` everywhere.
     pub value: Option<&'a T>,
     /// The layer that defined it.
     pub source: Source<'a>,
@@ -42,21 +43,28 @@ pub struct Resolved<'a, T> {
     pub vars: &'a [String],
     /// True when a connection option fell back to the host attribute of the same name.
     pub from_attribute: bool,
+    /// The nearest layer that said `null` before the one that gave the value.
+    pub null_at: Option<Source<'a>>,
+    /// The nornir plugin whose connection options gave the value (`netmiko`), for `ssh`.
+    pub via: Option<&'a str>,
 }
 
-impl<'a, T> Resolved<'a, T> {
-    fn from_setting(setting: &'a Setting<T>, source: Source<'a>, vars: &'a [String]) -> Self {
-        Resolved {
-            value: setting.value(),
-            source,
-            vars,
-            from_attribute: false,
-        }
+// By hand: the derives would require `T: Copy`, and only references to `T` are held.
+impl<T> Clone for Resolved<'_, T> {
+    fn clone(&self) -> Self {
+        *self
     }
+}
 
+impl<T> Copy for Resolved<'_, T> {}
+
+impl<'a, T> Resolved<'a, T> {
     /// Describes the origin for `inventory show --explain`.
     pub fn origin(&self) -> String {
         let mut origin = self.source.to_string();
+        if let Some(plugin) = self.via {
+            origin = format!("connection_options.{plugin} of {origin}");
+        }
         if !self.vars.is_empty() {
             let vars: Vec<String> = self.vars.iter().map(|v| format!("${{{v}}}")).collect();
             origin = format!("environment {} via {origin}", vars.join(", "));
@@ -64,8 +72,52 @@ impl<'a, T> Resolved<'a, T> {
         if self.from_attribute {
             origin = format!("host attribute, from {origin}");
         }
-        origin
+        match self.null_at {
+            Some(Source::Host) if self.value.is_some() => {
+                format!("null here, inherited from {origin}")
+            }
+            Some(layer) if self.value.is_some() => {
+                format!("null in {layer}, inherited from {origin}")
+            }
+            _ => origin,
+        }
     }
+}
+
+/// The first layer that gives `pick` a value, skipping (and remembering) nulls; when every
+/// layer that mentions it says `null`, the nearest of them with no value.
+fn resolve_through<'a, L: 'a, T: 'a>(
+    layers: impl Iterator<Item = (&'a L, Source<'a>)>,
+    pick: impl Fn(&'a L) -> Option<&'a Setting<T>>,
+    vars: impl Fn(&'a T) -> &'a [String],
+) -> Option<Resolved<'a, T>> {
+    let mut null_at = None;
+    for (layer, source) in layers {
+        match pick(layer) {
+            Some(Setting::Set(value)) => {
+                return Some(Resolved {
+                    value: Some(value),
+                    source,
+                    vars: vars(value),
+                    from_attribute: false,
+                    null_at,
+                    via: None,
+                });
+            }
+            Some(Setting::Null) => {
+                null_at.get_or_insert(source);
+            }
+            Some(Setting::Unset) | None => {}
+        }
+    }
+    null_at.map(|source| Resolved {
+        value: None,
+        source,
+        vars: &[],
+        from_attribute: false,
+        null_at: None,
+        via: None,
+    })
 }
 
 /// A host attribute usable in filters and output.
@@ -186,13 +238,7 @@ impl<'a> HostView<'a> {
         pick: impl Fn(&'a Layer) -> &'a Setting<T>,
         vars: impl Fn(&'a T) -> &'a [String],
     ) -> Option<Resolved<'a, T>> {
-        self.layers().find_map(|(layer, source)| {
-            let setting = pick(layer);
-            setting.is_defined().then(|| {
-                let used = setting.value().map(&vars).unwrap_or(&[]);
-                Resolved::from_setting(setting, source, used)
-            })
-        })
+        resolve_through(self.layers(), |l| Some(pick(l)), vars)
     }
 
     /// `hostname`, or `None` when no layer sets it.
@@ -303,26 +349,59 @@ pub struct ConnectionView<'a> {
 }
 
 impl<'a> ConnectionView<'a> {
+    /// The plugins whose options this view reads, in order: the plugin itself, and for `ssh`
+    /// nornir's SSH plugins after it (a migrated inventory keeps its settings there).
+    fn sources(&self) -> Vec<&'a str> {
+        if self.plugin == "ssh" {
+            NORNIR_SSH_PLUGINS.to_vec()
+        } else {
+            vec![self.plugin]
+        }
+    }
+
     fn option<T: 'a>(
         &self,
         pick: impl Fn(&'a ConnectionOptions) -> &'a Setting<T>,
-        vars: impl Fn(&'a T) -> &'a [String],
+        vars: impl Fn(&'a T) -> &'a [String] + Copy,
     ) -> Option<Resolved<'a, T>> {
-        self.host.layers().find_map(|(layer, source)| {
-            let options = layer.connection_options.get(self.plugin)?;
-            let setting = pick(options);
-            setting.is_defined().then(|| {
-                let used = setting.value().map(&vars).unwrap_or(&[]);
-                Resolved::from_setting(setting, source, used)
-            })
-        })
+        let mut nothing = None;
+        for plugin in self.sources() {
+            let found = resolve_through(
+                self.host.layers(),
+                |layer| layer.connection_options.get(plugin).map(&pick),
+                vars,
+            );
+            match found {
+                Some(r) if r.value.is_some() => {
+                    let via = (plugin != self.plugin).then_some(plugin);
+                    return Some(Resolved { via, ..r });
+                }
+                Some(r) => {
+                    nothing.get_or_insert(r);
+                }
+                None => {}
+            }
+        }
+        nothing
     }
 
-    fn fallback<T>(resolved: Option<Resolved<'a, T>>) -> Option<Resolved<'a, T>> {
-        resolved.map(|r| Resolved {
-            from_attribute: true,
-            ..r
-        })
+    /// A connection option with no value anywhere takes the host attribute (remembering a
+    /// `null` that was skipped).
+    fn fallback<T>(
+        own: Option<Resolved<'a, T>>,
+        attribute: Option<Resolved<'a, T>>,
+    ) -> Option<Resolved<'a, T>> {
+        match own {
+            Some(r) if r.value.is_some() => Some(r),
+            own => attribute
+                .filter(|a| a.value.is_some())
+                .map(|a| Resolved {
+                    from_attribute: true,
+                    null_at: own.map(|o| o.source).or(a.null_at),
+                    ..a
+                })
+                .or(own),
+        }
     }
 
     /// The plugin name.
@@ -332,38 +411,56 @@ impl<'a> ConnectionView<'a> {
 
     /// `hostname` for this plugin.
     pub fn hostname(&self) -> Option<Resolved<'a, EnvString>> {
-        self.option(|o| &o.hostname, |v| &v.vars)
-            .or_else(|| Self::fallback(self.host.hostname()))
+        Self::fallback(
+            self.option(|o| &o.hostname, |v| &v.vars),
+            self.host.hostname(),
+        )
     }
 
     /// `port` for this plugin.
     pub fn port(&self) -> Option<Resolved<'a, Port>> {
-        self.option(|o| &o.port, port_vars)
-            .or_else(|| Self::fallback(self.host.port()))
+        Self::fallback(self.option(|o| &o.port, port_vars), self.host.port())
     }
 
     /// `username` for this plugin.
     pub fn username(&self) -> Option<Resolved<'a, EnvString>> {
-        self.option(|o| &o.username, |v| &v.vars)
-            .or_else(|| Self::fallback(self.host.username()))
+        Self::fallback(
+            self.option(|o| &o.username, |v| &v.vars),
+            self.host.username(),
+        )
     }
 
     /// `password` for this plugin (never print it).
     pub fn password(&self) -> Option<Resolved<'a, EnvString>> {
-        self.option(|o| &o.password, |v| &v.vars)
-            .or_else(|| Self::fallback(self.host.password()))
+        Self::fallback(
+            self.option(|o| &o.password, |v| &v.vars),
+            self.host.password(),
+        )
     }
 
     /// `platform` for this plugin, as text.
     pub fn platform(&self) -> Option<(Option<&'a str>, String)> {
-        match self.option(|o| &o.platform, |v| &v.vars) {
-            Some(r) => Some((r.value.map(|v| v.value.as_str()), r.origin())),
-            None => Self::fallback(self.host.platform())
-                .map(|r| (r.value.map(String::as_str), r.origin())),
+        let own = self.option(|o| &o.platform, |v| &v.vars);
+        if let Some(r) = own.filter(|r| r.value.is_some()) {
+            return Some((r.value.map(|v| v.value.as_str()), r.origin()));
+        }
+        let attribute = self
+            .host
+            .platform()
+            .filter(|a| a.value.is_some())
+            .map(|a| Resolved {
+                from_attribute: true,
+                null_at: own.map(|o| o.source).or(a.null_at),
+                ..a
+            });
+        match attribute {
+            Some(a) => Some((a.value.map(String::as_str), a.origin())),
+            None => own.map(|r| (None, r.origin())),
         }
     }
 
-    /// `extras`, merged key by key through the layers.
+    /// `extras`, merged key by key through the layers; for `ssh`, settings kept in the extras
+    /// of nornir's plugins fill the keys ssh leaves unset (`NORNIR_EXTRAS`).
     pub fn extras(&self) -> IndexMap<&'a str, (&'a serde_yaml::Value, Resolved<'a, ()>)> {
         let mut merged = IndexMap::new();
         for (layer, source) in self.host.layers() {
@@ -378,13 +475,129 @@ impl<'a> ConnectionView<'a> {
                         source,
                         vars: value.vars.as_slice(),
                         from_attribute: false,
+                        null_at: None,
+                        via: None,
                     },
                 ));
+            }
+        }
+        if self.plugin == "ssh" {
+            for (key, plugin, path, via) in NORNIR_EXTRAS {
+                if merged.contains_key(key) {
+                    continue;
+                }
+                let found = self.host.layers().find_map(|(layer, source)| {
+                    let options = layer.connection_options.get(plugin)?;
+                    let (first, rest) = path.split_first()?;
+                    let entry = options.extras.entries.get(*first)?;
+                    let mut value = &entry.value;
+                    for part in rest {
+                        value = value.get(*part)?;
+                    }
+                    (!value.is_null()).then_some((value, source, entry.vars.as_slice()))
+                });
+                if let Some((value, source, vars)) = found {
+                    merged.insert(
+                        key,
+                        (
+                            value,
+                            Resolved {
+                                value: None,
+                                source,
+                                vars,
+                                from_attribute: false,
+                                null_at: None,
+                                via: Some(via),
+                            },
+                        ),
+                    );
+                }
             }
         }
         merged
     }
 }
+
+/// nornir's SSH connection plugins, read for `ssh` after its own options, in this order.
+pub const NORNIR_SSH_PLUGINS: [&str; 5] = ["ssh", "netmiko", "scrapli", "napalm", "paramiko"];
+
+/// Settings of nornir's plugins that become `connection_options.ssh.extras` keys when ssh does
+/// not set them: (ssh extras key, plugin, path in that plugin's extras, name for `--explain`).
+pub const NORNIR_EXTRAS: [(&str, &str, &[&str], &str); 13] = [
+    ("secret", "netmiko", &["secret"], "netmiko.extras.secret"),
+    (
+        "secret",
+        "scrapli",
+        &["auth_secondary"],
+        "scrapli.extras.auth_secondary",
+    ),
+    (
+        "secret",
+        "napalm",
+        &["optional_args", "secret"],
+        "napalm.extras.optional_args.secret",
+    ),
+    (
+        "private_key",
+        "netmiko",
+        &["key_file"],
+        "netmiko.extras.key_file",
+    ),
+    (
+        "private_key",
+        "scrapli",
+        &["auth_private_key"],
+        "scrapli.extras.auth_private_key",
+    ),
+    (
+        "private_key",
+        "napalm",
+        &["optional_args", "key_file"],
+        "napalm.extras.optional_args.key_file",
+    ),
+    (
+        "passphrase",
+        "netmiko",
+        &["passphrase"],
+        "netmiko.extras.passphrase",
+    ),
+    (
+        "passphrase",
+        "scrapli",
+        &["auth_private_key_passphrase"],
+        "scrapli.extras.auth_private_key_passphrase",
+    ),
+    (
+        "connect_timeout",
+        "netmiko",
+        &["conn_timeout"],
+        "netmiko.extras.conn_timeout",
+    ),
+    (
+        "connect_timeout",
+        "scrapli",
+        &["timeout_socket"],
+        "scrapli.extras.timeout_socket",
+    ),
+    (
+        "auth_timeout",
+        "netmiko",
+        &["auth_timeout"],
+        "netmiko.extras.auth_timeout",
+    ),
+    (
+        "command_timeout",
+        "scrapli",
+        &["timeout_ops"],
+        "scrapli.extras.timeout_ops",
+    ),
+    (
+        "command_timeout",
+        "napalm",
+        &["timeout"],
+        "napalm.extras.timeout",
+    ),
+];
 
 /// Serializes a YAML value with secret-named keys redacted, at any depth.
 struct Redacted<'a>(&'a serde_yaml::Value);

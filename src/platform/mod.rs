@@ -1,38 +1,37 @@
-//! Device platforms described as data: prompts, pager, enable, config mode and error markers.
-//!
-//! The built-in set lives in `platforms.yaml` beside this file (embedded at compile time) so that
-//! adding or fixing a platform never needs Rust code; users can patch or add platforms at run
-//! time with [`Platforms::merge_overrides`].
+//! Device platforms described as data: prompts, pager, enable, config mode, error markers,
+//! running configuration. The built-in set lives in `platforms.yaml` beside this file (embedded
+//! at compile time), so adding or fixing a platform never needs Rust code; netrun.yaml's
+//! `platforms:` patches or adds platforms (`schema::Overrides`).
+
+pub mod exact;
+mod schema;
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use indexmap::IndexMap;
-use regex::Regex;
-use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::sync::Arc;
+use regex::{Regex, RegexBuilder};
+use serde::Serialize;
+
+pub use schema::{
+    ConfigSpec, ConfigStyle, EnableSpec, Examples, LoginHook, Mode, Overrides, PagerSpec, Patch,
+    Pattern, PlatformFile, PlatformOverride, PromptPattern, PromptPatterns, RunningConfig,
+};
 
 /// The embedded YAML that defines the built-in platforms.
 pub const BUILTIN_YAML: &str = include_str!("platforms.yaml");
 
-/// Errors raised while loading or overriding platform definitions.
+/// The platform of hosts that name none, or one netrun does not know.
+pub const GENERIC: &str = "generic";
+
+/// Why platform definitions cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum PlatformError {
-    /// The YAML does not have the expected shape (unknown key, wrong type, ...).
+    /// The YAML does not have the expected shape (unknown key, wrong type, bad regex).
     #[error("invalid platform definition: {0}")]
     Parse(#[from] serde_yaml::Error),
-    /// A regex in a platform definition does not compile.
-    #[error("platform '{platform}': {field} is not a valid regex ({pattern:?}): {source}")]
-    Regex {
-        /// Canonical platform name.
-        platform: String,
-        /// Which field holds the bad pattern.
-        field: String,
-        /// The pattern as written.
-        pattern: String,
-        /// The compiler's complaint.
-        source: regex::Error,
-    },
     /// An alias (or name) is claimed by two platforms.
-    #[error("platform name or alias '{alias}' is used by both '{first}' and '{second}'")]
+    #[error("platform name or alias `{alias}` is used by both `{first}` and `{second}`")]
     DuplicateAlias {
         /// The contested name.
         alias: String,
@@ -41,238 +40,171 @@ pub enum PlatformError {
         /// Platform that also wants it.
         second: String,
     },
-    /// A new platform was declared without a `base` and without a user prompt.
-    #[error("new platform '{0}' needs either `base: <existing platform>` or `prompt.user`")]
-    Incomplete(String),
-    /// `base:` names a platform that does not exist.
-    #[error("platform '{platform}': base platform '{base}' is unknown")]
-    UnknownBase {
-        /// The platform being defined.
-        platform: String,
-        /// The missing base.
-        base: String,
-    },
 }
 
-/// How commands are run on a device: an interactive CLI shell or one SSH exec per command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// Interactive shell on a PTY, driven by prompt matching (network devices).
-    #[default]
-    Shell,
-    /// One exec channel per command with exit status (servers).
-    Exec,
-}
-
-/// Prompt regexes for each CLI mode; each matches a whole (trimmed) last line.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PromptPatterns {
-    /// Unprivileged / operational prompt (`router>`).
-    pub user: String,
-    /// Privileged exec prompt (`router#`), if the platform has one.
-    #[serde(default)]
-    pub privileged: Option<String>,
-    /// Configuration-mode prompt (`router(config)#`), if distinct.
-    #[serde(default)]
-    pub config: Option<String>,
-}
-
-/// Pager ("--More--") handling.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PagerSpec {
-    /// Regexes that recognise a pager prompt in the last line.
-    #[serde(default)]
-    pub patterns: Vec<String>,
-    /// What to write to make the pager continue.
-    #[serde(default = "default_pager_send")]
-    pub send: String,
-}
-
-fn default_pager_send() -> String {
-    " ".to_string()
-}
-
-impl Default for PagerSpec {
-    fn default() -> Self {
-        PagerSpec {
-            patterns: Vec::new(),
-            send: default_pager_send(),
-        }
-    }
-}
-
-/// How to get from user to privileged mode.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EnableSpec {
-    /// Command that asks for privilege (`enable`).
-    pub command: String,
-    /// Regex for the password question the device asks.
-    pub password_prompt: String,
-}
-
-/// How to enter and leave configuration mode.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConfigSpec {
-    /// Commands that enter configuration mode.
-    pub enter: Vec<String>,
-    /// Commands that apply (if needed) and leave configuration mode.
-    pub exit: Vec<String>,
-    /// Commands that leave configuration mode after an error; defaults to `exit`.
-    #[serde(default)]
-    pub abort: Option<Vec<String>>,
-}
-
-impl ConfigSpec {
-    /// Commands to run when leaving configuration mode after a failed line.
-    pub fn abort_commands(&self) -> &[String] {
-        self.abort.as_deref().unwrap_or(&self.exit)
-    }
+/// Compiled regexes of a platform, made once when the table is built.
+#[derive(Debug, Clone)]
+struct Compiled {
+    failures: Vec<Regex>,
+    context_lines: Vec<Regex>,
+    mode_from_context: Option<Regex>,
+    volatile_lines: Vec<Regex>,
 }
 
 /// One device platform (a CLI dialect).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Platform {
-    /// Canonical name (the YAML key); filled in on load.
-    #[serde(default)]
+    /// Canonical name (the YAML key).
     pub name: String,
-    /// Other names accepted for this platform (nornir/netmiko/scrapli spellings).
-    #[serde(default)]
-    pub aliases: Vec<String>,
-    /// Prompt regexes.
-    pub prompt: PromptPatterns,
-    /// Commands sent once after the first prompt (disable paging, widen the terminal, ...).
-    #[serde(default)]
-    pub on_open: Vec<String>,
-    /// Pager handling.
-    #[serde(default)]
-    pub pager: PagerSpec,
-    /// Enable (privilege escalation), if the platform has it.
-    #[serde(default)]
-    pub enable: Option<EnableSpec>,
-    /// Configuration mode, if the platform has one.
-    #[serde(default)]
-    pub config: Option<ConfigSpec>,
-    /// Case-insensitive substrings that mean the device rejected a command.
-    #[serde(default)]
-    pub failures: Vec<String>,
-    /// Shell or exec when the inventory does not say.
-    #[serde(default)]
-    pub default_mode: Mode,
+    /// Where the definition comes from: `built-in`, or the config file that patched or added it.
+    pub source: String,
+    /// The definition.
+    #[serde(flatten)]
+    pub def: PlatformFile,
+    #[serde(skip)]
+    compiled: Compiled,
+}
+
+impl std::ops::Deref for Platform {
+    type Target = PlatformFile;
+    fn deref(&self) -> &PlatformFile {
+        &self.def
+    }
+}
+
+fn compile_all(patterns: &[Pattern], insensitive: bool) -> Vec<Regex> {
+    patterns
+        .iter()
+        .filter_map(|p| {
+            RegexBuilder::new(&p.0)
+                .case_insensitive(insensitive)
+                .build()
+                .ok()
+        })
+        .collect()
 }
 
 impl Platform {
-    /// Regex source matching any prompt of this platform (user, privileged or config).
-    pub fn any_prompt_pattern(&self) -> String {
-        let mut parts = vec![self.prompt.user.as_str()];
-        parts.extend(self.prompt.privileged.as_deref());
-        parts.extend(self.prompt.config.as_deref());
-        parts
+    fn new(name: String, source: String, def: PlatformFile) -> Platform {
+        // Patterns were checked when read: compiling cannot fail here.
+        let compiled = Compiled {
+            failures: compile_all(&def.failures, true),
+            context_lines: compile_all(&def.context_lines, false),
+            mode_from_context: def
+                .mode_from_context
+                .as_ref()
+                .and_then(|p| Regex::new(&p.0).ok()),
+            volatile_lines: compile_all(&def.volatile_lines, false),
+        };
+        Platform {
+            name,
+            source,
+            def,
+            compiled,
+        }
+    }
+
+    /// A copy of this platform with its definition changed by `change` (regexes recompiled).
+    pub fn changed(&self, change: impl FnOnce(&mut PlatformFile)) -> Platform {
+        let mut def = self.def.clone();
+        change(&mut def);
+        Platform::new(self.name.clone(), self.source.clone(), def)
+    }
+
+    /// The prompt regexes of this platform: user, then privileged and config when it has them.
+    pub fn prompt_patterns(&self) -> Vec<&str> {
+        let prompt = &self.def.prompt;
+        std::iter::once(&prompt.user)
+            .chain(prompt.privileged.as_ref())
+            .chain(prompt.config.as_ref())
+            .map(|p| p.0.as_str())
+            .collect()
+    }
+
+    /// The pager regexes of this platform.
+    pub fn pager_patterns(&self) -> Vec<&str> {
+        self.def
+            .pager
+            .patterns
             .iter()
+            .map(|p| p.0.as_str())
+            .collect()
+    }
+
+    /// The prompt patterns of this device's session once its base name is known.
+    pub fn exact_prompts(&self, base: &str) -> ExactPrompts {
+        let exact = |p: &PromptPattern| exact::with_base(&p.0, base).unwrap_or_else(|| p.0.clone());
+        let prompt = &self.def.prompt;
+        ExactPrompts {
+            user: exact(&prompt.user),
+            privileged: prompt.privileged.as_ref().map(exact),
+            config: prompt.config.as_ref().map(exact),
+        }
+    }
+
+    /// The base name a prompt line shows, by the first mode pattern that matches it.
+    pub fn base_of(&self, line: &str) -> Option<String> {
+        let prompt = &self.def.prompt;
+        std::iter::once(&prompt.user)
+            .chain(prompt.privileged.as_ref())
+            .chain(prompt.config.as_ref())
+            .find_map(|p| exact::capture_base(&p.0, line))
+    }
+
+    /// Whether `line` is one of the device's rejection messages.
+    pub fn failure_marker_in(&self, line: &str) -> bool {
+        let line = line.trim();
+        self.compiled.failures.iter().any(|re| re.is_match(line))
+    }
+
+    /// Whether `line` is a context line printed above the prompt (not output).
+    pub fn is_context_line(&self, line: &str) -> bool {
+        let line = line.trim_end();
+        self.compiled
+            .context_lines
+            .iter()
+            .any(|re| re.is_match(line))
+    }
+
+    /// Whether the context line above the prompt says configuration mode (platforms whose
+    /// prompt is the same in every mode).
+    pub fn context_means_config(&self, line: &str) -> Option<bool> {
+        self.compiled
+            .mode_from_context
+            .as_ref()
+            .map(|re| re.is_match(line.trim_end()))
+    }
+
+    /// Whether a running-configuration line changes on every read (a timestamp).
+    pub fn is_volatile(&self, line: &str) -> bool {
+        self.compiled
+            .volatile_lines
+            .iter()
+            .any(|re| re.is_match(line))
+    }
+}
+
+/// A session's prompt patterns with the device's name in them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExactPrompts {
+    /// User mode.
+    pub user: String,
+    /// Privileged mode.
+    pub privileged: Option<String>,
+    /// Configuration mode.
+    pub config: Option<String>,
+}
+
+impl ExactPrompts {
+    /// Regex source matching this device's prompt in any mode.
+    pub fn any(&self) -> String {
+        std::iter::once(&self.user)
+            .chain(self.privileged.as_ref())
+            .chain(self.config.as_ref())
             .map(|p| format!("(?:{p})"))
             .collect::<Vec<_>>()
             .join("|")
     }
-
-    /// Check that every regex of the platform compiles.
-    pub fn validate(&self) -> Result<(), PlatformError> {
-        let mut checks: Vec<(String, &str)> = vec![("prompt.user".into(), &self.prompt.user)];
-        if let Some(p) = &self.prompt.privileged {
-            checks.push(("prompt.privileged".into(), p));
-        }
-        if let Some(p) = &self.prompt.config {
-            checks.push(("prompt.config".into(), p));
-        }
-        if let Some(e) = &self.enable {
-            checks.push(("enable.password_prompt".into(), &e.password_prompt));
-        }
-        for (i, p) in self.pager.patterns.iter().enumerate() {
-            checks.push((format!("pager.patterns[{i}]"), p));
-        }
-        for (field, pattern) in checks {
-            Regex::new(pattern).map_err(|source| PlatformError::Regex {
-                platform: self.name.clone(),
-                field,
-                pattern: pattern.to_string(),
-                source,
-            })?;
-        }
-        Ok(())
-    }
-
-    /// Whether `line` (case-insensitively) contains one of the failure markers.
-    pub fn failure_marker_in(&self, line: &str) -> bool {
-        self.failures
-            .iter()
-            .any(|m| !m.is_empty() && contains_ignoring_case(line, m))
-    }
-}
-
-/// Whether `haystack` contains `needle`, ignoring case. Checked on every output line of every
-/// command, so the common ASCII case compares bytes in place instead of lowercasing copies.
-fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
-    if needle.is_ascii() {
-        let needle = needle.as_bytes();
-        haystack
-            .as_bytes()
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
-    } else {
-        haystack.to_lowercase().contains(&needle.to_lowercase())
-    }
-}
-
-/// A partial platform used to patch an existing one or derive a new one (`base:`).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlatformOverride {
-    /// Start from this platform when defining a new one.
-    #[serde(default)]
-    pub base: Option<String>,
-    /// Extra aliases (added to the existing ones).
-    #[serde(default)]
-    pub aliases: Option<Vec<String>>,
-    /// Replacement prompt patterns (fields given replace, others stay).
-    #[serde(default)]
-    pub prompt: Option<PromptOverride>,
-    /// Replacement on-open commands.
-    #[serde(default)]
-    pub on_open: Option<Vec<String>>,
-    /// Replacement pager handling.
-    #[serde(default)]
-    pub pager: Option<PagerSpec>,
-    /// Replacement enable handling.
-    #[serde(default)]
-    pub enable: Option<EnableSpec>,
-    /// Replacement config mode handling.
-    #[serde(default)]
-    pub config: Option<ConfigSpec>,
-    /// Replacement failure markers.
-    #[serde(default)]
-    pub failures: Option<Vec<String>>,
-    /// Replacement default mode.
-    #[serde(default)]
-    pub default_mode: Option<Mode>,
-}
-
-/// Prompt fields of an override; each one given replaces the platform's.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PromptOverride {
-    /// Replacement user prompt regex.
-    #[serde(default)]
-    pub user: Option<String>,
-    /// Replacement privileged prompt regex.
-    #[serde(default)]
-    pub privileged: Option<String>,
-    /// Replacement config prompt regex.
-    #[serde(default)]
-    pub config: Option<String>,
 }
 
 /// The set of known platforms, looked up by canonical name or alias.
@@ -285,40 +217,49 @@ pub struct Platforms {
 }
 
 impl Platforms {
-    /// The platforms shipped with netrun.
-    pub fn builtin() -> Platforms {
+    /// The platforms shipped with netrun, parsed once per process.
+    pub fn builtin() -> &'static Platforms {
+        static BUILTIN: OnceLock<Platforms> = OnceLock::new();
         // The embedded file is covered by unit tests, so failing here is a build defect.
-        Self::from_yaml(BUILTIN_YAML).expect("embedded platforms.yaml is valid")
+        BUILTIN.get_or_init(|| {
+            Self::from_yaml(BUILTIN_YAML, "built-in").expect("embedded platforms.yaml is valid")
+        })
     }
 
-    /// Parse a complete platform table (same format as the built-in file).
-    pub fn from_yaml(text: &str) -> Result<Platforms, PlatformError> {
-        let raw: IndexMap<String, Platform> = serde_yaml::from_str(text)?;
-        let mut by_name = IndexMap::new();
-        for (name, mut p) in raw {
-            p.name = name.to_lowercase();
-            by_name.insert(p.name.clone(), Arc::new(p));
-        }
+    /// Parses a complete platform table (the format of the built-in file).
+    pub fn from_yaml(text: &str, source: &str) -> Result<Platforms, PlatformError> {
+        let raw: IndexMap<String, PlatformFile> = serde_yaml::from_str(text)?;
+        let by_name = raw
+            .into_iter()
+            .map(|(name, def)| {
+                let name = name.to_lowercase();
+                (
+                    name.clone(),
+                    Arc::new(Platform::new(name, source.to_string(), def)),
+                )
+            })
+            .collect();
         Self::index(by_name)
     }
 
     fn index(by_name: IndexMap<String, Arc<Platform>>) -> Result<Platforms, PlatformError> {
         let mut aliases: HashMap<String, String> = HashMap::new();
         for p in by_name.values() {
-            p.validate()?;
-            for alias in std::iter::once(&p.name).chain(p.aliases.iter()) {
+            for alias in std::iter::once(&p.name).chain(p.def.aliases.iter()) {
                 let key = alias.to_lowercase();
-                if let Some(first) = aliases.get(&key) {
-                    if first != &p.name {
+                match aliases.get(&key) {
+                    Some(first) if first != &p.name => {
                         return Err(PlatformError::DuplicateAlias {
                             alias: key,
                             first: first.clone(),
                             second: p.name.clone(),
                         });
                     }
-                    continue;
+                    Some(_) => {}
+                    None => {
+                        aliases.insert(key, p.name.clone());
+                    }
                 }
-                aliases.insert(key, p.name.clone());
             }
         }
         Ok(Platforms { by_name, aliases })
@@ -347,79 +288,102 @@ impl Platforms {
         self.by_name.keys().map(String::as_str)
     }
 
-    /// Apply user overrides given as YAML (`{name: PlatformOverride}`), e.g. from netrun.yaml.
-    pub fn merge_overrides_value(
-        &mut self,
-        overrides: serde_yaml::Value,
-    ) -> Result<(), PlatformError> {
-        let typed: IndexMap<String, PlatformOverride> = serde_yaml::from_value(overrides)?;
-        self.merge_overrides(typed)
+    /// Every platform, in definition order.
+    pub fn all(&self) -> impl Iterator<Item = &Arc<Platform>> {
+        self.by_name.values()
     }
 
-    /// Apply typed overrides: patch existing platforms (by name or alias) or add new ones.
-    ///
-    /// All-or-nothing: on error `self` is left unchanged.
-    pub fn merge_overrides(
-        &mut self,
-        overrides: IndexMap<String, PlatformOverride>,
-    ) -> Result<(), PlatformError> {
+    /// This table with netrun.yaml's `platforms:` applied (from config file `source`): patches
+    /// existing platforms (by name or alias) and adds new ones. All-or-nothing.
+    pub fn with_overrides(
+        &self,
+        overrides: &Overrides,
+        source: &str,
+    ) -> Result<Platforms, PlatformError> {
         let mut by_name = self.by_name.clone();
-        for (name, ov) in overrides {
+        let mut aliases = self.aliases.clone();
+        for (name, ov) in &overrides.0 {
             let key = name.to_lowercase();
-            let existing = self.aliases.get(&key).cloned();
-            let mut platform = match (&existing, &ov.base) {
-                (Some(canonical), _) => by_name
-                    .get(canonical)
-                    .map(|p| Platform::clone(p))
-                    .ok_or_else(|| PlatformError::Incomplete(name.clone()))?,
+            let (canonical, mut def) = match (aliases.get(&key), &ov.base) {
+                (Some(canonical), _) => {
+                    let def = by_name
+                        .get(canonical)
+                        .map(|p| p.def.clone())
+                        .ok_or_else(|| unknown(name))?;
+                    (canonical.clone(), def)
+                }
                 (None, Some(base)) => {
-                    let base_name = self.aliases.get(&base.to_lowercase()).ok_or_else(|| {
-                        PlatformError::UnknownBase {
-                            platform: name.clone(),
-                            base: base.clone(),
-                        }
-                    })?;
-                    let mut p = by_name
-                        .get(base_name)
-                        .map(|p| Platform::clone(p))
-                        .ok_or_else(|| PlatformError::Incomplete(name.clone()))?;
+                    let base = aliases
+                        .get(&base.to_lowercase())
+                        .ok_or_else(|| unknown(base))?;
+                    let mut def = by_name
+                        .get(base)
+                        .map(|p| p.def.clone())
+                        .ok_or_else(|| unknown(base))?;
                     // A derived platform does not inherit the base's aliases.
-                    p.aliases.clear();
-                    p.name = key.clone();
-                    p
+                    def.aliases.clear();
+                    (key.clone(), def)
                 }
                 (None, None) => {
+                    // Checked when read: a new platform without a base has a user prompt.
                     let user = ov
                         .prompt
                         .as_ref()
                         .and_then(|p| p.user.clone())
-                        .ok_or_else(|| PlatformError::Incomplete(name.clone()))?;
-                    Platform {
-                        name: key.clone(),
-                        aliases: Vec::new(),
-                        prompt: PromptPatterns {
-                            user,
-                            privileged: None,
-                            config: None,
-                        },
-                        on_open: Vec::new(),
-                        pager: PagerSpec::default(),
-                        enable: None,
-                        config: None,
-                        failures: Vec::new(),
-                        default_mode: Mode::Shell,
-                    }
+                        .ok_or_else(|| unknown(name))?;
+                    (key.clone(), bare(user))
                 }
             };
-            apply_override(&mut platform, ov);
-            by_name.insert(platform.name.clone(), Arc::new(platform));
+            apply(&mut def, ov.clone());
+            aliases.insert(canonical.clone(), canonical.clone());
+            for alias in &def.aliases {
+                aliases
+                    .entry(alias.to_lowercase())
+                    .or_insert_with(|| canonical.clone());
+            }
+            let platform = Platform::new(canonical.clone(), source.to_string(), def);
+            by_name.insert(canonical, Arc::new(platform));
         }
-        *self = Self::index(by_name)?;
-        Ok(())
+        Self::index(by_name)
     }
 }
 
-fn apply_override(p: &mut Platform, ov: PlatformOverride) {
+/// An error for a base or patched platform that cannot be found (checked when read; kept so
+/// that a table built by hand fails cleanly too).
+fn unknown(name: &str) -> PlatformError {
+    PlatformError::Parse(serde::de::Error::custom(format!(
+        "platform `{name}` is unknown"
+    )))
+}
+
+/// A new platform with only a user prompt.
+fn bare(user: PromptPattern) -> PlatformFile {
+    PlatformFile {
+        aliases: Vec::new(),
+        prompt: PromptPatterns {
+            user,
+            privileged: None,
+            config: None,
+        },
+        context_lines: Vec::new(),
+        mode_from_context: None,
+        on_open: Vec::new(),
+        pager: PagerSpec::default(),
+        enable: None,
+        config: None,
+        failures: Vec::new(),
+        marker: false,
+        login_hooks: Vec::new(),
+        username_suffix: None,
+        running_config: None,
+        volatile_lines: Vec::new(),
+        default_mode: Mode::Shell,
+        save_config: None,
+        examples: Examples::default(),
+    }
+}
+
+fn apply(p: &mut PlatformFile, ov: PlatformOverride) {
     if let Some(aliases) = ov.aliases {
         for a in aliases {
             if !p.aliases.iter().any(|x| x.eq_ignore_ascii_case(&a)) {
@@ -431,27 +395,34 @@ fn apply_override(p: &mut Platform, ov: PlatformOverride) {
         if let Some(u) = prompt.user {
             p.prompt.user = u;
         }
-        if prompt.privileged.is_some() {
-            p.prompt.privileged = prompt.privileged;
-        }
-        if prompt.config.is_some() {
-            p.prompt.config = prompt.config;
-        }
+        prompt.privileged.apply(&mut p.prompt.privileged);
+        prompt.config.apply(&mut p.prompt.config);
     }
+    if let Some(v) = ov.context_lines {
+        p.context_lines = v;
+    }
+    ov.mode_from_context.apply(&mut p.mode_from_context);
     if let Some(v) = ov.on_open {
         p.on_open = v;
     }
     if let Some(v) = ov.pager {
         p.pager = v;
     }
-    if ov.enable.is_some() {
-        p.enable = ov.enable;
-    }
-    if ov.config.is_some() {
-        p.config = ov.config;
-    }
+    ov.enable.apply(&mut p.enable);
+    ov.config.apply(&mut p.config);
     if let Some(v) = ov.failures {
         p.failures = v;
+    }
+    if let Some(v) = ov.marker {
+        p.marker = v;
+    }
+    if let Some(v) = ov.login_hooks {
+        p.login_hooks = v;
+    }
+    ov.username_suffix.apply(&mut p.username_suffix);
+    ov.running_config.apply(&mut p.running_config);
+    if let Some(v) = ov.volatile_lines {
+        p.volatile_lines = v;
     }
     if let Some(v) = ov.default_mode {
         p.default_mode = v;

@@ -1,17 +1,62 @@
 use super::*;
+use crate::ssh::prompt::PromptMatcher;
 
 fn full_match(pattern: &str, line: &str) -> bool {
     Regex::new(&format!("^(?:{pattern})$"))
-        .map(|r| r.is_match(line))
+        .map(|r| r.is_match(line.trim_end()))
         .unwrap_or(false)
 }
 
+fn overrides(text: &str) -> Result<Overrides, serde_yaml::Error> {
+    serde_yaml::from_str(text)
+}
+
 #[test]
-fn builtin_loads_and_has_all_platforms() {
-    let p = Platforms::builtin();
-    for name in ["ios", "nxos", "iosxr", "eos", "junos", "linux"] {
-        assert_eq!(p.get(name).map(|x| x.name.as_str()), Some(name));
+fn every_builtin_platform_matches_its_examples() {
+    let platforms = Platforms::builtin();
+    assert!(
+        platforms.get(GENERIC).is_some(),
+        "a generic platform exists"
+    );
+    let mut problems = Vec::new();
+    for p in platforms.all() {
+        let ex = &p.def.examples;
+        let modes = [
+            ("user", Some(&p.prompt.user), &ex.user),
+            ("privileged", p.prompt.privileged.as_ref(), &ex.privileged),
+            ("config", p.prompt.config.as_ref(), &ex.config),
+        ];
+        for (mode, pattern, lines) in modes {
+            for line in lines {
+                match pattern {
+                    Some(pattern) if full_match(&pattern.0, line) => {
+                        // The exact prompt built from the line's own base matches it again.
+                        let base = exact::capture_base(&pattern.0, line).unwrap_or_default();
+                        let exact = exact::with_base(&pattern.0, &base).unwrap_or_default();
+                        if !full_match(&exact, line) {
+                            problems
+                                .push(format!("{}: exact {mode} prompt misses {line:?}", p.name));
+                        }
+                    }
+                    _ => problems.push(format!("{}: {mode} prompt misses {line:?}", p.name)),
+                }
+            }
+        }
+        for line in &ex.not_prompt {
+            if p.prompt_patterns()
+                .iter()
+                .any(|pattern| full_match(pattern, line))
+            {
+                problems.push(format!("{}: a prompt matches {line:?}", p.name));
+            }
+        }
+        for line in &ex.context {
+            if !p.is_context_line(line) {
+                problems.push(format!("{}: not a context line: {line:?}", p.name));
+            }
+        }
     }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]
@@ -20,87 +65,56 @@ fn aliases_resolve_to_canonical_names() {
     let cases = [
         ("cisco_ios", "ios"),
         ("cisco_xe", "ios"),
-        ("iosxe", "ios"),
         ("CISCO_IOS", "ios"),
         ("cisco_nxos", "nxos"),
-        ("nxos_ssh", "nxos"),
-        ("cisco_iosxr", "iosxr"),
+        ("cisco_xr_ssh", "iosxr"),
         ("arista_eos", "eos"),
         ("juniper_junos", "junos"),
-        ("juniper", "junos"),
+        ("juniper_ssh", "junos"),
         ("linux", "linux"),
     ];
     for (alias, canonical) in cases {
-        assert_eq!(
-            p.get(alias).map(|x| x.name.as_str()),
-            Some(canonical),
-            "{alias}"
-        );
+        assert_eq!(p.canonical(alias), Some(canonical), "{alias}");
     }
-    assert!(p.get("nokia_sros").is_none());
+    assert_eq!(p.canonical(" Cisco_IOS "), Some("ios"));
+    assert_eq!(p.canonical("acme"), None);
 }
 
 #[test]
-fn ios_prompts_distinguish_modes() {
+fn exact_prompts_follow_the_learned_name() {
     let p = Platforms::builtin();
     let ios = p.get("ios").expect("ios");
-    assert!(full_match(&ios.prompt.user, "R1>"));
-    assert!(!full_match(&ios.prompt.user, "R1#"));
-    let privileged = ios.prompt.privileged.as_deref().expect("priv");
-    let config = ios.prompt.config.as_deref().expect("config");
-    assert!(full_match(privileged, "core-sw1.lab#"));
-    assert!(!full_match(privileged, "R1(config)#"));
-    assert!(full_match(config, "R1(config)#"));
-    assert!(full_match(config, "R1(config-if)#"));
-    let xr = p.get("iosxr").expect("xr");
-    assert!(full_match(&xr.any_prompt_pattern(), "RP/0/RSP0/CPU0:xr1#"));
-    assert!(full_match(
-        &xr.any_prompt_pattern(),
-        "RP/0/RSP0/CPU0:xr1(config-if)#"
-    ));
-}
-
-#[test]
-fn junos_and_linux_prompts() {
-    let p = Platforms::builtin();
+    assert_eq!(ios.base_of("edge01#"), Some("edge01".into()));
+    let exact = ios.exact_prompts("edge01");
+    assert!(full_match(&exact.any(), "edge01(config-if)#"));
+    assert!(!full_match(&exact.any(), "edge12#"));
     let junos = p.get("junos").expect("junos");
-    assert!(full_match(&junos.prompt.user, "admin@vmx1>"));
+    let exact = junos.exact_prompts("admin@vmx1");
+    assert!(full_match(&exact.user, "admin@vmx1>"));
     assert!(full_match(
-        junos.prompt.config.as_deref().unwrap_or(""),
+        exact.config.as_deref().unwrap_or(""),
         "admin@vmx1#"
     ));
-    assert_eq!(junos.on_open[0], "set cli screen-length 0");
-    let linux = p.get("linux").expect("linux");
-    assert_eq!(linux.default_mode, Mode::Exec);
-    assert!(full_match(&linux.any_prompt_pattern(), "netrun@host:~$"));
-    assert!(full_match(&linux.any_prompt_pattern(), "root@host:/etc#"));
-}
-
-#[test]
-fn failure_markers_ignore_case() {
-    assert!(contains_ignoring_case("% INVALID input", "% invalid"));
-    assert!(contains_ignoring_case("x: Syntax Error", "syntax error"));
-    assert!(!contains_ignoring_case("% Inval", "% invalid"));
-    assert!(!contains_ignoring_case("", "x"));
-    // Non-ASCII markers fall back to Unicode lowercasing.
-    assert!(contains_ignoring_case("FEHLER: UNGÜLTIG", "ungültig"));
-    assert!(contains_ignoring_case("Ünknown Befehl", "ünknown"));
-}
-
-#[test]
-fn ios_details() {
-    let p = Platforms::builtin();
-    let ios = p.get("cisco_ios").expect("ios");
-    assert_eq!(ios.on_open, vec!["terminal length 0", "terminal width 511"]);
+    assert!(!full_match(&exact.any(), "admin@vmx2>"));
+    assert!(junos.is_context_line("{master:0}"));
+    let xr = p.get("iosxr").expect("iosxr");
     assert_eq!(
-        ios.enable.as_ref().map(|e| e.command.as_str()),
-        Some("enable")
+        xr.base_of("RP/0/RP0/CPU0:xr1(config)#"),
+        Some("RP/0/RP0/CPU0:xr1".into())
     );
-    assert_eq!(ios.default_mode, Mode::Shell);
+}
+
+#[test]
+fn failure_markers_are_case_insensitive_regexes() {
+    let p = Platforms::builtin();
+    let ios = p.get("ios").expect("ios");
     assert!(ios.failure_marker_in("% Invalid input detected at '^' marker."));
+    assert!(ios.failure_marker_in("% INVALID INPUT detected"));
     assert!(!ios.failure_marker_in("Cisco IOS Software, Version 15.2"));
-    let eos = p.get("eos").expect("eos");
-    assert!(eos.failure_marker_in("% Error: foo"));
+    assert!(
+        !ios.failure_marker_in("log: % Invalid input detected"),
+        "anchored"
+    );
     let junos = p.get("junos").expect("junos");
     assert!(junos.failure_marker_in("syntax error, expecting <command>."));
     assert_eq!(
@@ -113,95 +127,219 @@ fn ios_details() {
 }
 
 #[test]
-fn pager_patterns_match_common_forms() {
-    let p = Platforms::builtin();
-    let ios = p.get("ios").expect("ios");
-    let re = Regex::new(&ios.pager.patterns[0]).expect("re");
-    for s in [" --More-- ", "--More--", "-- More --"] {
-        assert!(re.is_match(s), "{s}");
-    }
-    let junos = p.get("junos").expect("junos");
-    let re = Regex::new(&junos.pager.patterns[0]).expect("re");
-    assert!(re.is_match("---(more)---"));
-    assert!(re.is_match("---(more 45%)---"));
-}
-
-#[test]
-fn override_patches_existing_platform_by_alias() {
-    let mut p = Platforms::builtin();
-    let v: serde_yaml::Value =
-        serde_yaml::from_str("cisco_ios:\n  on_open: [terminal length 0]\n  aliases: [my_ios]\n")
-            .expect("yaml");
-    p.merge_overrides_value(v).expect("merge");
+fn overrides_patch_derive_and_remove() {
+    let base = Platforms::builtin();
+    let ov = overrides(
+        "cisco_ios:\n  on_open: [terminal length 0]\n  aliases: [my_ios]\nmy_xe:\n  base: ios\n  enable: null\n  failures: ['^% Nope']\nmikrotik2:\n  prompt: {user: '\\[(?P<base>[[:word:]@-]+)\\] >'}\n",
+    )
+    .expect("valid overrides");
+    let p = base.with_overrides(&ov, "netrun.yaml").expect("merge");
     let ios = p.get("my_ios").expect("alias added");
     assert_eq!(ios.name, "ios");
+    assert_eq!(ios.source, "netrun.yaml");
     assert_eq!(ios.on_open, vec!["terminal length 0"]);
-    // Untouched fields survive.
-    assert!(ios.enable.is_some());
-}
-
-#[test]
-fn override_adds_derived_and_new_platforms() {
-    let mut p = Platforms::builtin();
-    let v: serde_yaml::Value = serde_yaml::from_str(
-        "my_xe:\n  base: ios\n  failures: ['% Nope']\nmikrotik:\n  prompt: {user: '\\[[\\w@-]+\\] >'}\n",
-    )
-    .expect("yaml");
-    p.merge_overrides_value(v).expect("merge");
+    assert!(ios.enable.is_some(), "untouched fields survive");
     let xe = p.get("my_xe").expect("derived");
-    assert_eq!(xe.on_open, vec!["terminal length 0", "terminal width 511"]);
-    assert_eq!(xe.failures, vec!["% Nope"]);
-    assert!(p.get("mikrotik").is_some());
-    // The base keeps its aliases; the derived one does not steal them.
+    assert!(xe.enable.is_none(), "null removes the base's enable");
+    assert!(xe.config.is_some());
+    assert!(xe.failure_marker_in("% nope"));
     assert_eq!(p.get("cisco_ios").map(|x| x.name.as_str()), Some("ios"));
+    assert!(p.get("mikrotik2").is_some());
+    // The built-in table is unchanged.
+    assert!(base.get("my_ios").is_none());
 }
 
 #[test]
-fn override_rejects_unknown_fields_bad_regex_and_incomplete() {
-    let mut p = Platforms::builtin();
-    let bad_field: serde_yaml::Value =
-        serde_yaml::from_str("ios:\n  promt: {user: 'x'}\n").expect("yaml");
-    assert!(matches!(
-        p.merge_overrides_value(bad_field),
-        Err(PlatformError::Parse(_))
-    ));
-    let bad_regex: serde_yaml::Value =
-        serde_yaml::from_str("ios:\n  prompt: {user: '(unclosed'}\n").expect("yaml");
-    assert!(matches!(
-        p.merge_overrides_value(bad_regex),
-        Err(PlatformError::Regex { .. })
-    ));
-    // All-or-nothing: the failed merge left ios alone.
+fn override_mistakes_are_positioned() {
+    let err = |text: &str| {
+        let e = overrides(text).expect_err("rejected");
+        let loc = e.location().map(|l| (l.line(), l.column()));
+        (e.to_string(), loc)
+    };
+    let (msg, loc) = err("ios:\n  promt: {user: x}\n");
+    assert!(msg.contains("unknown field `promt`"), "{msg}");
+    assert_eq!(loc.map(|l| l.0), Some(2));
+    let (msg, loc) = err("ios:\n  prompt:\n    user: '(unclosed'\n");
+    assert!(msg.contains("is not a valid regex"), "{msg}");
+    assert_eq!(loc.map(|l| l.0), Some(3));
+    let (msg, _) = err("ios:\n  prompt: {user: 'no-group>'}\n");
+    assert!(msg.contains("no `(?P<base>...)` group"), "{msg}");
+    let (msg, loc) = err("newbox:\n  on_open: [x]\n");
+    assert!(msg.contains("new platform `newbox` needs"), "{msg}");
+    assert_eq!(loc.map(|l| l.0), Some(2));
+    let (msg, _) = err("newbox:\n  base: nope\n");
+    assert!(msg.contains("base platform `nope` is unknown"), "{msg}");
+    let (msg, _) = err("eos:\n  aliases: [cisco_ios]\n");
     assert!(
-        p.get("ios")
-            .map(|x| x.prompt.user.contains('>'))
-            .unwrap_or(false)
+        msg.contains("alias `cisco_ios` already names a platform"),
+        "{msg}"
     );
-    let incomplete: serde_yaml::Value =
-        serde_yaml::from_str("newbox:\n  on_open: [x]\n").expect("yaml");
-    assert!(matches!(
-        p.merge_overrides_value(incomplete),
-        Err(PlatformError::Incomplete(_))
-    ));
-    let unknown_base: serde_yaml::Value =
-        serde_yaml::from_str("newbox:\n  base: nope\n").expect("yaml");
-    assert!(matches!(
-        p.merge_overrides_value(unknown_base),
-        Err(PlatformError::UnknownBase { .. })
-    ));
-    let dup: serde_yaml::Value =
-        serde_yaml::from_str("eos:\n  aliases: [cisco_ios]\n").expect("yaml");
-    assert!(matches!(
-        p.merge_overrides_value(dup),
-        Err(PlatformError::DuplicateAlias { .. })
-    ));
+    let (msg, _) = err("ios:\n  failures: ['(bad']\n");
+    assert!(msg.contains("is not a valid regex"), "{msg}");
+}
+
+/// Every prompt example of a platform, with its mode.
+fn prompt_examples(p: &Platform) -> Vec<(&'static str, &str)> {
+    let ex = &p.def.examples;
+    let modes = [
+        ("user", &ex.user),
+        ("privileged", &ex.privileged),
+        ("config", &ex.config),
+    ];
+    modes
+        .into_iter()
+        .flat_map(|(mode, lines)| lines.iter().map(move |l| (mode, l.as_str())))
+        .collect()
 }
 
 #[test]
-fn canonical_names_of_aliases() {
+fn sessions_learn_one_base_for_every_mode() {
+    // A session learns the device's name from one prompt (the base group of the first
+    // pattern that matches) and from then on accepts a line only when the base it captures is
+    // that name; `exact_prompts` writes the name into the patterns instead. Both must agree on
+    // every example, and each configuration example must be accepted by the session of a
+    // device shown in a user or privileged example: the examples list devices in their modes.
+    let mut problems = Vec::new();
+    for p in Platforms::builtin().all() {
+        let Ok(matcher) = PromptMatcher::any(p.prompt_patterns()) else {
+            problems.push(format!("{}: prompts do not compile", p.name));
+            continue;
+        };
+        let examples = prompt_examples(p);
+        for (_, seen) in &examples {
+            let Some(base) = matcher.base_of(seen) else {
+                continue;
+            };
+            let session = matcher.clone().exact(&base);
+            let exact = p.exact_prompts(&base).any();
+            for (_, line) in &examples {
+                let by_session = session.is_prompt_line(line);
+                if by_session != full_match(&exact, line) {
+                    problems.push(format!(
+                        "{}: after {seen:?} (base {base:?}) the session {} {line:?}, the exact prompts do not",
+                        p.name,
+                        if by_session { "accepts" } else { "rejects" }
+                    ));
+                }
+            }
+        }
+        let bases: Vec<String> = examples
+            .iter()
+            .filter(|(mode, _)| *mode != "config")
+            .filter_map(|(_, line)| matcher.base_of(line))
+            .collect();
+        if bases.is_empty() {
+            continue;
+        }
+        for (_, line) in examples.iter().filter(|(mode, _)| *mode == "config") {
+            if !bases
+                .iter()
+                .any(|base| matcher.clone().exact(base).is_prompt_line(line))
+            {
+                problems.push(format!(
+                    "{}: no user or privileged example shows the device of {line:?}",
+                    p.name
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn fakenos_prompts_are_prompts_of_the_platform() {
+    // netrun's CI drives the platforms fakenos 1.2.1 simulates with the built-in definitions;
+    // fakenos shows generic prompts (host R1 here), not the devices' own. Its brocade_fastiron
+    // also shows a fixed "brocade_fastiron(config)#" whatever the host, which no exact prompt
+    // can accept, so it is left out.
+    let simulated: &[(&str, &[&str])] = &[
+        ("alcatel_aos", &["R1>", "R1#"]),
+        ("alcatel_sros", &["R1>", "R1#"]),
+        ("allied_telesis_awplus", &["R1>", "R1#"]),
+        ("arista_eos", &["R1>", "R1#", "R1(config)#"]),
+        ("aruba_os", &["R1>", "R1#"]),
+        ("avaya_ers", &["R1>", "R1#"]),
+        ("avaya_vsp", &["R1>", "R1#"]),
+        ("broadcom_icos", &["R1>", "R1#"]),
+        ("brocade_fastiron", &["R1>", "R1#"]),
+        ("brocade_netiron", &["R1>", "R1#"]),
+        ("checkpoint_gaia", &["R1>", "R1#"]),
+        ("ciena_saos", &["R1>", "R1#"]),
+        ("cisco_asa", &["R1>", "R1#"]),
+        ("cisco_ftd", &["R1>", "R1#"]),
+        ("cisco_ios", &["R1>", "R1#", "R1(config)#"]),
+        ("cisco_nxos", &["R1>", "R1#"]),
+        ("cisco_s300", &["R1>", "R1#"]),
+        ("cisco_xr", &["R1>", "R1#"]),
+        ("dell_force10", &["R1>", "R1#"]),
+        ("dell_powerconnect", &["R1>", "R1#"]),
+        ("dlink_ds", &["R1#"]),
+        ("eltex", &["R1>", "R1#"]),
+        ("ericsson_ipos", &["R1>", "R1#"]),
+        ("extreme_exos", &["R1>", "R1#"]),
+        ("fortinet", &["R1>", "R1#"]),
+        ("hp_comware", &["R1>", "R1#"]),
+        ("hp_procurve", &["R1>", "R1#"]),
+        ("huawei_smartax", &["R1>", "R1#", "R1(config)#"]),
+        ("huawei_vrp", &["R1>", "R1#"]),
+        ("ipinfusion_ocnos", &["R1>", "R1#"]),
+        ("juniper_junos", &["R1>", "R1#"]),
+        ("juniper_screenos", &["R1>", "R1#"]),
+        ("linux", &["R1$", "R1#"]),
+        ("mikrotik_routeros", &["R1>", "R1#"]),
+        ("paloalto_panos", &["R1>", "R1#"]),
+        ("ruckus_fastiron", &["R1>", "R1#"]),
+        ("ubiquiti_edgerouter", &["R1~$", "R1#"]),
+        ("ubiquiti_edgeswitch", &["R1>", "R1#"]),
+        ("vyatta_vyos", &["R1~$", "R1#"]),
+        ("yamaha", &["R1>", "R1#"]),
+        ("zyxel_os", &["R1>", "R1#"]),
+    ];
+    let mut problems = Vec::new();
+    for (name, prompts) in simulated {
+        let Some(p) = Platforms::builtin().get(name) else {
+            problems.push(format!("{name}: no platform has this name or alias"));
+            continue;
+        };
+        let matcher = PromptMatcher::any(p.prompt_patterns()).expect("prompts compile");
+        // Host names as an inventory may give them, with the prompts' "R1" replaced.
+        for host in ["R1", "R-lab-1", "r1.lab"] {
+            let prompts: Vec<String> = prompts.iter().map(|l| l.replace("R1", host)).collect();
+            let Some(base) = matcher.base_of(&prompts[0]) else {
+                problems.push(format!("{name}: {:?} is not a prompt", prompts[0]));
+                continue;
+            };
+            let session = matcher.clone().exact(&base);
+            for line in &prompts {
+                if !session.is_prompt_line(line) {
+                    problems.push(format!("{name}: {line:?} rejected after learning {base:?}"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn aliases_cover_netmiko_device_types() {
     let p = Platforms::builtin();
-    assert_eq!(p.canonical("cisco_ios"), Some("ios"));
-    assert_eq!(p.canonical(" Cisco_IOS "), Some("ios"));
-    assert_eq!(p.canonical("ios"), Some("ios"));
-    assert_eq!(p.canonical("acme"), None);
+    let cases = [
+        ("brocade_fastiron", "ruckus_fastiron"),
+        ("alcatel_sros", "nokia_sros"),
+        ("huawei", "huawei_vrp"),
+        ("h3c_comware", "hp_comware"),
+        ("extreme_ers", "avaya_ers"),
+        ("avaya_vsp", "extreme_vsp"),
+        ("vyatta_vyos", "vyos"),
+        ("ubiquiti_edgeswitch", "ubiquiti_edge"),
+        ("dell_os9", "dell_force10"),
+        ("aruba_osswitch", "hp_procurve"),
+        ("f5_ltm", "f5_tmsh"),
+        ("ekinops_ek360", "oneaccess_oneos"),
+        ("edgecore_sonic", "linux"),
+        ("mikrotik_switchos", "mikrotik_routeros"),
+    ];
+    for (alias, canonical) in cases {
+        assert_eq!(p.canonical(alias), Some(canonical), "{alias}");
+    }
 }

@@ -1,7 +1,9 @@
-//! The connections of a loaded plugin: each call on a thread of its own, with the life of the
-//! plugin's handle (busy, abandoned, closed) ordered by one lock.
+//! The connections of a plugin loaded into this process: each call on a thread of its own, with
+//! the life of the plugin's handle (busy, abandoned, closed) ordered by one lock. The helper
+//! process of an isolated plugin (`serve.rs`) runs the very same code.
 #![allow(unsafe_code)]
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
 use netrun_plugin_sdk::abi::{
@@ -32,10 +34,12 @@ fn plugin_error(plugin: &str, code: i32, err: &NrError) -> ConnectionError {
 }
 
 /// Runs blocking plugin code on a thread of its own, holding one of `permits` until the code
-/// returns (also when the caller stopped waiting).
+/// returns (also when the caller stopped waiting). A result nobody waits for any more is handed
+/// to `undelivered`, so that an opened handle still gets closed.
 async fn on_thread<T: Send + 'static>(
     permits: &Arc<tokio::sync::Semaphore>,
     f: impl FnOnce() -> Result<T, ConnectionError> + Send + 'static,
+    undelivered: impl FnOnce(T) + Send + 'static,
 ) -> Result<T, ConnectionError> {
     let permit = permits
         .clone()
@@ -51,7 +55,9 @@ async fn on_thread<T: Send + 'static>(
         .spawn(move || {
             let result = f();
             drop(permit);
-            let _ = tx.send(result);
+            if let Err(Ok(value)) = tx.send(result) {
+                undelivered(value);
+            }
         });
     if let Err(e) = spawned {
         return Err(ConnectionError::Failed {
@@ -67,6 +73,126 @@ async fn on_thread<T: Send + 'static>(
     })
 }
 
+/// What a step asks of a plugin: an operation name and its JSON arguments, whichever mode runs
+/// the plugin. `command:`/`config:` steps become the CLI operations of the header.
+pub(super) struct PluginCall<'a> {
+    /// The operation.
+    pub name: &'a str,
+    /// Its arguments.
+    pub args: Cow<'a, serde_json::Value>,
+    /// A CLI operation, whose result is the device's text.
+    pub cli: bool,
+}
+
+/// Turns `op` into a plugin call, or says the plugin cannot run it.
+pub(super) fn plugin_call<'a>(
+    op: Operation<'a>,
+    accepts_cli: bool,
+    plugin: &str,
+) -> Result<PluginCall<'a>, ConnectionError> {
+    match op {
+        Operation::Call { name, args } => Ok(PluginCall {
+            name,
+            args: Cow::Borrowed(args),
+            cli: false,
+        }),
+        Operation::Command(command) if accepts_cli => Ok(PluginCall {
+            name: CLI_COMMAND,
+            args: Cow::Owned(serde_json::json!({ "command": command })),
+            cli: true,
+        }),
+        Operation::Config(lines) if accepts_cli => Ok(PluginCall {
+            name: CLI_CONFIG,
+            args: Cow::Owned(serde_json::json!({ "lines": lines })),
+            cli: true,
+        }),
+        other => Err(ConnectionError::Unsupported {
+            plugin: plugin.to_string(),
+            what: other.describe(),
+        }),
+    }
+}
+
+/// A call's result as a step sees it: a CLI operation's JSON string is the device's text.
+pub(super) fn call_output(cli: bool, value: serde_json::Value) -> Output {
+    match value {
+        serde_json::Value::String(text) if cli => Output::Text(text),
+        other => Output::Json(other),
+    }
+}
+
+impl LoadedPlugin {
+    /// The plugin's metadata.
+    pub(super) fn plugin_info(&self) -> &PluginInfo {
+        &self.info
+    }
+
+    /// Opens a connection on a plugin thread. A handle opened after the caller stopped waiting
+    /// (a deadline passed) is closed at once.
+    pub(super) async fn open_connection(
+        &self,
+        target: &Target,
+    ) -> Result<LoadedConnection, ConnectionError> {
+        let table = self.table;
+        let plugin = self.info.name.clone();
+        let hostname = target.hostname.clone();
+        let port = target.port.map(|p| p.to_string());
+        let username = target.username.clone();
+        let password = target.password.clone();
+        let platform = target.platform.clone();
+        let extras = serde_json::Value::Object(target.extras.clone()).to_string();
+        let name = plugin.clone();
+        let opened = move || {
+            let params = NrOpenParams {
+                hostname: NrStr::borrowed(&hostname),
+                port: NrStr::optional(port.as_deref()),
+                username: NrStr::optional(username.as_deref()),
+                password: NrStr::optional(password.as_deref()),
+                platform: NrStr::optional(platform.as_deref()),
+                extras_json: NrStr::borrowed(&extras),
+            };
+            let mut out: *mut NrConnection = std::ptr::null_mut();
+            let mut err = NrError::new();
+            let Some(open) = table.0.open else {
+                return Err(plugin_error(&name, -1, &err));
+            };
+            // SAFETY: params' strings outlive the call; out and err are ours.
+            let code = unsafe { open(&params, &mut out, &mut err) };
+            if code != NR_OK {
+                return Err(plugin_error(&name, code, &err));
+            }
+            if out.is_null() {
+                return Err(ConnectionError::Failed {
+                    message: format!("the `{name}` plugin opened no connection"),
+                    partial: None,
+                });
+            }
+            Ok(out as usize)
+        };
+        let unwanted = move |handle: usize| {
+            if let Some(close) = table.0.close {
+                // SAFETY: the handle was just opened, nobody else has it, and it is closed once.
+                unsafe { close(handle as *mut NrConnection) };
+            }
+        };
+        let handle = on_thread(&self.permits, opened, unwanted).await?;
+        Ok(LoadedConnection {
+            table,
+            name: plugin,
+            cli: self.info.declared.accepts(CommandType::Cli),
+            permits: self.permits.clone(),
+            shared: Arc::new(Shared {
+                handle,
+                life: Mutex::new(Life {
+                    open: true,
+                    busy: false,
+                    abandoned: false,
+                }),
+            }),
+        })
+    }
+}
+
 impl ConnectionPlugin for LoadedPlugin {
     fn info(&self) -> &PluginInfo {
         &self.info
@@ -77,57 +203,8 @@ impl ConnectionPlugin for LoadedPlugin {
         target: &'a Target,
     ) -> BoxFuture<'a, Result<Box<dyn Connection>, ConnectionError>> {
         Box::pin(async move {
-            let table = self.table;
-            let plugin = self.info.name.clone();
-            let hostname = target.hostname.clone();
-            let port = target.port.map(|p| p.to_string());
-            let username = target.username.clone();
-            let password = target.password.clone();
-            let platform = target.platform.clone();
-            let extras = serde_json::Value::Object(target.extras.clone()).to_string();
-            let name = plugin.clone();
-            let handle = on_thread(&self.permits, move || {
-                let params = NrOpenParams {
-                    hostname: NrStr::borrowed(&hostname),
-                    port: NrStr::optional(port.as_deref()),
-                    username: NrStr::optional(username.as_deref()),
-                    password: NrStr::optional(password.as_deref()),
-                    platform: NrStr::optional(platform.as_deref()),
-                    extras_json: NrStr::borrowed(&extras),
-                };
-                let mut out: *mut NrConnection = std::ptr::null_mut();
-                let mut err = NrError::new();
-                let Some(open) = table.0.open else {
-                    return Err(plugin_error(&name, -1, &err));
-                };
-                // SAFETY: params' strings outlive the call; out and err are ours.
-                let code = unsafe { open(&params, &mut out, &mut err) };
-                if code != NR_OK {
-                    return Err(plugin_error(&name, code, &err));
-                }
-                if out.is_null() {
-                    return Err(ConnectionError::Failed {
-                        message: format!("the `{name}` plugin opened no connection"),
-                        partial: None,
-                    });
-                }
-                Ok(out as usize)
-            })
-            .await?;
-            Ok(Box::new(LoadedConnection {
-                table,
-                name: plugin,
-                cli: self.info.declared.accepts(CommandType::Cli),
-                permits: self.permits.clone(),
-                shared: Arc::new(Shared {
-                    handle,
-                    life: Mutex::new(Life {
-                        open: true,
-                        busy: false,
-                        abandoned: false,
-                    }),
-                }),
-            }) as Box<dyn Connection>)
+            let conn = self.open_connection(target).await?;
+            Ok(Box::new(conn) as Box<dyn Connection>)
         })
     }
 }
@@ -183,8 +260,8 @@ impl Shared {
     }
 }
 
-/// An open connection of a loaded plugin.
-struct LoadedConnection {
+/// An open connection of a plugin loaded into this process.
+pub(super) struct LoadedConnection {
     table: Table,
     name: String,
     /// The plugin accepts `command:`/`config:` steps as CLI operations.
@@ -195,11 +272,15 @@ struct LoadedConnection {
 
 impl LoadedConnection {
     /// Calls operation `op` with JSON `args` on a plugin thread.
-    async fn call(&self, op: String, args: String) -> Result<serde_json::Value, ConnectionError> {
+    pub(super) async fn call(
+        &self,
+        op: String,
+        args: String,
+    ) -> Result<serde_json::Value, ConnectionError> {
         let table = self.table;
         let plugin = self.name.clone();
         let shared = self.shared.clone();
-        on_thread(&self.permits, move || {
+        let work = move || {
             let closed = || ConnectionError::Broken {
                 message: "connection already closed".into(),
                 partial: None,
@@ -234,8 +315,8 @@ impl LoadedConnection {
                 ptr: result.ptr,
                 len: result.len,
             };
-            // Copied out, then handed back to the plugin's allocator. The length is checked
-            // before any slice is built from it.
+            // Copied out, then handed back to the plugin's allocator. `as_opt_str` checks the
+            // length against NR_MAX_STRING_LEN before any slice is built from it.
             // SAFETY: the plugin returned `len` bytes at `ptr`, valid until freed.
             let parsed = match unsafe { text.as_opt_str() } {
                 Ok(Some(s)) => serde_json::from_str::<serde_json::Value>(s)
@@ -251,73 +332,32 @@ impl LoadedConnection {
                 message: format!("the `{plugin}` plugin returned a bad result: {message}"),
                 partial: None,
             })
-        })
-        .await
+        };
+        on_thread(&self.permits, work, drop).await
     }
 
-    fn unsupported(&self, op: &Operation<'_>) -> ConnectionError {
-        ConnectionError::Unsupported {
-            plugin: self.name.clone(),
-            what: op.describe(),
-        }
+    /// Whether the plugin says the connection still works, asked on a plugin thread.
+    pub(super) async fn alive(&self) -> bool {
+        let table = self.table;
+        let shared = self.shared.clone();
+        let work = move || {
+            let alive = shared.with_handle(&table, |conn| match table.0.is_alive {
+                // SAFETY: the handle is live and this thread has it to itself.
+                Some(is_alive) => unsafe { is_alive(conn) != 0 },
+                None => false,
+            });
+            Ok(alive.unwrap_or(false))
+        };
+        on_thread(&self.permits, work, drop).await.unwrap_or(false)
     }
-}
 
-/// A CLI operation's result: the device's text, as the header asks for.
-fn cli_output(value: serde_json::Value) -> Output {
-    match value {
-        serde_json::Value::String(text) => Output::Text(text),
-        other => Output::Json(other),
-    }
-}
-
-impl Connection for LoadedConnection {
-    fn run<'a>(&'a mut self, op: Operation<'a>) -> BoxFuture<'a, Result<Output, ConnectionError>> {
+    /// Closes the connection on a plugin thread, or leaves that to the thread still using it.
+    pub(super) fn close_later(&self) -> BoxFuture<'static, ()> {
+        let table = self.table;
+        let shared = self.shared.clone();
+        let permits = self.permits.clone();
         Box::pin(async move {
-            match op {
-                Operation::Call { name, args } => self
-                    .call(name.to_string(), args.to_string())
-                    .await
-                    .map(Output::Json),
-                Operation::Command(command) if self.cli => {
-                    let args = serde_json::json!({ "command": command }).to_string();
-                    self.call(CLI_COMMAND.to_string(), args)
-                        .await
-                        .map(cli_output)
-                }
-                Operation::Config(lines) if self.cli => {
-                    let args = serde_json::json!({ "lines": lines }).to_string();
-                    self.call(CLI_CONFIG.to_string(), args)
-                        .await
-                        .map(cli_output)
-                }
-                other => Err(self.unsupported(&other)),
-            }
-        })
-    }
-
-    fn is_alive(&mut self) -> BoxFuture<'_, bool> {
-        Box::pin(async move {
-            let table = self.table;
-            let shared = self.shared.clone();
-            on_thread(&self.permits, move || {
-                let alive = shared.with_handle(&table, |conn| match table.0.is_alive {
-                    // SAFETY: the handle is live and this thread has it to itself.
-                    Some(is_alive) => unsafe { is_alive(conn) != 0 },
-                    None => false,
-                });
-                Ok(alive.unwrap_or(false))
-            })
-            .await
-            .unwrap_or(false)
-        })
-    }
-
-    fn close(self: Box<Self>) -> BoxFuture<'static, ()> {
-        Box::pin(async move {
-            let table = self.table;
-            let shared = self.shared.clone();
-            let _ = on_thread(&self.permits, move || {
+            let work = move || {
                 let close_now = {
                     let mut life = shared.life();
                     let close = life.open && !life.busy;
@@ -334,12 +374,13 @@ impl Connection for LoadedConnection {
                     unsafe { close(shared.handle as *mut NrConnection) };
                 }
                 Ok(())
-            })
-            .await;
+            };
+            let _ = on_thread(&permits, work, drop).await;
         })
     }
 
-    fn abandon(self: Box<Self>) {
+    /// Gives up on the connection without waiting: cancels a running call, closes it when idle.
+    pub(super) fn abandon_now(&self) {
         let table = self.table;
         let shared = self.shared.clone();
         // On a thread of its own: neither `cancel` nor `close` may hold up the run.
@@ -368,5 +409,29 @@ impl Connection for LoadedConnection {
                     unsafe { close(shared.handle as *mut NrConnection) };
                 }
             });
+    }
+}
+
+impl Connection for LoadedConnection {
+    fn run<'a>(&'a mut self, op: Operation<'a>) -> BoxFuture<'a, Result<Output, ConnectionError>> {
+        Box::pin(async move {
+            let request = plugin_call(op, self.cli, &self.name)?;
+            let value = self
+                .call(request.name.to_string(), request.args.to_string())
+                .await?;
+            Ok(call_output(request.cli, value))
+        })
+    }
+
+    fn is_alive(&mut self) -> BoxFuture<'_, bool> {
+        Box::pin(self.alive())
+    }
+
+    fn close(self: Box<Self>) -> BoxFuture<'static, ()> {
+        self.close_later()
+    }
+
+    fn abandon(self: Box<Self>) {
+        self.abandon_now();
     }
 }

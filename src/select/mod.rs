@@ -124,6 +124,8 @@ pub enum Key {
     Attr(Attr),
     /// Group membership, inherited.
     Groups,
+    /// The groups a host lists itself (nornir's `groups__contains`).
+    DirectGroups,
     /// A data key, dotted for nesting.
     Data(String),
 }
@@ -165,6 +167,7 @@ impl FromStr for Filter {
         let key = match key {
             "name" => Key::Name,
             "groups" | "group" => Key::Groups,
+            "direct_groups" => Key::DirectGroups,
             "password" => return Err(bad("hosts cannot be selected by password")),
             other => Attr::from_name(other)
                 .map(Key::Attr)
@@ -239,6 +242,7 @@ impl Filter {
                 .into_iter()
                 .collect(),
             Key::Groups => host.groups().map(str::to_string).collect(),
+            Key::DirectGroups => host.direct_groups().to_vec(),
             Key::Data(path) => match host.data_path(path) {
                 Some(serde_yaml::Value::Sequence(items)) => {
                     items.iter().filter_map(scalar_text).collect()
@@ -374,22 +378,39 @@ impl Selector {
                         source,
                     })?;
             let known = Arc::new(known_data_keys(inv));
+            // A nested key some hosts lack (`facts.os` on a host without `facts`) makes the
+            // expression false for them, as nornir's filters are; only when no host at all can
+            // evaluate it is it a mistake (a typo) worth stopping for.
+            let mut undefined = None;
+            let mut evaluated = false;
             for (index, keep) in selected.iter_mut().enumerate() {
                 if !*keep {
                     continue;
                 }
                 let host = Value::from_object(
                     HostObject::new(inv.clone(), index, known.clone())
-                        .with_platforms(self.platforms.clone()),
+                        .with_platforms(self.platforms.clone())
+                        .lenient(),
                 );
-                let result = compiled
-                    .eval(host)
-                    .map_err(|source| SelectError::WhereFailed {
-                        expr: expr.clone(),
-                        host: inv.host(index).name().to_string(),
-                        source,
-                    })?;
-                *keep = result.is_true();
+                let failed = |source| SelectError::WhereFailed {
+                    expr: expr.clone(),
+                    host: inv.host(index).name().to_string(),
+                    source,
+                };
+                match compiled.eval(host) {
+                    Ok(result) => {
+                        evaluated = true;
+                        *keep = result.is_true();
+                    }
+                    Err(err) if err.kind() == minijinja::ErrorKind::UndefinedError => {
+                        undefined.get_or_insert_with(|| failed(err));
+                        *keep = false;
+                    }
+                    Err(err) => return Err(failed(err)),
+                }
+            }
+            if let (false, Some(err)) = (evaluated, undefined) {
+                return Err(err);
             }
         }
         let indices: Vec<usize> = selected

@@ -55,6 +55,16 @@ fn not_equal_is_the_exact_negation() {
 #[test]
 fn groups_are_inherited() {
     assert_eq!(pick(&["groups=core"], None, &[]).unwrap(), ["r1", "r2"]);
+    // Direct membership only, as nornir's `groups__contains`.
+    assert!(matches!(
+        pick(&["direct_groups=core"], None, &[]),
+        Err(SelectError::NoMatch { .. })
+    ));
+    assert_eq!(pick(&["direct_groups=edge"], None, &[]).unwrap(), ["r1"]);
+    assert_eq!(
+        pick(&[], Some("'spine' in direct_groups"), &[]).unwrap(),
+        ["r2"]
+    );
     assert_eq!(pick(&["groups~^sp"], None, &[]).unwrap(), ["r2"]);
 }
 
@@ -170,7 +180,7 @@ fn platform_aliases_compare_by_canonical_name() {
         "",
     );
     let env = crate::template::environment(None);
-    let platforms = Arc::new(crate::platform::Platforms::builtin());
+    let platforms = Arc::new(crate::platform::Platforms::builtin().clone());
     let select = |filters: &[&str], where_expr: Option<&str>| {
         let filters: Vec<String> = filters.iter().map(|f| f.to_string()).collect();
         let selector = Selector::new(&filters, where_expr, &[])
@@ -207,4 +217,18 @@ fn globs() {
     assert!(glob_match("a?c", "abc"));
     assert!(glob_match("[!x]b", "ab"));
     assert!(!glob_match("[a-c]", "d"));
+}
+
+#[test]
+fn where_over_a_nested_key_some_hosts_lack_is_false_for_them() {
+    assert_eq!(pick(&[], Some("facts.os == 'ios'"), &[]).unwrap(), ["r1"]);
+    assert_eq!(
+        pick(&[], Some("not facts.os == 'ios'"), &[]).unwrap(),
+        ["r2", "r3", "srv1"]
+    );
+    // A name no host has is still a typo.
+    assert!(matches!(
+        pick(&[], Some("fcts.os == 'ios'"), &[]),
+        Err(SelectError::WhereFailed { .. })
+    ));
 }

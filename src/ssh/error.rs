@@ -130,7 +130,7 @@ pub enum SshError {
     },
     /// The command did not return to a prompt (or exit) in time.
     #[error(
-        "{host}: command '{command}' timed out after {timeout:?}{}",
+        "{host}: command '{command}' did not finish within {timeout:?} (command timeout){}",
         partial_detail(partial)
     )]
     CommandTimeout {
@@ -142,6 +142,18 @@ pub enum SshError {
         timeout: Duration,
         /// Output received before giving up.
         partial: String,
+    },
+    /// A command's output grew past the limit: the step fails and the session is closed.
+    #[error(
+        "{host}: output of '{command}' exceeded {limit} bytes (max_output); the session was closed"
+    )]
+    OutputTooLarge {
+        /// Inventory name.
+        host: String,
+        /// Command sent.
+        command: String,
+        /// The limit, in bytes.
+        limit: usize,
     },
     /// An earlier command timed out, so the CLI may still answer it: the session cannot be
     /// trusted to pair commands with their output any more.
@@ -208,6 +220,35 @@ pub enum SshError {
         /// Standard error.
         stderr: String,
     },
+    /// A mode change did not happen: the prompt after it is not the one it leads to.
+    #[error(
+        "{host}: after '{command}' the device is not in {wanted} (prompt '{prompt}'){}",
+        answer_detail(output)
+    )]
+    ModeChange {
+        /// Inventory name.
+        host: String,
+        /// The commands that should have changed the mode.
+        command: String,
+        /// The mode they lead to.
+        wanted: &'static str,
+        /// The prompt that followed.
+        prompt: String,
+        /// What the device answered.
+        output: String,
+    },
+    /// A configuration step met a device in user mode and enable did not work.
+    #[error(
+        "{host}: the device is in user mode (prompt '{prompt}') and configuration needs privileged mode: {detail}; the enable secret is `connection_options.ssh.extras.secret` (migrated nornir inventories: `connection_options.netmiko.extras.secret`)"
+    )]
+    NotPrivileged {
+        /// Inventory name.
+        host: String,
+        /// The user-mode prompt.
+        prompt: String,
+        /// Why enable did not help.
+        detail: String,
+    },
     /// Enable (privilege escalation) failed or is impossible.
     #[error("{host}: enable failed: {detail}")]
     Enable {
@@ -254,6 +295,15 @@ fn partial_detail(partial: &str) -> String {
         " before any output".to_string()
     } else {
         format!("; partial output: {}", snippet(partial))
+    }
+}
+
+/// What follows a mode change that did not happen: the device's answer, if it said anything.
+fn answer_detail(output: &str) -> String {
+    if output.trim().is_empty() {
+        String::new()
+    } else {
+        format!("; it answered: {}", snippet(output))
     }
 }
 
@@ -306,7 +356,7 @@ impl SshError {
             SshError::CommandTimeout { partial, .. }
             | SshError::ChannelClosed { partial, .. }
             | SshError::NoPrompt { partial, .. } => Some(partial),
-            SshError::Device { output, .. } => Some(output),
+            SshError::Device { output, .. } | SshError::ModeChange { output, .. } => Some(output),
             SshError::ExitStatus { stdout, .. } => Some(stdout),
             _ => None,
         }

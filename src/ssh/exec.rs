@@ -1,5 +1,6 @@
 //! Exec mode: one SSH exec channel per command (servers, or devices that support it).
 
+use super::prompt::Normalizer;
 use super::transcript::{Direction, Recorder};
 use super::{SshError, SshTarget};
 use russh::ChannelMsg;
@@ -10,9 +11,10 @@ use tokio::time::Instant;
 /// Result of one exec command.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ExecOutput {
-    /// Standard output (lossy UTF-8).
+    /// Standard output, cleaned like a shell session's (line ends, ANSI sequences, carriage
+    /// returns), lossy UTF-8.
     pub stdout: String,
-    /// Standard error (lossy UTF-8).
+    /// Standard error, cleaned the same way.
     pub stderr: String,
     /// Exit status, if the server sent one (network devices often do not).
     pub exit_status: Option<u32>,
@@ -40,8 +42,10 @@ pub(crate) async fn run(
             partial: format!("(exec request failed: {e})"),
         })?;
     let deadline = Instant::now() + timeout;
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
+    // Cleaned as it arrives, straight into the text kept: no second copy of a large output.
+    let (mut clean_out, mut clean_err) = (Normalizer::new(), Normalizer::new());
+    let mut stdout = String::new();
+    let mut stderr = String::new();
     let mut out = ExecOutput::default();
     let mut exec_accepted = false;
     loop {
@@ -52,7 +56,7 @@ pub(crate) async fn run(
                     host,
                     command: command.to_string(),
                     timeout,
-                    partial: String::from_utf8_lossy(&stdout).into_owned(),
+                    partial: stdout,
                 });
             }
             Ok(m) => m,
@@ -62,13 +66,13 @@ pub(crate) async fn run(
                 if let Some(r) = &recorder {
                     r.record(Direction::Received, &data);
                 }
-                stdout.extend_from_slice(&data);
+                clean_out.feed(&data, &mut stdout, 0);
             }
             Some(ChannelMsg::ExtendedData { data, .. }) => {
                 if let Some(r) = &recorder {
                     r.record(Direction::Received, &data);
                 }
-                stderr.extend_from_slice(&data);
+                clean_err.feed(&data, &mut stderr, 0);
             }
             Some(ChannelMsg::Success) => exec_accepted = true,
             Some(ChannelMsg::Failure) if !exec_accepted => {
@@ -87,9 +91,19 @@ pub(crate) async fn run(
             Some(ChannelMsg::Close) | None => break,
             Some(_) => {}
         }
+        if stdout.len() + stderr.len() > target.max_output {
+            let _ = channel.close().await;
+            return Err(SshError::OutputTooLarge {
+                host,
+                command: command.to_string(),
+                limit: target.max_output,
+            });
+        }
     }
-    out.stdout = String::from_utf8_lossy(&stdout).into_owned();
-    out.stderr = String::from_utf8_lossy(&stderr).into_owned();
+    clean_out.finish(&mut stdout);
+    clean_err.finish(&mut stderr);
+    out.stdout = stdout;
+    out.stderr = stderr;
     if out.exit_status.is_none() && out.exit_signal.is_none() && !exec_accepted {
         return Err(SshError::ChannelClosed {
             host,

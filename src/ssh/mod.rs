@@ -8,10 +8,16 @@ mod auth;
 mod error;
 mod exec;
 mod hostkey;
+// OpenSSH environment readers, not wired into the connection code yet (the lead does that);
+// until then nothing outside their tests calls them.
+#[allow(dead_code)]
+pub(crate) mod known_hosts;
 mod plugin;
 pub mod prompt;
 mod settings;
 mod shell;
+#[allow(dead_code)]
+pub(crate) mod ssh_config;
 mod transcript;
 
 pub use crate::platform::Mode;
@@ -31,6 +37,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
+
+/// The default for [`SshTarget::max_output`]: 64 MiB, far beyond any `show` command, well
+/// below what would strain the machine.
+pub const DEFAULT_MAX_OUTPUT: usize = 64 << 20;
 
 /// Per-phase time limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +100,10 @@ pub struct SshTarget {
     pub timeouts: Timeouts,
     /// Send SSH keepalives at this interval when the link is idle.
     pub keepalive: Option<Duration>,
+    /// Most bytes one command may return before it fails and the session is closed.
+    pub max_output: usize,
+    /// `--show-secrets`: transcripts keep the secrets the device echoes.
+    pub reveal_secrets: bool,
 }
 
 impl SshTarget {
@@ -122,11 +136,16 @@ impl SshTarget {
             platform,
             timeouts: Timeouts::default(),
             keepalive: None,
+            max_output: DEFAULT_MAX_OUTPUT,
+            reveal_secrets: false,
         }
     }
 
-    /// Secrets that must never appear in a transcript.
+    /// Secrets that must never appear in a transcript (none with `--show-secrets`).
     fn secrets(&self) -> Vec<String> {
+        if self.reveal_secrets {
+            return Vec::new();
+        }
         [&self.password, &self.secret, &self.passphrase]
             .into_iter()
             .flatten()
@@ -158,6 +177,7 @@ impl std::fmt::Debug for SshTarget {
             .field("platform", &self.platform.name)
             .field("timeouts", &self.timeouts)
             .field("keepalive", &self.keepalive)
+            .field("max_output", &self.max_output)
             .finish()
     }
 }
@@ -329,6 +349,18 @@ impl SshConnection {
 
     /// Run one command on its own exec channel; non-zero exit is an error.
     pub async fn exec(&self, command: &str, timeout: Option<Duration>) -> Result<String, SshError> {
+        self.exec_checked(command, timeout)
+            .await
+            .map(|out| out.stdout)
+    }
+
+    /// Run one command on its own exec channel; non-zero exit is an error, and on success
+    /// stdout and stderr are both returned.
+    pub async fn exec_checked(
+        &self,
+        command: &str,
+        timeout: Option<Duration>,
+    ) -> Result<ExecOutput, SshError> {
         let out = self.exec_output(command, timeout).await?;
         if let Some(signal) = &out.exit_signal {
             // Shells report death by signal as 128 + n; we only have the name, so use 128.
@@ -348,7 +380,7 @@ impl SshConnection {
                 stdout: out.stdout,
                 stderr: out.stderr,
             }),
-            _ => Ok(out.stdout),
+            _ => Ok(out),
         }
     }
 

@@ -8,10 +8,10 @@ use crate::connection::{
     BoxFuture, CommandType, Connection, ConnectionError, ConnectionPlugin, Declared, Operation,
     Output, PluginInfo, Target,
 };
-use crate::platform::{Mode, Platforms};
+use crate::platform::{Mode, Platform, Platforms};
 
 /// The `extras` keys the ssh plugin understands, for messages.
-pub const EXTRAS: [&str; 12] = [
+pub const EXTRAS: [&str; 13] = [
     "mode",
     "secret",
     "known_hosts",
@@ -24,6 +24,7 @@ pub const EXTRAS: [&str; 12] = [
     "auth_timeout",
     "command_timeout",
     "keepalive",
+    "max_output",
 ];
 
 /// The built-in SSH plugin.
@@ -32,6 +33,10 @@ pub struct SshPlugin {
     settings: SshSettings,
     platforms: Arc<Platforms>,
     session_log: Option<PathBuf>,
+    /// `--show-secrets`: transcripts keep secret values.
+    reveal_secrets: bool,
+    /// `--strict-platforms`: a host without a known platform is an error, not `generic`.
+    strict_platforms: bool,
     /// Hosts whose transcript file was started in this run (a reconnect appends to it).
     logged: std::sync::Mutex<std::collections::HashSet<String>>,
 }
@@ -58,13 +63,17 @@ impl SshPlugin {
             settings,
             platforms,
             session_log: None,
+            reveal_secrets: false,
+            strict_platforms: false,
             logged: Default::default(),
         }
     }
 
-    /// Writes each host's session transcript to `DIR/HOST.log` (secrets redacted).
-    pub fn with_session_log(mut self, dir: PathBuf) -> SshPlugin {
+    /// Writes each host's session transcript to `DIR/HOST.log` (secrets redacted unless
+    /// `reveal_secrets`).
+    pub fn with_session_log(mut self, dir: PathBuf, reveal_secrets: bool) -> SshPlugin {
         self.session_log = Some(dir);
+        self.reveal_secrets = reveal_secrets;
         self
     }
 
@@ -95,19 +104,36 @@ impl SshPlugin {
         }
     }
 
+    /// With `strict`, a host whose platform is missing or unknown cannot be connected;
+    /// otherwise it is driven as `generic`.
+    pub fn with_strict_platforms(mut self, strict: bool) -> SshPlugin {
+        self.strict_platforms = strict;
+        self
+    }
+
+    /// The platform a target is driven as, and why it is `generic` when it falls back.
+    pub fn platform_for(&self, target: &Target) -> Result<(Arc<Platform>, Option<String>), String> {
+        let why = match target.platform.as_deref() {
+            None => "no platform set".to_string(),
+            Some(name) => match self.platforms.shared(name) {
+                Some(platform) => return Ok((Arc::clone(platform), None)),
+                None => format!("unknown platform `{name}`"),
+            },
+        };
+        let generic = self.platforms.shared(crate::platform::GENERIC);
+        match generic {
+            Some(generic) if !self.strict_platforms => Ok((Arc::clone(generic), Some(why))),
+            _ => Err(format!(
+                "{why}; set `platform:` on the host or a group, or define it under `platforms:` in netrun.yaml (`netrun platforms` lists the known ones)"
+            )),
+        }
+    }
+
     /// Turns a resolved target into SSH settings; the error names the value at fault.
     /// Runs before anything is contacted, so a bad inventory value stops the run (exit 2).
     pub fn prepare(&self, target: &Target) -> Result<SshTarget, String> {
-        let platform_name = target.platform.as_deref().ok_or_else(|| {
-            "no platform set; set `platform:` on the host or a group (ios, nxos, iosxr, eos, junos, linux)".to_string()
-        })?;
-        let platform = self.platforms.shared(platform_name).ok_or_else(|| {
-            let known: Vec<&str> = self.platforms.names().collect();
-            format!(
-                "unknown platform `{platform_name}` (known: {})",
-                known.join(", ")
-            )
-        })?;
+        let (platform, _) = self.platform_for(target)?;
+        let platform = &platform;
         let username = target.username.clone().ok_or_else(|| {
             "no username set; set `username:` on the host, a group or defaults".to_string()
         })?;
@@ -126,6 +152,8 @@ impl SshPlugin {
         ssh.timeouts.auth = self.settings.auth_timeout;
         ssh.timeouts.command = self.settings.command_timeout;
         ssh.keepalive = self.settings.keepalive;
+        ssh.max_output = self.settings.max_output;
+        ssh.reveal_secrets = self.reveal_secrets;
 
         for (key, value) in &target.extras {
             let is_secret = matches!(key.as_str(), "secret" | "passphrase");
@@ -182,6 +210,13 @@ impl SshPlugin {
                     let every = secs()?;
                     ssh.keepalive = (!every.is_zero()).then_some(every);
                 }
+                "max_output" => {
+                    ssh.max_output = value
+                        .as_u64()
+                        .and_then(|n| usize::try_from(n).ok())
+                        .filter(|&n| n > 0)
+                        .ok_or_else(|| bad("a number of bytes above 0"))?;
+                }
                 other => {
                     return Err(format!(
                         "connection_options.ssh.extras: unknown key `{other}` (known: {})",
@@ -220,6 +255,7 @@ fn classify(host: &str, err: SshError) -> ConnectionError {
         err,
         SshError::ChannelClosed { .. } | SshError::Protocol { .. }
     );
+    let timeout = matches!(err, SshError::CommandTimeout { .. });
     let partial = err.partial_output().map(str::to_string);
     let full = err.to_string();
     let message = full
@@ -229,6 +265,8 @@ fn classify(host: &str, err: SshError) -> ConnectionError {
         .unwrap_or(full);
     if unreachable {
         ConnectionError::Unreachable { message }
+    } else if timeout {
+        ConnectionError::Timeout { message, partial }
     } else if broken {
         ConnectionError::Broken { message, partial }
     } else {
@@ -342,9 +380,12 @@ impl Connection for SshExec {
             match op {
                 Operation::Command(command) => self
                     .conn
-                    .exec(command, None)
+                    .exec_checked(command, None)
                     .await
-                    .map(Output::Text)
+                    .map(|out| Output::Exec {
+                        stdout: out.stdout,
+                        stderr: out.stderr,
+                    })
                     .map_err(|e| classify(&self.host, e)),
                 other => Err(ConnectionError::Unsupported {
                     plugin: "ssh".into(),
@@ -378,8 +419,9 @@ mod tests {
             keepalive: None,
             known_hosts: KnownHostsPolicy::AcceptNew,
             known_hosts_file: PathBuf::from("known_hosts"),
+            max_output: crate::ssh::DEFAULT_MAX_OUTPUT,
         };
-        SshPlugin::new(settings, Arc::new(Platforms::builtin()))
+        SshPlugin::new(settings, Arc::new(Platforms::builtin().clone()))
     }
 
     fn prepare(extras: serde_json::Value) -> Result<SshTarget, String> {

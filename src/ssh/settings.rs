@@ -23,6 +23,8 @@ pub struct SshFile {
     pub known_hosts: Option<KnownHostsPolicy>,
     /// known_hosts file.
     pub known_hosts_file: Option<PathBuf>,
+    /// Most bytes one command may return.
+    pub max_output: Option<usize>,
 }
 
 /// SSH settings after defaults.
@@ -40,6 +42,8 @@ pub struct SshSettings {
     pub known_hosts: KnownHostsPolicy,
     /// known_hosts file (default ~/.ssh/known_hosts).
     pub known_hosts_file: PathBuf,
+    /// Most bytes one command may return (default 64 MiB).
+    pub max_output: usize,
 }
 
 /// A setting of the `ssh:` section that is out of range: its key and why.
@@ -80,6 +84,16 @@ impl SshSettings {
                 .as_deref()
                 .map(resolve)
                 .unwrap_or_else(|| home.join(".ssh").join("known_hosts")),
+            max_output: match file.max_output {
+                Some(0) => {
+                    return Err(BadSetting {
+                        key: "max_output".into(),
+                        reason: "must be more than 0 bytes".into(),
+                    });
+                }
+                Some(bytes) => bytes,
+                None => super::DEFAULT_MAX_OUTPUT,
+            },
         })
     }
 }

@@ -1,4 +1,11 @@
 //! Interactive CLI session on a PTY, driven by the prompt engine.
+//!
+//! The session learns the device's exact prompt during its setup: the platform's prompt
+//! patterns are generic (any name) until the setup commands (or one Enter) have come back, and
+//! from then on only a prompt with this device's name ends a command. POSIX shells (platforms
+//! with `marker`) get a prompt of netrun's own that also carries each command's exit status.
+//! Mode changes (enable, entering and leaving configuration mode) are checked against the
+//! prompt that follows them.
 
 use super::prompt::{Collector, Completed, Event, PagerMatcher, PromptMatcher};
 use super::transcript::{Direction, Recorder};
@@ -20,17 +27,45 @@ const FIRST_PROMPT_NUDGE: Duration = Duration::from_secs(2);
 const FAILURE_SCAN_LINES: usize = 10;
 /// How many times to answer a repeated password question before giving up on enable.
 const ENABLE_MAX_PASSWORD_PROMPTS: usize = 3;
+/// How many login questions (hooks) are answered before the first prompt, at most.
+const MAX_LOGIN_ANSWERS: usize = 5;
+
+/// The CLI mode a prompt shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CliMode {
+    /// Unprivileged / operational.
+    User,
+    /// Privileged exec.
+    Privileged,
+    /// Configuration.
+    Config,
+}
+
+impl CliMode {
+    fn describe(self) -> &'static str {
+        match self {
+            CliMode::User => "user mode",
+            CliMode::Privileged => "privileged mode",
+            CliMode::Config => "configuration mode",
+        }
+    }
+}
 
 /// An interactive CLI session (PTY + shell) on one device.
 pub struct CliSession {
     channel: russh::Channel<Msg>,
     target: Arc<SshTarget>,
     collector: Collector,
-    any_prompt: PromptMatcher,
-    privileged: Option<PromptMatcher>,
-    config: Option<PromptMatcher>,
+    /// The platform's prompts, one pattern per mode present: user, privileged, config.
+    modes: Vec<CliMode>,
+    /// The same, for this device only, once its name is known.
+    exact: Option<PromptMatcher>,
     recorder: Option<Recorder>,
     prompt: String,
+    /// The context line above the last prompt (Junos `[edit]`).
+    context: Option<String>,
+    /// POSIX shells: the tag of netrun's own prompt, `TAG:STATUS> `.
+    marker: Option<String>,
     /// The command that timed out, after which output can no longer be paired with commands.
     out_of_step: Option<String>,
 }
@@ -42,6 +77,18 @@ impl std::fmt::Debug for CliSession {
             .field("prompt", &self.prompt)
             .finish()
     }
+}
+
+/// A tag for netrun's prompt in a POSIX shell, unlikely to occur in any output.
+fn marker_tag() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("nr{:x}{:x}{n:x}", std::process::id(), nanos)
 }
 
 impl CliSession {
@@ -56,24 +103,21 @@ impl CliSession {
             host: host.clone(),
             detail: format!("platform '{}' has an invalid regex: {e}", platform.name),
         };
+        let prompt = &platform.prompt;
+        let mut patterns = vec![(CliMode::User, prompt.user.0.as_str())];
+        if let Some(p) = &prompt.privileged {
+            patterns.push((CliMode::Privileged, p.0.as_str()));
+        }
+        if let Some(p) = &prompt.config {
+            patterns.push((CliMode::Config, p.0.as_str()));
+        }
         // The matchers' regexes are compiled once per process (see `prompt::compiled`).
-        let any_prompt = PromptMatcher::new(&platform.any_prompt_pattern()).map_err(bad_regex)?;
-        let privileged = platform
-            .prompt
-            .privileged
-            .as_deref()
-            .map(PromptMatcher::new)
-            .transpose()
-            .map_err(bad_regex)?;
-        let config = platform
-            .prompt
-            .config
-            .as_deref()
-            .map(PromptMatcher::new)
-            .transpose()
-            .map_err(bad_regex)?;
-        let pager = PagerMatcher::new(&platform.pager.patterns).map_err(bad_regex)?;
-        let collector = Collector::new(any_prompt.clone(), pager);
+        let generic = PromptMatcher::any(patterns.iter().map(|(_, p)| *p)).map_err(bad_regex)?;
+        let modes = patterns.iter().map(|(m, _)| *m).collect();
+        let pager = PagerMatcher::new(platform.pager_patterns()).map_err(bad_regex)?;
+        let mut collector = Collector::new(generic, pager);
+        collector.set_limit(target.max_output);
+        collector.set_context(Arc::clone(platform));
         let channel_err = |e: russh::Error| SshError::ChannelClosed {
             host: host.clone(),
             command: "(opening shell)".into(),
@@ -89,50 +133,162 @@ impl CliSession {
             channel,
             target: target.clone(),
             collector,
-            any_prompt,
-            privileged,
-            config,
+            modes,
+            exact: None,
             recorder,
             prompt: String::new(),
+            context: None,
+            marker: None,
             out_of_step: None,
         };
         session.wait_first_prompt().await?;
-        for cmd in target.platform.on_open.clone() {
-            match session.send_command(&cmd, None).await {
+        session.set_up().await?;
+        Ok(session)
+    }
+
+    /// Waits for the first prompt, answering the platform's login questions on the way
+    /// (Junos root starting in the Unix shell, password-change questions).
+    async fn wait_first_prompt(&mut self) -> Result<(), SshError> {
+        let total = self.target.timeouts.command;
+        let start = Instant::now();
+        let prompts = self.collector.prompt().clone();
+        let hooks: Vec<String> = self
+            .target
+            .platform
+            .login_hooks
+            .iter()
+            .map(|h| h.pattern.0.clone())
+            .collect();
+        let bad_regex = |e: regex::Error| SshError::Config {
+            host: self.target.host_label.clone(),
+            detail: format!("invalid login hook regex: {e}"),
+        };
+        let hook_matcher = if hooks.is_empty() {
+            None
+        } else {
+            // A question and a prompt both end the wait; which one it was decides what next.
+            let all: Vec<String> = hooks
+                .iter()
+                .cloned()
+                .chain(self.prompt_patterns())
+                .collect();
+            self.collector
+                .set_prompt(PromptMatcher::any(all.iter().map(String::as_str)).map_err(bad_regex)?);
+            Some(PromptMatcher::any(hooks.iter().map(String::as_str)).map_err(bad_regex)?)
+        };
+        let mut answered = 0;
+        let mut nudged = false;
+        let done = loop {
+            self.collector.start_passive();
+            let wait = if nudged {
+                total.saturating_sub(start.elapsed())
+            } else {
+                FIRST_PROMPT_NUDGE.min(total)
+            };
+            let done = match self.read_until_prompt("(waiting for prompt)", wait).await {
+                Ok(done) => done,
+                Err(SshError::CommandTimeout { partial, .. }) if nudged => {
+                    self.collector.set_prompt(prompts);
+                    return Err(SshError::NoPrompt {
+                        host: self.target.host_label.clone(),
+                        timeout: total,
+                        partial,
+                    });
+                }
+                Err(SshError::CommandTimeout { .. }) => {
+                    nudged = true;
+                    self.write(b"\n").await?;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let hook = hook_matcher.as_ref().and_then(|m| m.which(&done.prompt));
+            match hook {
+                Some(i)
+                    if answered < MAX_LOGIN_ANSWERS && !prompts.is_prompt_line(&done.prompt) =>
+                {
+                    answered += 1;
+                    let answer = self.target.platform.login_hooks[i]
+                        .send
+                        .replace("{username}", &self.target.username);
+                    crate::diag!(
+                        2,
+                        "host {}: login question {:?}: answering",
+                        self.target.host_label,
+                        done.prompt
+                    );
+                    let mut line = answer.into_bytes();
+                    line.push(b'\n');
+                    self.write(&line).await?;
+                }
+                _ => break done,
+            }
+        };
+        self.collector.set_prompt(prompts);
+        self.prompt = done.prompt;
+        Ok(())
+    }
+
+    fn prompt_patterns(&self) -> Vec<String> {
+        let prompt = &self.target.platform.prompt;
+        std::iter::once(&prompt.user)
+            .chain(prompt.privileged.as_ref())
+            .chain(prompt.config.as_ref())
+            .map(|p| p.0.clone())
+            .collect()
+    }
+
+    /// Sends the setup commands, then learns the exact prompt from the prompt that follows
+    /// them (one Enter when the platform has none): by then any banner is behind us.
+    async fn set_up(&mut self) -> Result<(), SshError> {
+        if self.target.platform.marker {
+            return self.mark_prompt().await;
+        }
+        let on_open = self.target.platform.on_open.clone();
+        if on_open.is_empty() {
+            self.send_command_unchecked("", None).await?;
+        }
+        for cmd in on_open {
+            match self.send_command(&cmd, None).await {
                 // Some images lack e.g. `terminal width`; that must not make the device unusable.
                 Ok(_) | Err(SshError::Device { .. }) => {}
                 Err(e) => return Err(e),
             }
         }
-        Ok(session)
+        self.learn_prompt();
+        Ok(())
     }
 
-    async fn wait_first_prompt(&mut self) -> Result<(), SshError> {
-        let total = self.target.timeouts.command;
-        let start = Instant::now();
-        self.collector.start_passive();
-        let first = self
-            .read_until_prompt("(waiting for prompt)", FIRST_PROMPT_NUDGE.min(total))
-            .await;
-        let done = match first {
-            Ok(done) => done,
-            Err(SshError::CommandTimeout { .. }) => {
-                self.write(b"\n").await?;
-                let left = total.saturating_sub(start.elapsed());
-                self.read_until_prompt("(waiting for prompt)", left)
-                    .await
-                    .map_err(|e| match e {
-                        SshError::CommandTimeout { partial, .. } => SshError::NoPrompt {
-                            host: self.target.host_label.clone(),
-                            timeout: total,
-                            partial,
-                        },
-                        other => other,
-                    })?
-            }
-            Err(e) => return Err(e),
+    /// Takes the device's name from the last prompt: from now on only prompts with it count.
+    fn learn_prompt(&mut self) {
+        let Some(base) = self.collector.prompt().base_of(&self.prompt) else {
+            return;
         };
-        self.prompt = done.prompt;
+        crate::diag!(
+            2,
+            "host {}: prompt {:?}, device name {base:?}",
+            self.target.host_label,
+            self.prompt
+        );
+        let exact = self.collector.prompt().clone().exact(&base);
+        self.collector.set_prompt(exact.clone());
+        self.exact = Some(exact);
+    }
+
+    /// POSIX shells: replaces the user's prompt by netrun's own, `TAG:STATUS> `, which ends
+    /// each command unambiguously and carries its exit status.
+    async fn mark_prompt(&mut self) -> Result<(), SshError> {
+        let tag = marker_tag();
+        let setup = format!("unset PROMPT_COMMAND; PS2=''; PS1='{tag}:$?> '");
+        let pattern = format!("{}:[0-9]{{1,3}}>", regex::escape(&tag));
+        let matcher = PromptMatcher::new(&pattern).map_err(|e| SshError::Config {
+            host: self.target.host_label.clone(),
+            detail: format!("invalid marker prompt: {e}"),
+        })?;
+        self.collector.set_prompt(matcher.clone());
+        self.exact = Some(matcher);
+        self.marker = Some(tag);
+        self.send_command_unchecked(&setup, None).await?;
         Ok(())
     }
 
@@ -141,29 +297,65 @@ impl CliSession {
         &self.prompt
     }
 
-    /// Whether the current prompt is the privileged one.
+    /// The mode the last prompt shows, when the platform tells modes apart.
+    pub fn mode(&self) -> Option<CliMode> {
+        if let Some(config) = self
+            .context
+            .as_deref()
+            .and_then(|c| self.target.platform.context_means_config(c))
+        {
+            return Some(if config {
+                CliMode::Config
+            } else {
+                CliMode::Privileged
+            });
+        }
+        if self.marker.is_some() {
+            return None;
+        }
+        let matcher = self.exact.as_ref().unwrap_or(self.collector.prompt());
+        matcher
+            .which(&self.prompt)
+            .and_then(|i| self.modes.get(i).copied())
+    }
+
+    /// Whether the current prompt is the privileged (or configuration) one.
     pub fn is_privileged(&self) -> bool {
-        self.privileged
-            .as_ref()
-            .is_some_and(|m| m.is_prompt_line(&self.prompt))
+        matches!(self.mode(), Some(CliMode::Privileged | CliMode::Config))
     }
 
     /// Whether the current prompt is the configuration-mode one.
     pub fn in_config_mode(&self) -> bool {
-        self.config
-            .as_ref()
-            .is_some_and(|m| m.is_prompt_line(&self.prompt))
+        self.mode() == Some(CliMode::Config)
     }
 
     /// Send a command and return its clean output (no echo, no prompt).
     ///
-    /// A failure marker of the platform in the output gives [`SshError::Device`].
+    /// A failure marker of the platform in the output gives [`SshError::Device`]; in a POSIX
+    /// shell, a non-zero exit status gives [`SshError::ExitStatus`].
     pub async fn send_command(
         &mut self,
         command: &str,
         timeout: Option<Duration>,
     ) -> Result<String, SshError> {
         let output = self.send_command_unchecked(command, timeout).await?;
+        if self.marker.is_some() {
+            let status = self
+                .prompt
+                .rsplit(':')
+                .next()
+                .and_then(|s| s.trim_end_matches('>').parse::<u32>().ok())
+                .unwrap_or(0);
+            if status != 0 {
+                return Err(SshError::ExitStatus {
+                    host: self.target.host_label.clone(),
+                    command: command.to_string(),
+                    status,
+                    stdout: output,
+                    stderr: String::new(),
+                });
+            }
+        }
         self.check_failure(command, output)
     }
 
@@ -197,6 +389,7 @@ impl CliSession {
             }
         };
         self.prompt = done.prompt;
+        self.context = done.context;
         Ok(done.output)
     }
 
@@ -224,142 +417,6 @@ impl CliSession {
         })
     }
 
-    /// Enter privileged mode, answering the password question with the target's secret.
-    ///
-    /// A no-op when already privileged or when the platform has no enable step.
-    pub async fn enable(&mut self) -> Result<(), SshError> {
-        let host = self.target.host_label.clone();
-        let Some(spec) = self.target.platform.enable.clone() else {
-            return Ok(());
-        };
-        if self.is_privileged() {
-            return Ok(());
-        }
-        let password = PromptMatcher::new(&spec.password_prompt).map_err(|e| SshError::Config {
-            host: host.clone(),
-            detail: format!("invalid enable password_prompt regex: {e}"),
-        })?;
-        let either = PromptMatcher::new(&format!(
-            "(?:{})|(?:{})",
-            spec.password_prompt,
-            self.target.platform.any_prompt_pattern()
-        ))
-        .map_err(|e| SshError::Config {
-            host: host.clone(),
-            detail: format!("invalid prompt regex: {e}"),
-        })?;
-        let timeout = self.target.timeouts.command;
-        self.collector.set_prompt(either);
-        let result = self.enable_dialog(&spec.command, &password, timeout).await;
-        self.collector.set_prompt(self.any_prompt.clone());
-        result?;
-        if self.privileged.is_some() && !self.is_privileged() {
-            return Err(SshError::Enable {
-                host,
-                detail: format!(
-                    "secret rejected or insufficient: still not privileged (prompt '{}')",
-                    self.prompt
-                ),
-            });
-        }
-        Ok(())
-    }
-
-    async fn enable_dialog(
-        &mut self,
-        command: &str,
-        password: &PromptMatcher,
-        timeout: Duration,
-    ) -> Result<(), SshError> {
-        let host = self.target.host_label.clone();
-        self.collector.start_command(command);
-        self.write(format!("{command}\n").as_bytes()).await?;
-        let mut done = self.read_until_prompt(command, timeout).await?;
-        let mut asked = 0;
-        while password.is_prompt_line(&done.prompt) && asked < ENABLE_MAX_PASSWORD_PROMPTS {
-            asked += 1;
-            // The device never echoes the secret, so the answer is followed by a bare newline.
-            self.collector.start_command("");
-            match (&self.target.secret, asked) {
-                (Some(secret), 1) => {
-                    if let Some(r) = &self.recorder {
-                        r.secret_sent();
-                    }
-                    let mut bytes = secret.clone().into_bytes();
-                    bytes.push(b'\n');
-                    self.write_unrecorded(&bytes).await?;
-                }
-                // No secret, or it was rejected: empty answers make the device give up.
-                _ => self.write(b"\n").await?,
-            }
-            done = self.read_until_prompt("(enable secret)", timeout).await?;
-        }
-        self.prompt = done.prompt.clone();
-        let accepted = asked == 0
-            || (asked == 1
-                && self.target.secret.is_some()
-                && !password.is_prompt_line(&done.prompt));
-        if !accepted {
-            let why = if self.target.secret.is_none() {
-                "the device asks for an enable secret but none is configured"
-            } else {
-                "the enable secret was rejected"
-            };
-            return Err(SshError::Enable {
-                host,
-                detail: why.into(),
-            });
-        }
-        Ok(())
-    }
-
-    /// Enter config mode, send each line (stopping at the first device error, after leaving
-    /// config mode with the platform's abort commands), then apply/exit. Returns all output.
-    pub async fn send_config<S: AsRef<str>>(&mut self, lines: &[S]) -> Result<String, SshError> {
-        let Some(spec) = self.target.platform.config.clone() else {
-            return Err(SshError::Config {
-                host: self.target.host_label.clone(),
-                detail: format!(
-                    "platform '{}' has no configuration mode",
-                    self.target.platform.name
-                ),
-            });
-        };
-        let mut transcript = Vec::new();
-        for cmd in &spec.enter {
-            transcript.push(self.send_command(cmd, None).await?);
-        }
-        for line in lines {
-            match self.send_command(line.as_ref(), None).await {
-                Ok(out) => transcript.push(out),
-                Err(e @ SshError::Device { .. }) => {
-                    for cmd in spec.abort_commands() {
-                        // Best effort: the original error is what the user needs to see.
-                        let _ = self.send_command_unchecked(cmd, None).await;
-                    }
-                    return Err(e);
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        for cmd in &spec.exit {
-            transcript.push(self.send_command(cmd, None).await?);
-        }
-        Ok(transcript
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join("\n"))
-    }
-
-    /// Close the channel (the SSH connection stays up for other channels).
-    pub async fn close(self) -> Result<(), SshError> {
-        self.channel.close().await.map_err(|e| SshError::Protocol {
-            host: self.target.host_label.clone(),
-            detail: e.to_string(),
-        })
-    }
-
     async fn write(&mut self, data: &[u8]) -> Result<(), SshError> {
         if let Some(r) = &self.recorder {
             r.record(Direction::Sent, data);
@@ -376,6 +433,14 @@ impl CliSession {
                 command: "(write)".into(),
                 partial: format!("{e}; {}", self.collector.partial()),
             })
+    }
+
+    /// Close the channel (the SSH connection stays up for other channels).
+    pub async fn close(self) -> Result<(), SshError> {
+        self.channel.close().await.map_err(|e| SshError::Protocol {
+            host: self.target.host_label.clone(),
+            detail: e.to_string(),
+        })
     }
 
     async fn read_until_prompt(
@@ -419,7 +484,19 @@ impl CliSession {
                     self.write(send.as_bytes()).await?;
                 }
                 Event::Prompt => return Ok(self.collector.take()),
+                Event::Overflow => {
+                    // Whatever the device still sends would go unread: the session is over.
+                    self.out_of_step = Some(command.to_string());
+                    let _ = self.channel.close().await;
+                    return Err(SshError::OutputTooLarge {
+                        host: self.target.host_label.clone(),
+                        command: command.to_string(),
+                        limit: self.target.max_output,
+                    });
+                }
             }
         }
     }
 }
+
+mod modes;

@@ -60,8 +60,8 @@ impl TranscriptSink for MemoryTranscript {
     }
 }
 
-/// Marker written instead of a secret.
-pub const REDACTED: &[u8] = b"********";
+/// Marker written instead of a secret: the same as in every other output.
+pub const REDACTED: &[u8] = crate::secrets::REDACTED.as_bytes();
 
 /// Per-channel recorder that scrubs known secrets before they reach the sink.
 ///
@@ -75,7 +75,11 @@ pub(crate) struct Recorder {
 
 impl Recorder {
     pub(crate) fn new(sink: Arc<dyn TranscriptSink>, secrets: Vec<String>) -> Self {
-        let secrets = secrets.into_iter().filter(|s| !s.is_empty()).collect();
+        // The same rule as every other output (`crate::secrets::Redactor`).
+        let secrets = secrets
+            .into_iter()
+            .filter(|s| s.chars().count() >= crate::secrets::MIN_SECRET_LEN)
+            .collect();
         Recorder {
             sink,
             secrets,
@@ -223,8 +227,8 @@ mod tests {
         let rec = Recorder::new(Arc::new(mem.clone()), vec!["hunter2".into()]);
         rec.record(Direction::Received, b"echo hunter2 done");
         rec.secret_sent();
-        assert_eq!(mem.received_text(), "echo ******** done");
-        assert_eq!(mem.sent_text(), "********\n");
+        assert_eq!(mem.received_text(), "echo *** done");
+        assert_eq!(mem.sent_text(), "***\n");
     }
 
     #[test]
@@ -245,7 +249,7 @@ mod tests {
         drop(rec);
         let got = mem.received_text();
         assert!(!got.contains("Pa55word"), "{got}");
-        let expected = "serial: ******** x ********";
+        let expected = "serial: *** x ***";
         assert_eq!(got.matches(expected).count(), text.len(), "{got}");
     }
 

@@ -89,6 +89,14 @@ fn read_task_file(path: &Path) -> Result<String, YamlError> {
     })
 }
 
+/// A task file as plain YAML, for skims ahead of loading (which plugins tasks name); `None`
+/// when it cannot be read or parsed. Read and parsed like a task file, so a hostile file costs
+/// no more here than in the loader.
+pub fn skim(path: &Path) -> Option<serde_yaml::Value> {
+    let text = read_task_file(path).ok()?;
+    yaml::parse(path, &text).ok()
+}
+
 fn parse_task(path: &Path, mut context: LoadContext) -> Result<TaskFile, TaskError> {
     let text = read_task_file(path)?;
     // Syntax errors surface from the full parse below, with their positions.

@@ -10,6 +10,7 @@ mod load;
 mod params;
 mod run;
 mod schema;
+mod templates;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ use indexmap::IndexMap;
 
 use crate::yaml::YamlError;
 
+pub use load::skim;
 pub use params::{bind_params, resolve_params};
 pub use run::{TaskRun, task_work};
 pub use schema::{CommandSpec, ConfigSpec, Expr, Param, RenderSpec, Step, StepKind, Template};

@@ -5,16 +5,19 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
-use minijinja::Environment;
 use minijinja::value::Value;
 
+use super::templates::{self, Source, StepView};
 use super::{CommandSpec, ConfigSpec, RenderSpec, Step, StepKind, Task, Tasks};
-use crate::connection::{BoxFuture, HostConnections, Operation, Output, PluginInfo};
+use crate::connection::{
+    BoxFuture, ConnectionError, HostConnections, Operation, Output, PluginInfo,
+};
 use crate::inventory::Inventory;
 use crate::inventory::object::HostObject;
 use crate::platform::Platforms;
 use crate::result::{Node, Status};
 use crate::runner::Work;
+use crate::template::Renderer;
 
 /// Everything a task run shares across hosts.
 pub struct TaskRun {
@@ -24,8 +27,8 @@ pub struct TaskRun {
     pub inventory: Arc<Inventory>,
     /// Data keys defined anywhere (so a key another host has reads as none).
     pub known_keys: Arc<HashSet<String>>,
-    /// The program's template environment.
-    pub env: Arc<Environment<'static>>,
+    /// The template environment, with the limits of user templates.
+    pub renderer: Arc<Renderer>,
     /// Platform definitions, for `command:` maps by platform.
     pub platforms: Arc<Platforms>,
     /// The plugins, for read-only flags under `--dry-run`.
@@ -96,60 +99,38 @@ impl TaskRun {
         Value::from_pairs(ctx)
     }
 
-    fn render(&self, source: &str, ctx: &Value) -> Result<String, String> {
-        self.env
-            .render_str(source, ctx.clone())
-            .map_err(|e| format!("template error: {}", crate::template::describe(&e)))
+    async fn render(&self, step: &Step, text: &str, ctx: &Value) -> Result<String, StepError> {
+        let source = Source::Inline {
+            text: text.to_string(),
+            what: format!("step `{}`", step.name),
+        };
+        templates::render(&self.renderer, source, ctx)
+            .await
+            .map_err(StepError::failed)
     }
 
-    fn render_file(&self, name: &str, ctx: &Value) -> Result<String, String> {
-        let template = self
-            .env
-            .get_template(name)
-            .map_err(|e| format!("template {name}: {}", crate::template::describe(&e)))?;
-        template
-            .render(ctx.clone())
-            .map_err(|e| format!("template {name}: {}", crate::template::describe(&e)))
+    async fn render_file(&self, name: &str, ctx: &Value) -> Result<String, StepError> {
+        templates::render(&self.renderer, Source::File(name.to_string()), ctx)
+            .await
+            .map_err(StepError::failed)
     }
 
-    fn eval(&self, expr: &str, ctx: &Value) -> Result<bool, String> {
-        let compiled = self
-            .env
-            .compile_expression(expr)
-            .map_err(|e| format!("expression `{expr}`: {}", crate::template::describe(&e)))?;
-        compiled
-            .eval(ctx.clone())
-            .map(|v| v.is_true())
-            .map_err(|e| format!("expression `{expr}`: {}", crate::template::describe(&e)))
+    async fn eval(&self, expr: &str, ctx: &Value) -> Result<bool, StepError> {
+        templates::is_true(&self.renderer, expr, ctx)
+            .await
+            .map_err(StepError::failed)
     }
 
-    /// Renders every string inside a YAML value (call args, subtask params) into JSON.
-    fn render_value(
+    async fn render_value(
         &self,
+        step: &Step,
         value: &serde_yaml::Value,
         ctx: &Value,
-    ) -> Result<serde_json::Value, String> {
-        Ok(match value {
-            serde_yaml::Value::String(text) => serde_json::Value::String(self.render(text, ctx)?),
-            serde_yaml::Value::Sequence(items) => serde_json::Value::Array(
-                items
-                    .iter()
-                    .map(|i| self.render_value(i, ctx))
-                    .collect::<Result<_, _>>()?,
-            ),
-            serde_yaml::Value::Mapping(map) => {
-                let mut out = serde_json::Map::new();
-                for (k, v) in map {
-                    let key = k
-                        .as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| format!("{k:?}"));
-                    out.insert(key, self.render_value(v, ctx)?);
-                }
-                serde_json::Value::Object(out)
-            }
-            other => serde_json::to_value(other).map_err(|e| e.to_string())?,
-        })
+    ) -> Result<serde_json::Value, StepError> {
+        let what = format!("step `{}`", step.name);
+        templates::render_value(&self.renderer, value, &what, ctx)
+            .await
+            .map_err(StepError::failed)
     }
 
     fn platform_of(&self, host: HostRef) -> Option<String> {
@@ -167,7 +148,7 @@ impl TaskRun {
         )
     }
 
-    fn pick_command<'s>(&self, spec: &'s CommandSpec, host: HostRef) -> Result<&'s str, String> {
+    fn pick_command<'s>(&self, spec: &'s CommandSpec, host: HostRef) -> Result<&'s str, StepError> {
         match spec {
             CommandSpec::One(t) => Ok(&t.0),
             CommandSpec::Literal(command) => Ok(command),
@@ -182,10 +163,10 @@ impl TaskRun {
                     .or_else(|| map.get_key_value("default"))
                     .map(|(_, t)| t.0.as_str())
                     .ok_or_else(|| {
-                        format!(
+                        StepError::failed(format!(
                             "no command for platform `{}` and no `default`",
                             platform.unwrap_or_else(|| "(none)".into())
-                        )
+                        ))
                     })
             }
         }
@@ -213,21 +194,7 @@ impl TaskRun {
             for step in &task.steps {
                 let ctx = self.context(host, &params, &results);
                 let (node, flow) = self.step(host, task, step, &ctx, connections).await;
-                results.insert(
-                    step.name.clone(),
-                    Value::from_pairs([
-                        (
-                            "result",
-                            node.result
-                                .as_ref()
-                                .map(crate::template::to_value)
-                                .unwrap_or_default(),
-                        ),
-                        ("status", Value::from(node.status.as_str())),
-                        ("changed", Value::from(node.changed)),
-                        ("failed", Value::from(node.status == Status::Failed)),
-                    ]),
-                );
+                results.insert(step.name.clone(), StepView::of(&node));
                 out.push(node);
                 if let Flow::Stop = flow {
                     return false;
@@ -246,148 +213,176 @@ impl TaskRun {
         connections: &mut HostConnections,
     ) -> (Node, Flow) {
         let started = Instant::now();
-        let plugin = step.connection.as_deref().unwrap_or(&task.connection);
         if let Some(when) = &step.when {
-            match self.eval(&when.0, ctx) {
+            match self.eval(&when.0, ctx).await {
                 Ok(true) => {}
                 Ok(false) => {
                     let mut node = Node::new(&step.name, Status::Skipped, started.elapsed());
-                    node.result = Some(format!("skipped: when `{}` is false", when.0).into());
+                    node.result = Some(Arc::new(
+                        format!("skipped: when `{}` is false", when.0).into(),
+                    ));
                     return (node, Flow::Continue);
                 }
-                Err(message) => return self.failed(step, started, message, None),
+                Err(err) => return self.failed(step, started, err),
             }
         }
-        let outcome: StepOutcome = match &step.kind {
+        if let StepKind::Task { name, params } = &step.kind {
+            return self
+                .subtask(host, step, name, params, ctx, connections, started)
+                .await;
+        }
+        match self.act(host, task, step, ctx, connections).await {
+            Ok(Done::Ran { result, changes }) => {
+                self.finish(step, started, result, changes, ctx).await
+            }
+            Ok(Done::Skipped(why)) => {
+                let mut node = Node::new(&step.name, Status::Skipped, started.elapsed());
+                node.result = Some(Arc::new(why.into()));
+                (node, Flow::Continue)
+            }
+            Err(err) => {
+                let stop = matches!(err.status, Status::Unreachable);
+                let (node, flow) = self.failed(step, started, err);
+                // Nothing more can run on a host that cannot be reached.
+                (node, if stop { Flow::Stop } else { flow })
+            }
+        }
+    }
+
+    /// Does what a (non-subtask) step says: renders its templates and runs its operation.
+    async fn act(
+        &self,
+        host: HostRef,
+        task: &Task,
+        step: &Step,
+        ctx: &Value,
+        connections: &mut HostConnections,
+    ) -> Result<Done, StepError> {
+        let plugin = step.connection.as_deref().unwrap_or(&task.connection);
+        match &step.kind {
             StepKind::Command(spec) => {
                 let command = match spec {
-                    CommandSpec::Literal(command) => Ok(command.clone()),
-                    _ => self
-                        .pick_command(spec, host)
-                        .and_then(|c| self.render(c, ctx)),
+                    CommandSpec::Literal(command) => command.clone(),
+                    _ => {
+                        let text = self.pick_command(spec, host)?;
+                        self.render(step, text, ctx).await?
+                    }
                 };
-                match command {
-                    Err(message) => Err((message, None, false)),
-                    Ok(command) => run_op(connections, plugin, Operation::Command(&command))
-                        .await
-                        .map(|v| (Some(v), false)),
-                }
+                let result = run_op(connections, plugin, Operation::Command(&command)).await?;
+                Ok(Done::Ran {
+                    result: Some(result),
+                    changes: false,
+                })
             }
             StepKind::Config(spec) => {
                 let lines = match spec {
-                    ConfigSpec::Lines(lines) => lines
-                        .iter()
-                        .map(|l| self.render(&l.0, ctx))
-                        .collect::<Result<Vec<_>, _>>(),
-                    ConfigSpec::File { template } => self.render_file(template, ctx).map(|text| {
-                        text.lines()
-                            .map(str::trim_end)
-                            .filter(|l| !l.trim().is_empty())
-                            .map(str::to_string)
-                            .collect()
-                    }),
+                    ConfigSpec::Lines(lines) => {
+                        let mut rendered = Vec::with_capacity(lines.len());
+                        for line in lines {
+                            rendered.push(self.render(step, &line.0, ctx).await?);
+                        }
+                        rendered
+                    }
+                    ConfigSpec::File { template } => self
+                        .render_file(template, ctx)
+                        .await?
+                        .lines()
+                        .map(str::trim_end)
+                        .filter(|l| !l.trim().is_empty())
+                        .map(str::to_string)
+                        .collect(),
                 };
-                match lines {
-                    Err(message) => Err((message, None, false)),
-                    Ok(lines) if self.dry_run => {
-                        let mut node = Node::new(&step.name, Status::Skipped, started.elapsed());
-                        node.result =
-                            Some(format!("dry run: not sent:\n{}", lines.join("\n")).into());
-                        return (node, Flow::Continue);
-                    }
-                    Ok(lines) => run_op(connections, plugin, Operation::Config(&lines))
-                        .await
-                        .map(|v| (Some(v), true)),
+                if self.dry_run {
+                    return Ok(Done::Skipped(format!(
+                        "dry run: not sent:\n{}",
+                        lines.join("\n")
+                    )));
                 }
+                let result = run_op(connections, plugin, Operation::Config(&lines)).await?;
+                Ok(Done::Ran {
+                    result: Some(result),
+                    changes: true,
+                })
             }
-            StepKind::Call { name, args } => match self.render_value(args, ctx) {
-                Err(message) => Err((message, None, false)),
-                Ok(args) => {
-                    let read_only = self.read_only(plugin, name);
-                    if self.dry_run && !read_only {
-                        let mut node = Node::new(&step.name, Status::Skipped, started.elapsed());
-                        node.result = Some(
-                            format!("dry run: `{name}` changes the device; not called").into(),
-                        );
-                        return (node, Flow::Continue);
-                    }
-                    run_op(connections, plugin, Operation::Call { name, args: &args })
-                        .await
-                        .map(|v| (Some(v), !read_only))
+            StepKind::Call { name, args } => {
+                let args = self.render_value(step, args, ctx).await?;
+                let read_only = self.read_only(plugin, name);
+                if self.dry_run && !read_only {
+                    return Ok(Done::Skipped(format!(
+                        "dry run: `{name}` changes the device; not called"
+                    )));
                 }
-            },
+                let result =
+                    run_op(connections, plugin, Operation::Call { name, args: &args }).await?;
+                Ok(Done::Ran {
+                    result: Some(result),
+                    changes: !read_only,
+                })
+            }
             StepKind::Render(spec) => {
                 let text = match spec {
-                    RenderSpec::Inline(t) => self.render(&t.0, ctx),
-                    RenderSpec::File { template } => self.render_file(template, ctx),
+                    RenderSpec::Inline(t) => self.render(step, &t.0, ctx).await?,
+                    RenderSpec::File { template } => self.render_file(template, ctx).await?,
                 };
-                text.map(|t| (Some(t.into()), false))
-                    .map_err(|m| (m, None, false))
+                Ok(Done::Ran {
+                    result: Some(Returned {
+                        result: text.into(),
+                        stderr: None,
+                    }),
+                    changes: false,
+                })
             }
-            StepKind::Task { name, params } => {
-                return self
-                    .subtask(host, step, name, params, ctx, connections, started)
-                    .await;
-            }
-        };
-        match outcome {
-            Err((message, partial, unreachable)) => {
-                let (mut node, flow) = self.failed(step, started, message, partial);
-                if unreachable {
-                    node.status = Status::Unreachable;
-                    // Nothing more can run on a host that cannot be reached.
-                    return (node, Flow::Stop);
-                }
-                (node, flow)
-            }
-            Ok((result, changes)) => self.finish(step, started, result, changes, ctx),
+            StepKind::Task { .. } => Ok(Done::Skipped("subtask".into())),
         }
     }
 
     /// Applies `changed`, `changed_when` and `failed_when` to a step that ran.
-    fn finish(
+    async fn finish(
         &self,
         step: &Step,
         started: Instant,
-        result: Option<serde_json::Value>,
+        result: Option<Returned>,
         changes: bool,
         ctx: &Value,
     ) -> (Node, Flow) {
         let mut node = Node::new(&step.name, Status::Ok, started.elapsed());
-        // The step's own result is `result` in changed_when/failed_when.
-        let own = Value::from_pairs([(
-            "result",
-            result
-                .as_ref()
-                .map(crate::template::to_value)
-                .unwrap_or_default(),
-        )]);
-        // Earlier maps win in merge_maps: the step's own `result` shadows nothing else.
-        let step_ctx = minijinja::value::merge_maps([own, ctx.clone()]);
-        node.result = result;
-        let mut changed = step.changed.unwrap_or(changes);
-        if let Some(expr) = &step.changed_when {
-            match self.eval(&expr.0, &step_ctx) {
-                Ok(value) => changed = value,
-                Err(message) => return self.failed(step, started, message, None),
-            }
+        if let Some(returned) = result {
+            node.result = Some(Arc::new(returned.result));
+            node.stderr = returned.stderr;
         }
-        if let Some(expr) = &step.failed_when {
-            match self.eval(&expr.0, &step_ctx) {
-                Ok(true) => {
-                    let partial = node
-                        .result
-                        .take()
-                        .and_then(|r| r.as_str().map(str::to_string));
-                    return self.failed(
-                        step,
-                        started,
-                        format!("failed_when `{}` is true", expr.0),
-                        partial,
-                    );
+        let mut changed = step.changed.unwrap_or(changes);
+        if step.changed_when.is_some() || step.failed_when.is_some() {
+            // The step's own result is `result` in changed_when/failed_when; earlier maps win
+            // in merge_maps, so it shadows nothing else.
+            let own = Value::from_pairs([(
+                "result",
+                node.result
+                    .as_deref()
+                    .map(crate::template::to_value)
+                    .unwrap_or_default(),
+            )]);
+            let step_ctx = minijinja::value::merge_maps([own, ctx.clone()]);
+            if let Some(expr) = &step.changed_when {
+                match self.eval(&expr.0, &step_ctx).await {
+                    Ok(value) => changed = value,
+                    Err(err) => return self.failed(step, started, err),
                 }
-                Ok(false) => {}
-                Err(message) => return self.failed(step, started, message, None),
+            }
+            if let Some(expr) = &step.failed_when {
+                match self.eval(&expr.0, &step_ctx).await {
+                    Ok(true) => {
+                        let partial = node
+                            .result
+                            .take()
+                            .and_then(|r| r.as_str().map(str::to_string));
+                        let mut err =
+                            StepError::failed(format!("failed_when `{}` is true", expr.0));
+                        err.partial = partial;
+                        return self.failed(step, started, err);
+                    }
+                    Ok(false) => {}
+                    Err(err) => return self.failed(step, started, err),
+                }
             }
         }
         if changed {
@@ -397,16 +392,13 @@ impl TaskRun {
         (node, Flow::Continue)
     }
 
-    fn failed(
-        &self,
-        step: &Step,
-        started: Instant,
-        message: String,
-        partial: Option<String>,
-    ) -> (Node, Flow) {
-        let mut node = Node::new(&step.name, Status::Failed, started.elapsed());
-        node.error = Some(message);
-        node.result = partial.filter(|p| !p.is_empty()).map(Into::into);
+    fn failed(&self, step: &Step, started: Instant, err: StepError) -> (Node, Flow) {
+        let mut node = Node::new(&step.name, err.status, started.elapsed());
+        node.error = Some(err.message);
+        node.result = err
+            .partial
+            .filter(|p| !p.is_empty())
+            .map(|p| Arc::new(p.into()));
         if step.ignore_errors {
             node.ignored = true;
             (node, Flow::Continue)
@@ -427,19 +419,20 @@ impl TaskRun {
         started: Instant,
     ) -> (Node, Flow) {
         let Ok(task) = self.tasks.get(name) else {
-            return self.failed(step, started, format!("unknown subtask `{name}`"), None);
+            let err = StepError::failed(format!("unknown subtask `{name}`"));
+            return self.failed(step, started, err);
         };
         let mut given = Vec::new();
         for (key, value) in params {
-            match self.render_value(value, ctx) {
+            match self.render_value(step, value, ctx).await {
                 // Values arrive as written (a string stays a string), never re-read as YAML.
                 Ok(v) => given.push((key.clone(), v)),
-                Err(message) => return self.failed(step, started, message, None),
+                Err(err) => return self.failed(step, started, err),
             }
         }
         let params = match super::bind_params(task, given) {
             Ok(params) => params,
-            Err(err) => return self.failed(step, started, err.to_string(), None),
+            Err(err) => return self.failed(step, started, StepError::failed(err.to_string())),
         };
         let mut children = Vec::new();
         let ok = self
@@ -476,26 +469,69 @@ impl TaskRun {
     }
 }
 
-/// What a step that ran produced, `(result, whether it changes the device)`, or why it failed,
-/// `(message, partial output, unreachable)`.
-type StepOutcome = Result<(Option<serde_json::Value>, bool), StepFailure>;
+/// How a step that did not fail ended.
+enum Done {
+    /// It ran: its result, and whether it changes the device.
+    Ran {
+        result: Option<Returned>,
+        changes: bool,
+    },
+    /// It did not run (a dry run), and why.
+    Skipped(String),
+}
 
-/// Why a step failed: message, partial output, whether the host is unreachable.
-type StepFailure = (String, Option<String>, bool);
+/// Why a step failed: the message, output received before the failure, and the status it
+/// gives the step (`failed`, `timeout` when a deadline passed, `unreachable`).
+struct StepError {
+    message: String,
+    partial: Option<String>,
+    status: Status,
+}
 
-/// Runs an operation; errors carry (message, partial output, unreachable).
+impl StepError {
+    fn failed(message: String) -> StepError {
+        StepError {
+            message,
+            partial: None,
+            status: Status::Failed,
+        }
+    }
+}
+
+impl From<ConnectionError> for StepError {
+    fn from(err: ConnectionError) -> StepError {
+        let status = match &err {
+            ConnectionError::Unreachable { .. } => Status::Unreachable,
+            ConnectionError::Timeout { .. } => Status::Timeout,
+            _ => Status::Failed,
+        };
+        StepError {
+            message: err.to_string(),
+            partial: err.partial().map(str::to_string),
+            status,
+        }
+    }
+}
+
+/// What an operation returned: its result, and stderr for commands run on their own.
+struct Returned {
+    result: serde_json::Value,
+    stderr: Option<String>,
+}
+
+/// Runs an operation; device text becomes a JSON string without a copy.
 async fn run_op(
     connections: &mut HostConnections,
     plugin: &str,
     op: Operation<'_>,
-) -> Result<serde_json::Value, StepFailure> {
-    match connections.run(plugin, op).await {
-        Ok(Output::Text(text)) => Ok(text.into()),
-        Ok(Output::Json(value)) => Ok(value),
-        Err(err) => Err((
-            err.to_string(),
-            err.partial().map(str::to_string),
-            err.is_unreachable(),
-        )),
-    }
+) -> Result<Returned, StepError> {
+    let (result, stderr) = match connections.run(plugin, op).await? {
+        Output::Text(text) => (serde_json::Value::String(text), None),
+        Output::Exec { stdout, stderr } => (
+            serde_json::Value::String(stdout),
+            (!stderr.is_empty()).then_some(stderr),
+        ),
+        Output::Json(value) => (value, None),
+    };
+    Ok(Returned { result, stderr })
 }

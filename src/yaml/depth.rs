@@ -135,7 +135,11 @@ fn deeper_than(text: &str, max: usize) -> Option<usize> {
                 _ if token_start && depth == 0 && !b.is_ascii_whitespace() => {
                     // The first token of a line continues on any line indented as far (its
                     // collection is further out); a later one needs one more column.
-                    plain = Some(if i == line_start + indent { indent } else { indent + 1 });
+                    plain = Some(if i == line_start + indent {
+                        indent
+                    } else {
+                        indent + 1
+                    });
                 }
                 _ => {}
             },
@@ -212,7 +216,10 @@ mod tests {
         }
         // After the block scalar ends, brackets count again.
         let after = format!("a: |\n  {many}\nb: {}\n", "[".repeat(200));
-        assert_eq!(too_deep(&after), Some(after.find("b: ").unwrap_or(0) + 3 + MAX_FLOW_DEPTH));
+        assert_eq!(
+            too_deep(&after),
+            Some(after.find("b: ").unwrap_or(0) + 3 + MAX_FLOW_DEPTH)
+        );
     }
 
     /// How deep `value` nests (a scalar is 0).

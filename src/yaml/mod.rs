@@ -78,10 +78,52 @@ fn strip_positions(message: &str) -> String {
     out
 }
 
+/// YAML's merge key: `<<: *anchor` (or a list of anchors) adds the entries of the named
+/// mappings that the mapping does not set itself, as nornir (PyYAML) reads it.
+pub const MERGE_KEY: &str = "<<";
+
+/// The entries a merge key's value brings, earliest source first (a mapping, or a list of
+/// mappings where earlier ones win).
+pub fn merge_entries<E: de::Error>(
+    value: serde_yaml::Value,
+) -> Result<Vec<(String, serde_yaml::Value)>, E> {
+    let sources = match value {
+        serde_yaml::Value::Mapping(map) => vec![map],
+        serde_yaml::Value::Sequence(items) => items
+            .into_iter()
+            .map(|item| match item {
+                serde_yaml::Value::Mapping(map) => Ok(map),
+                _ => Err(E::custom("`<<` takes a mapping or a list of mappings")),
+            })
+            .collect::<Result<_, _>>()?,
+        _ => return Err(E::custom("`<<` takes a mapping or a list of mappings")),
+    };
+    let mut entries: Vec<(String, serde_yaml::Value)> = Vec::new();
+    // A set, not a scan of `entries`: a merged mapping may have as many keys as the file has
+    // lines, and a scan per key would be quadratic in them.
+    let mut keys = HashSet::new();
+    for map in sources {
+        for (key, value) in map {
+            let key = match key {
+                serde_yaml::Value::String(s) => s,
+                serde_yaml::Value::Number(n) => n.to_string(),
+                serde_yaml::Value::Bool(b) => b.to_string(),
+                _ => return Err(E::custom("a merged mapping has a key that is not a scalar")),
+            };
+            if keys.insert(key.clone()) {
+                entries.push((key, value));
+            }
+        }
+    }
+    Ok(entries)
+}
+
 /// Parses `text` (the contents of `path`) into `T`, with positioned errors. Flow collections may
 /// not nest deeper than serde_yaml reads ([`depth`]), and aliases may not expand the document
 /// beyond a small multiple of the text's size ([`budget`]).
 pub fn parse<T: de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, YamlError> {
+    // A UTF-8 byte-order mark before `---` (editors on Windows write one) is not content.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if let Some(offset) = depth::too_deep(text) {
         return Err(YamlError {
             path: path.to_path_buf(),
@@ -304,6 +346,8 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for FieldsVisitor<V> {
         self.0.visit_map(FieldsMap {
             map,
             seen: HashSet::new(),
+            merged: Default::default(),
+            pending: None,
         })
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
@@ -317,6 +361,10 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for FieldsVisitor<V> {
 struct FieldsMap<A> {
     map: A,
     seen: HashSet<String>,
+    /// Entries a merge key (`<<`) brought, handed out after the mapping's own ones.
+    merged: std::collections::VecDeque<(String, serde_yaml::Value)>,
+    /// The value of the merged entry whose key was just handed out.
+    pending: Option<serde_yaml::Value>,
 }
 
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for FieldsMap<A> {
@@ -325,36 +373,73 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for FieldsMap<A> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
-        self.map.next_key_seed(FieldKey {
-            seed,
-            seen: &mut self.seen,
-        })
+        // Held here, not moved into the key's seed: at the end of the mapping it is still
+        // needed to hand out the merged keys.
+        let mut seed = Some(seed);
+        loop {
+            match self.map.next_key_seed(FieldKey {
+                seed: &mut seed,
+                seen: &mut self.seen,
+            })? {
+                Some(Some(field)) => return Ok(Some(field)),
+                Some(None) => {
+                    let value: serde_yaml::Value = self.map.next_value()?;
+                    self.merged.extend(merge_entries::<A::Error>(value)?);
+                }
+                None => {
+                    let Some(seed) = seed.take() else {
+                        return Ok(None);
+                    };
+                    // The mapping's own keys are done: merged ones it did not set follow.
+                    while let Some((key, value)) = self.merged.pop_front() {
+                        if self.seen.insert(key.clone()) {
+                            self.pending = Some(value);
+                            return seed
+                                .deserialize(de::value::StringDeserializer::<A::Error>::new(key))
+                                .map(Some);
+                        }
+                    }
+                    return Ok(None);
+                }
+            }
+        }
     }
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
-        self.map.next_value_seed(seed)
+        match self.pending.take() {
+            Some(value) => seed.deserialize(value).map_err(de::Error::custom),
+            None => self.map.next_value_seed(seed),
+        }
     }
     fn size_hint(&self) -> Option<usize> {
         self.map.size_hint()
     }
 }
 
-/// The derived field-name seed, with the name checked against those already read.
+/// The derived field-name seed, with the name checked against those already read; `None`
+/// for the merge key, which leaves the seed where it was.
 struct FieldKey<'a, K> {
-    seed: K,
+    seed: &'a mut Option<K>,
     seen: &'a mut HashSet<String>,
 }
 
 impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for FieldKey<'_, K> {
-    type Value = K::Value;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<K::Value, D::Error> {
+    type Value = Option<K::Value>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         // The check runs inside serde_yaml's own read of the key, the only place where an error
         // is given the key's position; the derived seed then gets the name as a plain string.
         let name = deserializer.deserialize_str(UniqueKey {
             seen: self.seen,
             what: "field",
         })?;
-        self.seed
-            .deserialize(de::value::StringDeserializer::<D::Error>::new(name))
+        if name == MERGE_KEY {
+            return Ok(None);
+        }
+        let seed = self
+            .seed
+            .take()
+            .ok_or_else(|| de::Error::custom("a field key was read twice"))?;
+        seed.deserialize(de::value::StringDeserializer::<D::Error>::new(name))
+            .map(Some)
     }
 }
 

@@ -150,9 +150,9 @@ impl<'de> Deserialize<'de> for Port {
                 match expanded.value.trim().parse::<u16>() {
                     Ok(value) if value > 0 => Ok(Port { value, var }),
                     _ => Err(E::custom(match var {
+                        // The value is not shown: a variable may hold a secret by mistake.
                         Some(var) => format!(
-                            "environment variable `{var}` holds {:?}, which is not a port number (1-65535)",
-                            expanded.value
+                            "environment variable `{var}` does not hold a port number (1-65535; value not shown)"
                         ),
                         None => format!("{text:?} is not a port number (1-65535)"),
                     })),
@@ -238,14 +238,29 @@ impl<'de, const EXPAND: bool> Visitor<'de> for StrictSeed<'_, EXPAND> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = serde_yaml::Mapping::new();
         let mut seen = HashSet::new();
+        let mut merged = Vec::new();
         while let Some(key) = map.next_key_seed(UniqueKey {
             seen: &mut seen,
             what: "key",
         })? {
+            if key == super::MERGE_KEY {
+                merged.extend(super::merge_entries::<A::Error>(map.next_value()?)?);
+                continue;
+            }
             let value = map.next_value_seed(StrictSeed::<EXPAND> {
                 vars: &mut *self.vars,
             })?;
             out.insert(key.into(), value);
+        }
+        for (key, value) in merged {
+            if !out.contains_key(key.as_str()) {
+                let value = StrictSeed::<EXPAND> {
+                    vars: &mut *self.vars,
+                }
+                .deserialize(value)
+                .map_err(de::Error::custom)?;
+                out.insert(key.into(), value);
+            }
         }
         Ok(serde_yaml::Value::Mapping(out))
     }
@@ -272,12 +287,25 @@ impl<'de, const EXPAND: bool> Deserialize<'de> for StrictMap<EXPAND> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut entries = IndexMap::new();
                 let mut seen = HashSet::new();
+                let mut merged = Vec::new();
                 while let Some(key) = map.next_key_seed(UniqueKey {
                     seen: &mut seen,
                     what: "key",
                 })? {
+                    if key == super::MERGE_KEY {
+                        merged.extend(super::merge_entries::<A::Error>(map.next_value()?)?);
+                        continue;
+                    }
                     let value: StrictValue<EXPAND> = map.next_value()?;
                     entries.insert(key, value);
+                }
+                // Keys written in the mapping itself win over merged ones, whatever the order.
+                for (key, value) in merged {
+                    if !entries.contains_key(&key) {
+                        let value =
+                            StrictValue::<EXPAND>::deserialize(value).map_err(de::Error::custom)?;
+                        entries.insert(key, value);
+                    }
                 }
                 Ok(StrictMap { entries })
             }

@@ -174,10 +174,38 @@ fn hosts_that_cannot_be_connected_stop_the_run_before_it_starts() {
         "inventory/hosts.yaml",
         "r1: {platform: ios, username: u}\nr2: {username: u}\nr3: {platform: vax, username: u}\nr4:\n  platform: ios\n  username: u\n  connection_options: {ssh: {extras: {known_hosts: sometimes}}}\n",
     );
-    let session = scratch.netrun(&["command", "show version"]);
+    // --strict-platforms keeps the refusal of hosts without a known platform.
+    let session = scratch.netrun(&["--strict-platforms", "command", "show version"]);
     assert_eq!(session.code, 2, "{session}");
     assert!(session.stdout.is_empty(), "{session}");
     assert_snapshot!(session);
+}
+
+#[test]
+fn hosts_without_a_known_platform_are_driven_as_generic_with_a_warning() {
+    let scratch = Scratch::new();
+    scratch.file(
+        "inventory/hosts.yaml",
+        "r1: {username: u, password: p}
+r2: {platform: huawei_vx, username: u, password: p}
+r3: {platform: ios, username: u, password: p}
+",
+    );
+    let session = scratch.netrun(&["command", "show version", "--lab"]);
+    assert_eq!(session.code, 0, "{session}");
+    assert!(
+        session.stderr.contains(
+            "netrun: warning: 1 host driven as the `generic` platform (no platform set): r1;"
+        ),
+        "{session}"
+    );
+    assert!(
+        session.stderr.contains(
+            "1 host driven as the `generic` platform (unknown platform `huawei_vx`): r2;"
+        ),
+        "{session}"
+    );
+    assert!(session.stdout.contains("3 hosts: 3 ok"), "{session}");
 }
 
 #[test]

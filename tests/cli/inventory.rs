@@ -322,3 +322,44 @@ fn help_and_version() {
     let usage = netrun(&["inventory", "--format", "xml"]);
     assert_eq!(usage.code, 2, "{usage}");
 }
+
+#[test]
+fn a_nornir_config_names_the_inventory_files() {
+    let scratch = Scratch::new();
+    scratch
+        .file("nornir/inv/hosts.yml", "r1:\n  groups: [core]\n")
+        .file("nornir/inv/groups.yml", "core:\n  platform: eos\n")
+        .file("nornir/inv/defaults.yml", "username: netops\n")
+        .file("other/hosts.yaml", "elsewhere: {}\n")
+        .file(
+            "nornir/config.yaml",
+            "inventory:\n  plugin: SimpleInventory\n  options:\n    host_file: inv/hosts.yml\n    group_file: inv/groups.yml\n    defaults_file: inv/defaults.yml\n  transform_function: mylib.fix_hosts\nrunner:\n  plugin: threaded\n  options:\n    num_workers: 5\ncore:\n  raise_on_error: true\n",
+        )
+        .file(
+            "netbox.yaml",
+            "inventory:\n  plugin: NetBoxInventory2\n  options:\n    nb_url: https://netbox.example\n",
+        );
+    let session = scratch.netrun(&[
+        "--nornir-config",
+        "nornir/config.yaml",
+        "inventory",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(session.code, 0, "{session}");
+    let hosts: serde_json::Value = serde_json::from_str(&session.stdout).expect("json");
+    assert_eq!(hosts["hosts"][0]["name"], "r1", "{session}");
+    assert_eq!(hosts["hosts"][0]["platform"], "eos", "{session}");
+    assert_eq!(hosts["hosts"][0]["username"], "netops", "{session}");
+    assert_snapshot!(session.stderr);
+
+    // netrun.yaml may name it too; --inventory still wins over both.
+    scratch.file("netrun.yaml", "nornir_config: nornir/config.yaml\n");
+    let from_file = scratch.netrun(&["inventory", "-q"]);
+    assert!(from_file.stdout.contains("r1"), "{from_file}");
+    let flag = scratch.netrun(&["--inventory", "other", "inventory", "-q"]);
+    assert!(flag.stdout.contains("elsewhere"), "{flag}");
+    assert!(!flag.stdout.contains("r1"), "{flag}");
+
+    assert_snapshot!(scratch.netrun(&["--nornir-config", "netbox.yaml", "inventory"]));
+}

@@ -5,8 +5,10 @@
 mod command;
 mod failures;
 mod fakenos;
+mod hardening;
 mod input;
 mod inventory;
+mod isolation;
 mod plugin_contract;
 mod plugins;
 mod runner;

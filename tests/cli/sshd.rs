@@ -251,3 +251,55 @@ fn an_old_device_needs_legacy_algorithms_and_works_with_them() {
     assert_eq!(session.code, 0, "{session}\nsshd log:\n{}", sshd.log());
     assert!(session.stdout.contains(USER), "{session}");
 }
+
+#[test]
+fn shell_mode_output_full_of_prompt_like_lines_comes_back_whole() {
+    let sshd = Sshd::start(SshdOptions::default());
+    let scratch = Scratch::new();
+    let auth = format!("  password: {PASSWORD}\n");
+    inventory(&scratch, &sshd, &auth, "        mode: shell\n");
+    let session = scratch.netrun(&[
+        "command",
+        "seq -f 'cpu %g%%' 1 300000",
+        "printf 'edge12#\\nadmin@other:~$ \\nR1>\\n'",
+        "echo after",
+        "false",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(session.code, 1, "{session}\nsshd log:\n{}", sshd.log());
+    let doc = json(&session);
+    let out = results(&doc);
+    let seq: Vec<&str> = out[0].lines().collect();
+    assert_eq!(seq.len(), 300_000, "cut short: ends with {:?}", seq.last());
+    assert_eq!(seq.last(), Some(&"cpu 300000%"));
+    assert_eq!(out[1], "edge12#\nadmin@other:~$ \nR1>");
+    assert_eq!(out[2], "after", "each command gets its own output");
+    let last = &doc["hosts"][0]["results"][3];
+    assert_eq!(last["status"], "failed", "{last:#}");
+    assert!(
+        last["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("'false' exited with status 1"),
+        "{last:#}"
+    );
+}
+
+#[test]
+fn exec_mode_cleans_output_and_keeps_stderr_on_success() {
+    let sshd = Sshd::start(SshdOptions::default());
+    let scratch = Scratch::new();
+    let auth = format!("  password: {PASSWORD}\n");
+    inventory(&scratch, &sshd, &auth, "");
+    let session = scratch.netrun(&[
+        "command",
+        "printf 'a\\033[1mb\\033[0m\\r\\nprogress 10%%\\rprogress 100%%\\n'; echo warn >&2",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(session.code, 0, "{session}\nsshd log:\n{}", sshd.log());
+    let step = &json(&session)["hosts"][0]["results"][0];
+    assert_eq!(step["result"], "ab\nprogress 100%\n", "{step:#}");
+    assert_eq!(step["stderr"], "warn\n", "{step:#}");
+}

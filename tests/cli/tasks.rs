@@ -625,10 +625,11 @@ fn platform_override_errors_name_the_config_file_in_use() {
         .file("cfg.yaml", "platforms:\n  acme: {aliases: [acmeos]}\n");
     let session = scratch.netrun(&["--config", "cfg.yaml", "check"]);
     assert_eq!(session.code, 2, "{session}");
+    // The mistake is named at its own line and column, in the file actually used.
     assert!(
-        session
-            .stderr
-            .contains("invalid platform definitions in cfg.yaml"),
+        session.stderr.starts_with(
+            "error: cfg.yaml:2:9: platforms.acme: new platform `acme` needs `base: <existing platform>` or `prompt.user`"
+        ),
         "{session}"
     );
     assert!(!session.stderr.contains("netrun.yaml"), "{session}");

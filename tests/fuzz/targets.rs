@@ -139,7 +139,12 @@ pub fn selection(
     let Ok(selector) = Selector::new(filters, where_expr, hosts) else {
         return;
     };
-    let selector = selector.with_platforms(Arc::new(netrun::platform::Platforms::builtin()));
+    // The platform table is built once: every case would otherwise copy 130 platforms.
+    static PLATFORMS: std::sync::OnceLock<Arc<netrun::platform::Platforms>> =
+        std::sync::OnceLock::new();
+    let platforms =
+        PLATFORMS.get_or_init(|| Arc::new(netrun::platform::Platforms::builtin().clone()));
+    let selector = selector.with_platforms(platforms.clone());
     let env = netrun::template::environment(None);
     if let Ok(indices) = selector.select(inv, &env) {
         assert!(!indices.is_empty());

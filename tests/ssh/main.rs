@@ -310,9 +310,7 @@ async fn ios_like_cli_enable_pager_errors_config() {
     t.timeouts.command = Duration::from_secs(10);
 
     // First session without on-open commands, so the device pages and the pager is exercised.
-    let mut ios_no_open = (*t.platform).clone();
-    ios_no_open.on_open.clear();
-    t.platform = Arc::new(ios_no_open);
+    t.platform = Arc::new(t.platform.changed(|def| def.on_open.clear()));
     let mut conn = connect(t.clone(), &sshd).await;
     let transcript = MemoryTranscript::new();
     conn.set_transcript(Some(Arc::new(transcript.clone())));

@@ -323,3 +323,26 @@ fn cancel_makes_a_blocked_call_return() {
     assert_eq!(canceller.join().expect("thread"), NR_OK);
     close(&t, conn);
 }
+
+#[test]
+fn impossible_lengths_are_refused_before_a_slice_is_built() {
+    let text = "ok";
+    let with_len = |len: usize| NrStr {
+        ptr: text.as_ptr(),
+        len,
+    };
+    // A valid pointer with a huge length would read far past the allocation.
+    for len in [1 << 40, NR_MAX_STRING_LEN + 1, usize::MAX] {
+        // SAFETY: refused before any byte is read.
+        let read = unsafe { with_len(len).as_opt_str() };
+        assert_eq!(read, Err(StrError::BadLength(len)));
+    }
+    let null = NrStr {
+        ptr: std::ptr::null(),
+        len: 5,
+    };
+    // SAFETY: a null pointer is never read.
+    assert_eq!(unsafe { null.as_opt_str() }, Err(StrError::BadLength(5)));
+    // SAFETY: `text` lives for the whole test.
+    assert_eq!(unsafe { with_len(2).as_opt_str() }, Ok(Some("ok")));
+}

@@ -41,11 +41,11 @@ pub fn run(context: &Context, args: LabArgs) -> Result<u8, AppError> {
         let mut table = output::new_table(&["host", "address", "platform"]);
         for ((name, addr), device) in lab.endpoints().iter().zip(indices) {
             let platform = inv.host(*device).platform().and_then(|r| r.value).cloned();
-            table.add_row(vec![
+            table.add_row(output::cells([
                 name.clone(),
                 addr.to_string(),
                 platform.unwrap_or_default(),
-            ]);
+            ]));
         }
         {
             let stdout = std::io::stdout();

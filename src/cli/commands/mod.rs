@@ -4,6 +4,7 @@ pub mod check;
 pub mod command;
 pub mod inventory;
 pub mod lab;
+pub mod platforms;
 pub mod plugins;
 pub mod run;
 pub mod tasks;

@@ -1,5 +1,6 @@
 //! `netrun plugins`: every connection plugin with what it declares, then the broken ones.
 
+use netrun::escape;
 use netrun::output::new_table;
 
 use crate::cli::context::Context;
@@ -7,6 +8,7 @@ use crate::cli::error::AppError;
 
 /// Runs `netrun plugins`.
 pub fn run(context: &Context) -> Result<u8, AppError> {
+    let plugins = context.all_plugins();
     let mut table = new_table(&[
         "plugin",
         "version",
@@ -22,17 +24,18 @@ pub fn run(context: &Context) -> Result<u8, AppError> {
             .operations
             .iter()
             .map(|o| {
+                let name = escape::one_line(&o.name);
                 if o.read_only {
-                    format!("{} (read-only)", o.name)
+                    format!("{name} (read-only)")
                 } else {
-                    o.name.clone()
+                    name.into_owned()
                 }
             })
             .collect();
         table.add_row(vec![
-            info.name.clone(),
-            info.version.clone(),
-            info.path.clone(),
+            escape::one_line(&info.name).into_owned(),
+            escape::one_line(&info.version).into_owned(),
+            escape::one_line(&info.path).into_owned(),
             types.join(", "),
             if ops.is_empty() {
                 "-".to_string()
@@ -43,11 +46,15 @@ pub fn run(context: &Context) -> Result<u8, AppError> {
         ]);
     }
     let mut text = format!("{}\n", table.trim_fmt());
-    let broken = &context.plugins().broken;
+    let broken = plugins.broken();
     if !broken.is_empty() {
         text.push_str("\nbroken plugins:\n");
-        for plugin in broken {
-            text.push_str(&format!("  {}: {}\n", plugin.path.display(), plugin.reason));
+        for plugin in &broken {
+            text.push_str(&format!(
+                "  {}: {}\n",
+                escape::one_line(&plugin.path.display().to_string()),
+                escape::one_line(&plugin.reason)
+            ));
         }
     }
     crate::cli::print(&text)?;

@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use netrun::connection::{ConnectionPlugin, Plugins};
 use netrun::inventory::object::known_data_keys;
-use netrun::plugin_host::LoadedPlugin;
 use netrun::runner::RunConfig;
 use netrun::task::{Task, TaskRun, Tasks};
 
@@ -18,7 +17,7 @@ use crate::cli::report;
 /// Runs `netrun run`.
 pub fn run(context: &Context, args: RunArgs) -> Result<u8, AppError> {
     // Task files and params are checked before the inventory is touched or a device contacted.
-    let tasks = context.tasks()?;
+    let tasks = context.tasks_for(&args.task)?;
     let task = match tasks.get(&args.task) {
         Ok(task) => task,
         Err(err) => {
@@ -39,7 +38,7 @@ pub fn run(context: &Context, args: RunArgs) -> Result<u8, AppError> {
             select: &args.select,
             options: &args.options,
             dry_run: args.dry_run,
-            plugins: context.plugins().loaded.clone(),
+            plugins: context.plugins().loaded(),
         },
     )
 }
@@ -59,7 +58,7 @@ pub(super) struct Execution<'a> {
     /// `--dry-run`.
     pub dry_run: bool,
     /// Shared-library plugins the run may use (besides the built-in ones).
-    pub plugins: Vec<Arc<LoadedPlugin>>,
+    pub plugins: Vec<Arc<dyn ConnectionPlugin>>,
 }
 
 /// Selects the hosts, checks their settings, runs the task on them (against the lab with
@@ -67,11 +66,15 @@ pub(super) struct Execution<'a> {
 pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppError> {
     let options = run.options;
     let selection = context.select(run.select)?;
-    let ssh = Arc::new(context.ssh_plugin(options.session_log.as_deref())?);
+    let ssh = Arc::new(context.ssh_plugin(options.session_log.as_deref(), options.show_secrets)?);
     let (inv, indices) = (&selection.inventory, &selection.indices);
     let names: Vec<String> = run.plugins.iter().map(|p| p.info().name.clone()).collect();
     let needs_ssh = run.tasks.uses_plugin(&run.task, "ssh");
-    let jobs = netrun::job::host_jobs(inv, indices, needs_ssh.then_some(ssh.as_ref()), &names)?;
+    let netrun::job::Jobs { jobs, notes } =
+        netrun::job::host_jobs(inv, indices, needs_ssh.then_some(ssh.as_ref()), &names)?;
+    for note in notes {
+        netrun::messages::warning(format_args!("{note}"));
+    }
     let platforms = context.platforms()?.clone();
     let devices = if options.lab {
         Some(netrun::job::lab_devices(inv, indices, &platforms)?)
@@ -84,7 +87,7 @@ pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppEr
         tasks: run.tasks.clone(),
         known_keys: Arc::new(known_data_keys(inv)),
         inventory: inv.clone(),
-        env: context.env().clone(),
+        renderer: context.renderer().clone(),
         platforms,
         plugins: infos,
         dry_run: run.dry_run,
@@ -110,11 +113,16 @@ pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppEr
         timeout: context.settings.timeout,
         cancel: cancel_rx.clone(),
         on_done: report::on_done(bar.clone(), options.output),
+        show_secrets: options.show_secrets,
     };
-    let results = crate::cli::runtime()?.block_on(async move {
-        crate::cli::terminal::watch_interrupts(cancel_tx);
-        netrun::runner::run_with_lab(jobs, devices, plugins, config, work).await
-    });
+    crate::cli::terminal::watch_interrupts(cancel_tx).map_err(AppError::Runtime)?;
+    let runtime = crate::cli::runtime()?;
+    let results = runtime.block_on(netrun::runner::run_with_lab(
+        jobs, devices, plugins, config, work,
+    ));
+    // Renders cut off by a deadline may still be running on the blocking pool; they are bounded
+    // by their fuel, but the results need not wait for them.
+    runtime.shutdown_background();
     let results = results.map_err(AppError::Lab)?;
     if let Some(bar) = bar {
         bar.finish_and_clear();

@@ -1,7 +1,7 @@
 //! `netrun tasks [NAME]`: the task files, or one task's params and steps.
 
 use netrun::inventory::resolve::display_value;
-use netrun::output::{new_table, shorten};
+use netrun::output::{cells, new_table, shorten};
 use netrun::task::{CommandSpec, ConfigSpec, RenderSpec, StepKind, Task};
 
 use crate::cli::args::TasksArgs;
@@ -20,7 +20,7 @@ pub fn run(context: &Context, args: TasksArgs) -> Result<u8, AppError> {
         None => {
             let mut table = new_table(&["task", "description"]);
             for task in tasks.tasks.values() {
-                table.add_row(vec![task.name.clone(), task.description.clone()]);
+                table.add_row(cells([task.name.as_str(), task.description.as_str()]));
             }
             format!("{}\n", table.trim_fmt())
         }
@@ -47,12 +47,12 @@ fn describe(task: &Task) -> String {
                 .as_ref()
                 .map(|d| display_value(name, d))
                 .unwrap_or_else(|| "-".into());
-            table.add_row(vec![
+            table.add_row(cells([
                 name.clone(),
                 if param.required { "yes" } else { "no" }.into(),
                 default,
                 param.description.clone(),
-            ]);
+            ]));
         }
         out.push_str(&format!("{}\n\n", table.trim_fmt()));
     }
@@ -73,13 +73,13 @@ fn describe(task: &Task) -> String {
             StepKind::Call { name, .. } => name.clone(),
             StepKind::Task { name, .. } => format!("subtask {name}"),
         };
-        table.add_row(vec![
+        table.add_row(cells([
             (i + 1).to_string(),
             step.name.clone(),
             step.kind.keyword().to_string(),
             shorten(&what, 70),
             step.when.as_ref().map(|w| w.0.clone()).unwrap_or_default(),
-        ]);
+        ]));
     }
     out.push_str(&format!("{}\n", table.trim_fmt()));
     out

@@ -151,7 +151,7 @@ mod properties {
             chunk_bytes in 1usize..200,
         ) {
             let text = format!("{start}{}{end}", entries.concat());
-            let check = Arc::new(group_check(&IndexMap::new()));
+            let check = Arc::new(group_check(&IndexMap::new(), "groups.yaml".into()));
             let path = Path::new("hosts.yaml");
             let summary = |result: Result<IndexMap<String, HostFile>, YamlError>| match result {
                 Ok(hosts) => Ok(hosts

@@ -42,6 +42,9 @@ pub struct Normalizer {
     esc: Esc,
     /// Undecoded bytes: at most an incomplete UTF-8 sequence carried to the next chunk.
     utf8: Vec<u8>,
+    /// After a lone carriage return: where the next character lands in the current line, as on
+    /// a terminal (`p 10%\rp 100%` reads `p 100%`). `None`: at the end.
+    cursor: Option<usize>,
 }
 
 impl Normalizer {
@@ -62,15 +65,34 @@ impl Normalizer {
                         self.flush_utf8(out, false);
                         self.esc = Esc::Escape;
                     }
-                    b'\n' | b'\t' => {
+                    b'\n' => {
                         self.flush_utf8(out, false);
-                        out.push(b as char);
+                        // A line feed keeps the line and goes to a new one, wherever the
+                        // cursor was.
+                        self.cursor = None;
+                        out.push('\n');
                     }
-                    // Dropping every \r turns \r\n and \r\r\n into \n and removes stray \r.
-                    b'\r' => self.flush_utf8(out, false),
+                    b'\t' => {
+                        self.flush_utf8(out, false);
+                        self.put(out, "\t");
+                    }
+                    // Back to the start of the line: what follows overwrites it (so \r\n and
+                    // \r\r\n are plain line ends, and a rewritten progress line reads last).
+                    b'\r' => {
+                        self.flush_utf8(out, false);
+                        self.cursor = Some(last_line_start(out).max(floor.min(out.len())));
+                    }
                     0x08 | 0x7f => {
                         self.flush_utf8(out, false);
-                        backspace(out, floor);
+                        match self.cursor {
+                            // Mid-line, a backspace only moves the cursor.
+                            Some(pos) => {
+                                let start = last_line_start(out).max(floor.min(out.len()));
+                                let back = out[start..pos].chars().next_back().map(char::len_utf8);
+                                self.cursor = Some(pos - back.unwrap_or(0));
+                            }
+                            None => backspace(out, floor),
+                        }
                     }
                     0x00..=0x1f => self.flush_utf8(out, false),
                     _ => self.utf8.push(b),
@@ -107,6 +129,35 @@ impl Normalizer {
         self.flush_utf8(out, true);
     }
 
+    /// Ends the stream: a trailing incomplete UTF-8 sequence becomes U+FFFD.
+    pub fn finish(&mut self, out: &mut String) {
+        self.flush_utf8(out, false);
+    }
+
+    /// Writes `text` at the cursor: over what the line holds after a carriage return, else at
+    /// the end.
+    fn put(&mut self, out: &mut String, text: &str) {
+        let Some(mut pos) = self.cursor else {
+            out.push_str(text);
+            return;
+        };
+        for (i, c) in text.char_indices() {
+            match out[pos..].chars().next() {
+                Some(old) => {
+                    let mut buf = [0u8; 4];
+                    out.replace_range(pos..pos + old.len_utf8(), c.encode_utf8(&mut buf));
+                    pos += c.len_utf8();
+                }
+                None => {
+                    out.push_str(&text[i..]);
+                    self.cursor = None;
+                    return;
+                }
+            }
+        }
+        self.cursor = (pos < out.len()).then_some(pos);
+    }
+
     /// Decode buffered bytes into `out`; with `keep_incomplete`, a trailing partial UTF-8
     /// sequence stays buffered for the next chunk, otherwise it becomes U+FFFD.
     fn flush_utf8(&mut self, out: &mut String, keep_incomplete: bool) {
@@ -114,31 +165,39 @@ impl Normalizer {
         // session does not allocate once per output line.
         let mut start = 0;
         while start < self.utf8.len() {
-            let rest = &self.utf8[start..];
-            match std::str::from_utf8(rest) {
+            // Taken out while decoding (`put` needs `self`), put back with its capacity.
+            let utf8 = std::mem::take(&mut self.utf8);
+            let rest = &utf8[start..];
+            let outcome = match std::str::from_utf8(rest) {
                 Ok(s) => {
-                    out.push_str(s);
-                    break;
+                    self.put(out, s);
+                    None
                 }
                 Err(e) => {
                     let valid = e.valid_up_to();
                     // `rest[..valid]` is valid by construction; the fallback never triggers.
-                    out.push_str(std::str::from_utf8(&rest[..valid]).unwrap_or_default());
+                    self.put(out, std::str::from_utf8(&rest[..valid]).unwrap_or_default());
                     match e.error_len() {
                         Some(n) => {
-                            out.push('\u{FFFD}');
-                            start += valid + n;
+                            self.put(out, "\u{FFFD}");
+                            Some(start + valid + n)
                         }
                         None if keep_incomplete => {
+                            self.utf8 = utf8;
                             self.utf8.drain(..start + valid);
                             return;
                         }
                         None => {
-                            out.push('\u{FFFD}');
-                            break;
+                            self.put(out, "\u{FFFD}");
+                            None
                         }
                     }
                 }
+            };
+            self.utf8 = utf8;
+            match outcome {
+                Some(next) => start = next,
+                None => break,
             }
         }
         self.utf8.clear();
@@ -178,24 +237,69 @@ fn compiled(pattern: &str) -> Result<Arc<Regex>, regex::Error> {
     Ok(re)
 }
 
-/// Recognises a prompt: the complete last line of the buffer, matched as a whole.
+/// Recognises a prompt: the complete last line of the buffer, matched as a whole by one of a
+/// platform's mode patterns, and, once the session's name is known, showing that name
+/// ([`PromptMatcher::exact`]).
 #[derive(Debug, Clone)]
 pub struct PromptMatcher {
-    re: Arc<Regex>,
+    res: Vec<Arc<Regex>>,
+    base: Option<Arc<str>>,
 }
 
 impl PromptMatcher {
-    /// Build from a platform prompt regex (not anchored; anchoring is added here).
+    /// Build from one prompt regex (not anchored; anchoring is added here).
     pub fn new(pattern: &str) -> Result<Self, regex::Error> {
-        Ok(PromptMatcher {
-            re: compiled(&format!("^(?:{pattern})$"))?,
+        Self::any([pattern])
+    }
+
+    /// Build from several prompt regexes (one per CLI mode), tried in order.
+    pub fn any<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Result<Self, regex::Error> {
+        let res = patterns
+            .into_iter()
+            .map(|p| compiled(&format!("^(?:{p})$")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(PromptMatcher { res, base: None })
+    }
+
+    /// This matcher, accepting only prompts whose `base` group captures `base` (or, for a
+    /// long name, a cut-off of it): the session's exact prompt.
+    pub fn exact(mut self, base: &str) -> Self {
+        self.base = Some(Arc::from(base));
+        self
+    }
+
+    /// The name this matcher insists on, if any.
+    pub fn base(&self) -> Option<&str> {
+        self.base.as_deref()
+    }
+
+    /// Index of the first pattern that matches `line` as a prompt (of this session).
+    pub fn which(&self, line: &str) -> Option<usize> {
+        let line = line.trim_end();
+        if line.is_empty() {
+            return None;
+        }
+        self.res.iter().position(|re| match &self.base {
+            None => re.is_match(line),
+            Some(base) => re
+                .captures(line)
+                .is_some_and(|c| c.name("base").is_none_or(|b| same_base(b.as_str(), base))),
         })
     }
 
     /// Whether a single line (trailing whitespace ignored) is a prompt.
     pub fn is_prompt_line(&self, line: &str) -> bool {
+        self.which(line).is_some()
+    }
+
+    /// The name a prompt line shows (the `base` group of the first pattern that matches).
+    pub fn base_of(&self, line: &str) -> Option<String> {
         let line = line.trim_end();
-        !line.is_empty() && self.re.is_match(line)
+        self.res.iter().find_map(|re| {
+            re.captures(line)
+                .and_then(|c| c.name("base"))
+                .map(|b| b.as_str().to_string())
+        })
     }
 
     /// If the last line of `text` is a prompt, the byte offset where that line starts.
@@ -218,6 +322,16 @@ impl PromptMatcher {
     }
 }
 
+/// Whether a prompt's captured name is the session's: equal, or (for a long name) the cut-off
+/// that some devices show in some modes.
+fn same_base(seen: &str, base: &str) -> bool {
+    use crate::platform::exact::TRUNCATE_AT;
+    seen == base
+        || (seen.chars().count() >= TRUNCATE_AT
+            && base.chars().count() > TRUNCATE_AT
+            && base.starts_with(seen))
+}
+
 /// Recognises a pager prompt (`--More--`) in the last line.
 #[derive(Debug, Clone)]
 pub struct PagerMatcher {
@@ -226,15 +340,14 @@ pub struct PagerMatcher {
 
 impl PagerMatcher {
     /// Build from the platform's pager regexes; `None` when there are none.
-    pub fn new(patterns: &[String]) -> Result<Option<Self>, regex::Error> {
-        if patterns.is_empty() {
-            return Ok(None);
-        }
+    pub fn new<'a>(
+        patterns: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Option<Self>, regex::Error> {
         let res = patterns
-            .iter()
-            .map(|p| compiled(p))
+            .into_iter()
+            .map(compiled)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Some(PagerMatcher { res }))
+        Ok((!res.is_empty()).then_some(PagerMatcher { res }))
     }
 
     /// Byte range of a pager prompt within the last line of `text`, if any.
@@ -275,6 +388,8 @@ pub fn strip_echo_with<'a>(
     let wanted = squash(command);
     let mut skipped = 0;
     let mut skipped_lines = 0;
+    // A long command wraps over several lines of the terminal.
+    let search_lines = ECHO_SEARCH_LINES.max(command.len() / 64 + 2);
     let mut lines = body.split_inclusive('\n').peekable();
     // Skip leading blank/noise lines, but never past the point where the echo could be.
     while let Some(line) = lines.peek() {
@@ -282,7 +397,7 @@ pub fn strip_echo_with<'a>(
         // A noise line that contains the command is the echo itself (command looks like a prompt).
         let noise =
             !blank && is_noise(line) && (wanted.is_empty() || !squash(line).contains(&wanted));
-        if skipped_lines >= ECHO_SEARCH_LINES || !(blank || noise) {
+        if skipped_lines >= search_lines || !(blank || noise) {
             break;
         }
         // An empty command echoes as an empty line: that is the echo itself.
@@ -300,7 +415,7 @@ pub fn strip_echo_with<'a>(
     let mut acc = String::new();
     let mut first_line_len = None;
     let mut offset = 0;
-    for line in rest.split_inclusive('\n').take(ECHO_SEARCH_LINES) {
+    for line in rest.split_inclusive('\n').take(search_lines) {
         acc.push_str(&squash(line));
         offset += line.len();
         let first_len = *first_line_len.get_or_insert(acc.len());
@@ -328,15 +443,19 @@ pub enum Event {
     Pager,
     /// The prompt arrived; call [`Collector::take`].
     Prompt,
+    /// The output grew past the collector's limit.
+    Overflow,
 }
 
 /// Output of one command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Completed {
-    /// Clean output, without echo and prompt, without the final newline.
+    /// Clean output, without echo, context lines and prompt, without the final newline.
     pub output: String,
     /// The prompt line that ended the output (trailing whitespace trimmed).
     pub prompt: String,
+    /// The context line printed just above the prompt (Junos `[edit]`), if any.
+    pub context: Option<String>,
 }
 
 /// Per-session stream state: buffer, normaliser, pager and prompt detection.
@@ -349,6 +468,9 @@ pub struct Collector {
     pager: Option<PagerMatcher>,
     command: Option<String>,
     prompt_at: Option<usize>,
+    limit: usize,
+    /// The platform whose context lines (just above the prompt) are not output.
+    context: Option<Arc<crate::platform::Platform>>,
 }
 
 impl Collector {
@@ -362,7 +484,24 @@ impl Collector {
             pager,
             command: None,
             prompt_at: None,
+            limit: usize::MAX,
+            context: None,
         }
+    }
+
+    /// Removes `platform`'s context lines (`{master:0}`, `[edit]`) from the end of outputs.
+    pub fn set_context(&mut self, platform: Arc<crate::platform::Platform>) {
+        self.context = Some(platform);
+    }
+
+    /// The prompt matcher in use.
+    pub fn prompt(&self) -> &PromptMatcher {
+        &self.prompt
+    }
+
+    /// Caps the text one command may produce: past it, [`Event::Overflow`].
+    pub fn set_limit(&mut self, bytes: usize) {
+        self.limit = bytes;
     }
 
     /// Replace the prompt matcher (e.g. to wait for a password question).
@@ -387,6 +526,9 @@ impl Collector {
     /// Feed a raw chunk from the channel.
     pub fn feed(&mut self, chunk: &[u8]) -> Event {
         self.normalizer.feed(chunk, &mut self.buf, self.floor);
+        if self.buf.len() > self.limit {
+            return Event::Overflow;
+        }
         if let Some(pager) = &self.pager
             && let Some(range) = pager.find(&self.buf)
         {
@@ -422,6 +564,7 @@ impl Collector {
 
     /// Take the completed output after [`Event::Prompt`]; text after the prompt (none in
     /// the usual case, since the prompt is the last line) stays buffered for the next read.
+    /// The output is the buffer itself, trimmed in place: a large answer is never copied.
     pub fn take(&mut self) -> Completed {
         let start = self.prompt_at.take().unwrap_or(self.buf.len());
         let line_end = self.buf[start..]
@@ -429,17 +572,44 @@ impl Collector {
             .map(|i| start + i)
             .unwrap_or(self.buf.len());
         let prompt = self.buf[start..line_end].trim_end().to_string();
-        let rest = self.buf[line_end..].to_string();
-        let body = &self.buf[..start];
-        let body = match &self.command {
-            Some(cmd) => strip_echo_with(body, cmd, |l| self.prompt.is_prompt_line(l)),
-            None => body,
+        let mut output = std::mem::take(&mut self.buf);
+        self.buf = output.split_off(line_end);
+        output.truncate(start);
+        let echo_end = match &self.command {
+            Some(cmd) => {
+                let body = strip_echo_with(&output, cmd, |l| self.prompt.is_prompt_line(l));
+                output.len() - body.len()
+            }
+            None => 0,
         };
-        let output = body.strip_suffix('\n').unwrap_or(body).to_string();
-        self.buf = rest;
+        output.drain(..echo_end);
+        if output.ends_with('\n') {
+            output.pop();
+        }
+        let mut context = None;
+        if let Some(platform) = &self.context {
+            // Context lines sit between the output and the prompt, nearest last.
+            loop {
+                let start = last_line_start(&output);
+                if !platform.is_context_line(&output[start..]) {
+                    break;
+                }
+                context.get_or_insert_with(|| output[start..].trim_end().to_string());
+                output.truncate(start);
+                if output.ends_with('\n') {
+                    output.pop();
+                } else {
+                    break;
+                }
+            }
+        }
         self.floor = 0;
         self.command = None;
-        Completed { output, prompt }
+        Completed {
+            output,
+            prompt,
+            context,
+        }
     }
 }
 

@@ -13,8 +13,8 @@ fn ios_collector() -> Collector {
     let platforms = crate::platform::Platforms::builtin();
     let ios = platforms.get("ios").expect("ios");
     Collector::new(
-        PromptMatcher::new(&ios.any_prompt_pattern()).expect("prompt"),
-        PagerMatcher::new(&ios.pager.patterns).expect("pager"),
+        PromptMatcher::any(ios.prompt_patterns()).expect("prompt"),
+        PagerMatcher::new(ios.pager_patterns()).expect("pager"),
     )
 }
 
@@ -27,6 +27,7 @@ fn run(c: &mut Collector, command: &str, chunks: &[&[u8]]) -> (Option<Completed>
             Event::Pager => pagers += 1,
             Event::Prompt => return (Some(c.take()), pagers),
             Event::NeedMore => {}
+            Event::Overflow => return (None, pagers),
         }
     }
     (None, pagers)
@@ -34,7 +35,8 @@ fn run(c: &mut Collector, command: &str, chunks: &[&[u8]]) -> (Option<Completed>
 
 #[test]
 fn crlf_variants_and_stray_cr() {
-    assert_eq!(norm(&[b"a\r\nb\r\r\nc\rd\n"]), "a\nb\ncd\n");
+    // A lone \r goes back to the start of the line, as on a terminal: `d` overwrites `c`.
+    assert_eq!(norm(&[b"a\r\nb\r\r\nc\rd\n"]), "a\nb\nd\n");
     // \r\n split across chunks.
     assert_eq!(norm(&[b"a\r", b"\nb"]), "a\nb");
     assert_eq!(norm(&[b"a\r\r", b"\n"]), "a\n");
@@ -182,7 +184,8 @@ fn pager_split_across_chunks() {
     assert_eq!(c.feed(b"show log\r\nentry1\r\n --Mo"), Event::NeedMore);
     assert_eq!(c.feed(b"re-- "), Event::Pager);
     assert_eq!(c.feed(b"\r          \rentry2\r\nR1#"), Event::Prompt);
-    assert_eq!(c.take().output, "entry1\n          entry2");
+    // The device blanks the pager line and writes over it, as a terminal shows it.
+    assert_eq!(c.take().output, "entry1\nentry2    ");
 }
 
 #[test]
@@ -254,4 +257,39 @@ fn passive_wait_for_banner_then_prompt() {
     let done = c.take();
     assert_eq!(done.prompt, "R1>");
     assert_eq!(done.output, "\n*** Authorized access only ***\n");
+}
+
+#[test]
+fn output_past_the_limit_overflows() {
+    let mut c = ios_collector();
+    c.set_limit(64);
+    c.start_command("show tech");
+    assert_eq!(c.feed(b"show tech\r\n"), Event::NeedMore);
+    assert_eq!(c.feed(&[b'x'; 40]), Event::NeedMore);
+    assert_eq!(c.feed(&[b'x'; 40]), Event::Overflow);
+}
+
+#[test]
+fn taking_the_output_keeps_what_follows_the_prompt() {
+    let mut c = ios_collector();
+    c.start_command("show clock");
+    assert_eq!(c.feed(b"show clock\r\n10:00\r\nR1#"), Event::Prompt);
+    let done = c.take();
+    assert_eq!(
+        (done.output.as_str(), done.prompt.as_str()),
+        ("10:00", "R1#")
+    );
+    c.start_command("show ver");
+    assert_eq!(c.feed(b"show ver\r\nIOS\r\nR1#"), Event::Prompt);
+    assert_eq!(c.take().output, "IOS");
+}
+
+#[test]
+fn a_carriage_return_rewrites_the_line_like_a_terminal() {
+    assert_eq!(norm(&[b"p 10%\rp 100%\n"]), "p 100%\n");
+    assert_eq!(norm(&[b"abcdef\rxy\n"]), "xycdef\n");
+    assert_eq!(norm(&[b"p 1%\r", b"p 2%\r", b"p 100%\r\n"]), "p 100%\n");
+    assert_eq!(norm(&[b"\xc3\xa9t\xc3\xa9\rE"]), "Et\u{e9}");
+    // A backspace after a carriage return moves left without erasing.
+    assert_eq!(norm(&[b"abc\rxy\x08Z\n"]), "xZc\n");
 }

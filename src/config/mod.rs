@@ -6,7 +6,13 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+mod nornir;
+
+pub use nornir::NornirConfig;
+
+use crate::inventory::InventoryFiles;
 use crate::limits::{MAX_WORKERS, checked_seconds};
+use crate::plugin_host::{Isolation, PluginSource};
 use crate::ssh::{SshFile, SshSettings};
 use crate::yaml::{self, YamlError};
 
@@ -44,16 +50,20 @@ pub enum ConfigError {
 pub struct ConfigFile {
     /// Inventory directory.
     pub inventory: Option<PathBuf>,
+    /// A nornir `config.yaml` whose inventory files and workers to use.
+    pub nornir_config: Option<PathBuf>,
     /// Tasks directory.
     pub tasks: Option<PathBuf>,
     /// Templates directory for task templates.
     pub templates: Option<PathBuf>,
     /// Plugin shared libraries to load.
     #[serde(default)]
-    pub plugins: Vec<PathBuf>,
+    pub plugins: Vec<PluginEntry>,
     /// Directories searched for plugins.
     #[serde(default)]
     pub plugin_dirs: Vec<PathBuf>,
+    /// How plugins run unless their entry says otherwise (default: `process`).
+    pub plugin_isolation: Option<Isolation>,
     /// Runner defaults.
     #[serde(default)]
     pub runner: RunnerFile,
@@ -62,7 +72,65 @@ pub struct ConfigFile {
     pub ssh: SshFile,
     /// Platform definitions that extend or override the built-in ones.
     #[serde(default)]
-    pub platforms: Option<serde_yaml::Value>,
+    pub platforms: crate::platform::Overrides,
+    /// Bounds on templates.
+    #[serde(default)]
+    pub limits: LimitsFile,
+}
+
+/// `limits:` in netrun.yaml.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsFile {
+    /// Work one template render may do (minijinja fuel).
+    pub template_fuel: Option<u64>,
+    /// Bytes one template render may produce.
+    pub template_output: Option<usize>,
+}
+
+/// One entry of `plugins:`: a path, or `{path: PATH, isolation: process | in-process}`.
+#[derive(Debug, PartialEq)]
+pub struct PluginEntry {
+    /// The shared library.
+    pub path: PathBuf,
+    /// How it runs, when the entry says.
+    pub isolation: Option<Isolation>,
+}
+
+impl<'de> Deserialize<'de> for PluginEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        /// The mapping form, with its keys checked like the rest of the file.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Entry {
+            path: PathBuf,
+            isolation: Option<Isolation>,
+        }
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = PluginEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a path, or a mapping with `path` and `isolation`")
+            }
+            fn visit_str<E: serde::de::Error>(self, path: &str) -> Result<PluginEntry, E> {
+                Ok(PluginEntry {
+                    path: PathBuf::from(path),
+                    isolation: None,
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<PluginEntry, A::Error> {
+                let entry = Entry::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(PluginEntry {
+                    path: entry.path,
+                    isolation: entry.isolation,
+                })
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
 }
 
 /// `runner:` in netrun.yaml.
@@ -82,6 +150,10 @@ pub struct Settings {
     pub config_file: Option<PathBuf>,
     /// Inventory directory (default `./inventory`).
     pub inventory_dir: PathBuf,
+    /// The inventory files (in `inventory_dir`, or those a nornir config names).
+    pub inventory_files: InventoryFiles,
+    /// Things the user should know about their configuration (nornir settings netrun ignores).
+    pub notes: Vec<String>,
     /// Tasks directory (default `./tasks`).
     pub tasks_dir: PathBuf,
     /// Whether the tasks directory was named (flag, NETRUN_TASKS or the file), so its absence
@@ -89,18 +161,23 @@ pub struct Settings {
     pub tasks_dir_named: bool,
     /// Templates directory (default `<tasks>/templates`).
     pub templates_dir: PathBuf,
-    /// Plugin libraries.
-    pub plugins: Vec<PathBuf>,
+    /// Plugin libraries, each with how it runs.
+    pub plugins: Vec<PluginSource>,
     /// Plugin directories.
     pub plugin_dirs: Vec<PathBuf>,
+    /// How plugins run unless their `plugins:` entry says (those of `--plugin` and the plugin
+    /// directories too).
+    pub plugin_isolation: Isolation,
     /// Hosts in flight (default 100).
     pub workers: usize,
     /// Per-host deadline (default none).
     pub timeout: Option<Duration>,
     /// SSH defaults.
     pub ssh: SshSettings,
-    /// Platform overrides from the file.
-    pub platforms: Option<serde_yaml::Value>,
+    /// Platform overrides from the file (checked as they were read).
+    pub platforms: crate::platform::Overrides,
+    /// Bounds on every template render.
+    pub limits: crate::template::Limits,
 }
 
 /// Values given on the command line or through `NETRUN_*` variables (clap merges those two).
@@ -110,6 +187,8 @@ pub struct Overrides {
     pub config: Option<PathBuf>,
     /// `--inventory`.
     pub inventory: Option<PathBuf>,
+    /// `--nornir-config`.
+    pub nornir_config: Option<PathBuf>,
     /// `--tasks`.
     pub tasks: Option<PathBuf>,
     /// `--plugin`.
@@ -165,11 +244,26 @@ impl Settings {
             }
         };
 
+        // --inventory beats a nornir config, which beats netrun.yaml's `inventory:`.
+        let nornir = match (&overrides.nornir_config, &file.nornir_config) {
+            (Some(path), _) => Some(NornirConfig::read(path)?),
+            (None, Some(path)) => Some(NornirConfig::read(&rel(path))?),
+            (None, None) => None,
+        };
         let inventory_dir = overrides
             .inventory
             .clone()
+            .or_else(|| {
+                nornir
+                    .as_ref()
+                    .and_then(|n| n.inventory.hosts.parent().map(Path::to_path_buf))
+            })
             .or_else(|| file.inventory.as_ref().map(rel))
             .unwrap_or_else(|| PathBuf::from("inventory"));
+        let inventory_files = match (&overrides.inventory, &nornir) {
+            (None, Some(nornir)) => nornir.inventory.clone(),
+            _ => InventoryFiles::in_dir(&inventory_dir),
+        };
         let tasks_dir_named = overrides.tasks.is_some() || file.tasks.is_some();
         let tasks_dir = overrides
             .tasks
@@ -181,18 +275,30 @@ impl Settings {
             .as_ref()
             .map(rel)
             .unwrap_or_else(|| tasks_dir.join("templates"));
-        let mut plugins: Vec<PathBuf> = file.plugins.iter().map(rel).collect();
-        plugins.extend(overrides.plugins.iter().cloned());
+        let plugin_isolation = file.plugin_isolation.unwrap_or_default();
+        let mut plugins: Vec<PluginSource> = file
+            .plugins
+            .iter()
+            .map(|entry| PluginSource {
+                path: rel(&entry.path),
+                isolation: entry.isolation.unwrap_or(plugin_isolation),
+            })
+            .collect();
+        plugins.extend(overrides.plugins.iter().map(|path| PluginSource {
+            path: path.clone(),
+            isolation: plugin_isolation,
+        }));
 
         // Which setting a bad value came from: the flag (or its NETRUN_* variable), else the file.
         let in_file = |key: &str| match &path {
             Some(p) => format!("{}: {key}", p.display()),
             None => key.to_string(),
         };
+        let nornir_workers = nornir.as_ref().and_then(|n| n.workers);
         let (workers, workers_from) = match (overrides.workers, file.runner.workers) {
             (Some(w), _) => (w, "--workers".to_string()),
             (None, Some(w)) => (w, in_file("runner.workers")),
-            (None, None) => (100, String::new()),
+            (None, None) => (nornir_workers.unwrap_or(100), String::new()),
         };
         if !(1..=MAX_WORKERS).contains(&workers) {
             return Err(ConfigError::Invalid {
@@ -220,10 +326,13 @@ impl Settings {
         Ok(Settings {
             config_file: path,
             inventory_dir,
+            inventory_files,
+            notes: nornir.map(|n| n.notes).unwrap_or_default(),
             tasks_dir,
             tasks_dir_named,
             templates_dir,
             plugins,
+            plugin_isolation,
             plugin_dirs: {
                 let mut dirs: Vec<PathBuf> = file.plugin_dirs.iter().map(rel).collect();
                 // The user's own plugin directory, always searched (when it exists). The repo's
@@ -236,21 +345,33 @@ impl Settings {
             timeout,
             ssh,
             platforms: file.platforms,
+            limits: {
+                let defaults = crate::template::Limits::default();
+                crate::template::Limits {
+                    fuel: file.limits.template_fuel.unwrap_or(defaults.fuel),
+                    output: file.limits.template_output.unwrap_or(defaults.output),
+                }
+            },
         })
     }
 
     fn read(path: &Path) -> Result<ConfigFile, ConfigError> {
-        let text =
-            yaml::read_text(path, "the config file is UTF-8 text").map_err(|err| match err {
-                yaml::ReadError::Io(source) => ConfigError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                },
-                yaml::ReadError::Text(err) => ConfigError::Yaml(err),
-            })?;
+        let text = read_config_text(path)?;
         let file: Option<ConfigFile> = yaml::parse(path, &text)?;
         Ok(file.unwrap_or_default())
     }
+}
+
+/// The text of a configuration file (netrun.yaml, a nornir config.yaml): regular files only,
+/// bytes that are not text positioned.
+fn read_config_text(path: &Path) -> Result<String, ConfigError> {
+    yaml::read_text(path, "the config file is UTF-8 text").map_err(|err| match err {
+        yaml::ReadError::Io(source) => ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+        yaml::ReadError::Text(err) => ConfigError::Yaml(err),
+    })
 }
 
 #[cfg(test)]
@@ -314,6 +435,83 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn plugin_entries_are_paths_or_mappings_with_an_isolation() {
+        let path = write(
+            "plugins",
+            "plugin_isolation: in-process\nplugins:\n  - a.so\n  - {path: /abs/b.so, isolation: process}\n  - path: c.so\n",
+        );
+        let base = path.parent().unwrap().to_path_buf();
+        let settings = Settings::load(&Overrides {
+            config: Some(path),
+            plugins: vec!["d.so".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        let source = |path: PathBuf, isolation| PluginSource { path, isolation };
+        assert_eq!(
+            settings.plugins,
+            [
+                source(base.join("a.so"), Isolation::InProcess),
+                source("/abs/b.so".into(), Isolation::Process),
+                source(base.join("c.so"), Isolation::InProcess),
+                source("d.so".into(), Isolation::InProcess),
+            ]
+        );
+        let settings = Settings::load(&Overrides {
+            plugins: vec!["d.so".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(settings.plugin_isolation, Isolation::Process);
+        assert_eq!(
+            settings.plugins,
+            [source("d.so".into(), Isolation::Process)]
+        );
+    }
+
+    #[test]
+    fn bad_plugin_entries_are_errors_with_position() {
+        for (name, text, position, message) in [
+            (
+                "iso",
+                "plugins:\n  - a.so\n  - {path: b.so, isolation: sandbox}\n",
+                (3, 29),
+                "plugins[1].isolation: unknown variant `sandbox`, expected `process` or `in-process`",
+            ),
+            (
+                "key",
+                "plugins:\n  - path: b.so\n    isolaton: process\n",
+                (3, 5),
+                "plugins[0]: unknown field `isolaton`, expected `path` or `isolation`",
+            ),
+            (
+                "nopath",
+                "plugins:\n  - isolation: process\n",
+                (2, 5),
+                "plugins[0]: missing field `path`",
+            ),
+            (
+                "default",
+                "plugin_isolation: none\n",
+                (1, 19),
+                "plugin_isolation: unknown variant `none`, expected `process` or `in-process`",
+            ),
+        ] {
+            let path = write(name, text);
+            let err = Settings::load(&Overrides {
+                config: Some(path),
+                ..Default::default()
+            })
+            .unwrap_err();
+            let ConfigError::Yaml(err) = err else {
+                panic!("{err:?}")
+            };
+            assert_eq!(err.message, message, "{name}");
+            assert_eq!(err.position, Some(position), "{name}: {}", err.message);
+        }
     }
 
     #[test]
