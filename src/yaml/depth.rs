@@ -239,11 +239,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::test_runner::Config {
-            cases: std::env::var("NETRUN_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256) * 8,
-            failure_persistence: None,
-            ..proptest::test_runner::Config::default()
-        })]
+        #![proptest_config(crate::yaml::property_config(8))]
 
         /// The scan never finds more nesting than the document has: whatever it refuses,
         /// libyaml refuses too or reads as nested as deep.

@@ -443,5 +443,28 @@ impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for FieldKey<'_, K> {
     }
 }
 
+/// The settings of the property tests beside the code: `NETRUN_FUZZ_CASES` cases (default
+/// 256) times `factor`, from the fixed seed CI uses unless `NETRUN_FUZZ_SEED` names another
+/// (or `random`), as in `tests/fuzz` (docs/fuzzing.md).
+#[cfg(test)]
+pub(crate) fn property_config(factor: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::RngSeed;
+    let cases: u32 = std::env::var("NETRUN_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(256);
+    let rng_seed = match std::env::var("NETRUN_FUZZ_SEED").ok().as_deref() {
+        Some("random") => RngSeed::Random,
+        Some(n) => RngSeed::Fixed(n.parse().unwrap_or(20_261_129)),
+        None => RngSeed::Fixed(20_261_129),
+    };
+    proptest::test_runner::Config {
+        cases: cases.saturating_mul(factor),
+        rng_seed,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -42,7 +42,16 @@ fn special_files_are_refused_at_once() {
         assert_eq!(session.code, 2, "{session}");
         transcript.push_str(&format!("# {name} is a FIFO\n{session}\n"));
     }
-    // A directory where a file belongs is refused the same way.
+    // A device that never ends (reading /dev/zero would fill memory) and a directory where a
+    // file belongs are refused the same way.
+    let scratch = Scratch::new();
+    scratch.file("inventory/groups.yaml", "");
+    std::os::unix::fs::symlink("/dev/zero", scratch.path.join("inventory/hosts.yaml"))
+        .expect("symlink");
+    transcript.push_str(&format!(
+        "# hosts.yaml is a link to /dev/zero\n{}\n",
+        netrun_within(&scratch.path, &["inventory"], LIMIT)
+    ));
     let scratch = Scratch::new();
     scratch.file("inventory/hosts.yaml/x", "");
     transcript.push_str(&format!(

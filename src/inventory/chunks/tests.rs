@@ -137,11 +137,7 @@ mod properties {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: std::env::var("NETRUN_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256),
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(crate::yaml::property_config(1))]
 
         #[test]
         fn chunked_and_whole_parses_agree(
