@@ -258,6 +258,11 @@ pub fn explain(host: HostView<'_>) -> String {
 /// A one-line summary of a host's outcome: its first error line, or its result's first line,
 /// with control characters made visible.
 pub fn one_line(host: &crate::result::HostResult) -> String {
+    if host.error.is_none()
+        && let Some(change) = change_summary(host)
+    {
+        return change;
+    }
     let json;
     let text: &str = match (&host.error, host.result()) {
         (Some(error), _) => error,
@@ -274,6 +279,52 @@ pub fn one_line(host: &crate::result::HostResult) -> String {
         .find(|l| !l.is_empty())
         .unwrap_or_default();
     crate::escape::one_line(&shorten(line, 100)).into_owned()
+}
+
+/// What config steps changed or would change, for the table: `would change: N lines (first
+/// line …)` under `--dry-run`, `+N -M` with `--diff`; `None` when no config step says.
+pub fn change_summary(host: &crate::result::HostResult) -> Option<String> {
+    let nodes: Vec<&crate::result::Node> = host.results.iter().flat_map(|n| n.walk()).collect();
+    let would: Vec<&String> = nodes
+        .iter()
+        .filter(|n| n.dry_run)
+        .flat_map(|n| n.would_send.iter().flatten())
+        .collect();
+    if let Some(first) = would.first() {
+        let first = crate::escape::one_line(&shorten(first.trim(), 60)).into_owned();
+        return Some(format!(
+            "would change: {} line{} ({first} …)",
+            would.len(),
+            plural(would.len())
+        ));
+    }
+    let diffs: Vec<&String> = nodes.iter().filter_map(|n| n.diff.as_ref()).collect();
+    if diffs.is_empty() {
+        // Config steps that found every line on the device say so, rather than a later step.
+        let config: Vec<&Vec<String>> = nodes
+            .iter()
+            .filter_map(|n| n.sent.as_ref().or(n.would_send.as_ref()))
+            .collect();
+        let unchanged = !config.is_empty() && config.iter().all(|lines| lines.is_empty());
+        return unchanged.then(|| "no change: the device has every line".to_string());
+    }
+    let (added, removed) = diffs
+        .iter()
+        .map(|d| diff_counts(d))
+        .fold((0, 0), |(a, r), (x, y)| (a + x, r + y));
+    Some(format!("+{added} -{removed}"))
+}
+
+/// Lines added and removed by a unified diff (its `---`/`+++` header left out).
+pub fn diff_counts(diff: &str) -> (usize, usize) {
+    let body = diff
+        .lines()
+        .filter(|l| !l.starts_with("+++ ") && !l.starts_with("--- "));
+    body.fold((0, 0), |(a, r), l| match l.as_bytes().first() {
+        Some(b'+') => (a + 1, r),
+        Some(b'-') => (a, r + 1),
+        _ => (a, r),
+    })
 }
 
 /// `line` cut to `max` characters, ending in `…` when cut.
@@ -333,6 +384,7 @@ pub fn write_results_raw(
     out: &mut dyn Write,
     hosts: &[crate::result::HostResult],
     escape_text: bool,
+    color: bool,
 ) -> std::io::Result<()> {
     use crate::escape;
     for host in hosts {
@@ -362,9 +414,36 @@ pub fn write_results_raw(
             if let Some(error) = &node.error {
                 writeln!(out, "error: {}", escape::lines(error))?;
             }
+            for inner in node.walk() {
+                if let Some(note) = &inner.note {
+                    writeln!(out, "note: {}", escape::lines(note))?;
+                }
+                if let Some(diff) = &inner.diff {
+                    write_diff(out, diff, color)?;
+                }
+            }
         }
         for event in &host.events {
             writeln!(out, "note: {}", escape::lines(event))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a unified diff, added lines green and removed ones red when `color`.
+fn write_diff(out: &mut dyn Write, diff: &str, color: bool) -> std::io::Result<()> {
+    for line in diff.lines() {
+        let line = crate::escape::one_line(line);
+        let paint = match line.as_bytes().first() {
+            _ if !color || line.starts_with("+++ ") || line.starts_with("--- ") => None,
+            Some(b'+') => Some("32"),
+            Some(b'-') => Some("31"),
+            Some(b'@') => Some("36"),
+            _ => None,
+        };
+        match paint {
+            Some(code) => writeln!(out, "\x1b[{code}m{line}\x1b[0m")?,
+            None => writeln!(out, "{line}")?,
         }
     }
     Ok(())

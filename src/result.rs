@@ -78,6 +78,21 @@ pub struct Node {
     /// Steps and subtasks under it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub results: Vec<Node>,
+    /// A config step under `--dry-run`: it computed its change and sent nothing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
+    /// The configuration lines a dry run would have sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub would_send: Option<Vec<String>>,
+    /// The configuration lines a config step sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent: Option<Vec<String>>,
+    /// `--diff`: the change to the running configuration, as a unified diff.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    /// Something the step wants the reader to know (why it sent every line).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl Node {
@@ -93,7 +108,21 @@ impl Node {
             duration_ms: millis(took),
             ignored: false,
             results: Vec::new(),
+            dry_run: false,
+            would_send: None,
+            sent: None,
+            diff: None,
+            note: None,
         }
+    }
+
+    /// This node and every node below it, depth first.
+    pub fn walk(&self) -> Vec<&Node> {
+        let mut out = vec![self];
+        for child in &self.results {
+            out.extend(child.walk());
+        }
+        out
     }
 
     /// The worst status in this node and below; an ignored failure counts as `ok`.

@@ -4,7 +4,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
+
+mod rollout;
+
+pub use rollout::{MaxPer, Rollout, RolloutError, Share};
 
 use crate::connection::{BoxFuture, HostConnections, Plugins};
 use crate::job::HostJob;
@@ -40,6 +44,8 @@ pub struct RunConfig {
     pub on_done: Option<OnDone>,
     /// `--show-secrets`: leave hosts' secret values in their results.
     pub show_secrets: bool,
+    /// Batches, failure budget and per-key limits.
+    pub rollout: Rollout,
 }
 
 /// The message on hosts that were running when the run was interrupted.
@@ -78,84 +84,132 @@ pub async fn run_with_lab(
     Ok(results)
 }
 
-/// Runs `work` on every job and returns one result per job, in job order.
+/// Runs `work` on every job and returns one result per job, in job order: batch after batch
+/// (`rollout.serial`), at most `workers` hosts in flight, each started in job order as soon as
+/// its `--max-per` limits allow, none started once the failure budget is spent or the run was
+/// interrupted.
 pub async fn run(
     jobs: Vec<HostJob>,
     plugins: Plugins,
     config: RunConfig,
     work: Work,
 ) -> Vec<HostResult> {
-    let permits = Arc::new(Semaphore::new(config.workers.max(1)));
-    let mut handles = Vec::with_capacity(jobs.len());
-    let mut not_started = Vec::new();
-    for job in jobs {
-        if *config.cancel.borrow() {
-            not_started.push(job.name);
-            continue;
-        }
-        // Acquiring before spawning keeps the start order equal to the inventory order.
-        // Biased: when an interrupt and a free worker arrive together, the interrupt wins.
-        let permit = tokio::select! {
-            biased;
-            () = cancelled(config.cancel.clone()) => {
-                not_started.push(job.name);
-                continue;
+    let total = jobs.len();
+    let rollout = config.rollout.clone();
+    let budget = rollout.failure_budget(total);
+    let names: Vec<String> = jobs.iter().map(|j| j.name.clone()).collect();
+    let mut jobs: Vec<Option<HostJob>> = jobs.into_iter().map(Some).collect();
+    let mut results: Vec<Option<HostResult>> = (0..total).map(|_| None).collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut task_job = std::collections::HashMap::new();
+    let mut in_flight = rollout::InFlight::new();
+    let mut failed = 0;
+    // Why hosts no longer start: an interrupt, or the failure budget.
+    let mut stopped: Option<String> = None;
+    let mut first = 0;
+    for size in rollout.batches(total) {
+        let mut waiting: Vec<usize> = (first..first + size).collect();
+        first += size;
+        loop {
+            if stopped.is_none() && *config.cancel.borrow() {
+                stopped = Some(NOT_STARTED.to_string());
             }
-            permit = permits.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
-        };
-        let name = job.name.clone();
-        let plugins = plugins.clone();
-        let work = work.clone();
-        let config = config.clone();
-        let handle = tokio::spawn(async move {
-            let result = run_host(job, plugins, &config, work).await;
-            drop(permit);
-            if let Some(on_done) = &config.on_done {
-                on_done(&result);
-            }
-            result
-        });
-        handles.push((name, handle));
-    }
-    let mut results = Vec::with_capacity(handles.len() + not_started.len());
-    for (name, handle) in handles {
-        results.push(match handle.await {
-            Ok(result) => result,
-            Err(err) => {
-                let why = if err.is_panic() {
-                    let payload = err.into_panic();
-                    let text = payload
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "unknown panic".to_string());
-                    format!("internal error while running this host (a netrun bug): {text}")
-                } else {
-                    "the host's task was cancelled".to_string()
-                };
-                let mut node = Node::new("run", Status::Failed, Duration::ZERO);
-                node.error = Some(why);
-                let result = HostResult::from_nodes(name, vec![node], Duration::ZERO);
-                if let Some(on_done) = &config.on_done {
-                    on_done(&result);
+            if let Some(why) = &stopped {
+                for i in waiting.drain(..) {
+                    results[i] = Some(not_run(&names[i], why, &config));
                 }
-                result
             }
-        });
-    }
-    for name in not_started {
-        let mut node = Node::new("run", Status::Skipped, Duration::ZERO);
-        node.error = Some(NOT_STARTED.to_string());
-        let result = HostResult::from_nodes(name, vec![node], Duration::ZERO);
-        if let Some(on_done) = &config.on_done {
-            on_done(&result);
+            while tasks.len() < config.workers.max(1) {
+                // Nothing in flight means nothing can block a host: the first one starts.
+                let Some(at) = waiting
+                    .iter()
+                    .position(|&i| tasks.is_empty() || rollout.fits(i, &in_flight))
+                else {
+                    break;
+                };
+                let i = waiting.remove(at);
+                let Some(job) = jobs[i].take() else { continue };
+                rollout.count(i, &mut in_flight, true);
+                let plugins = plugins.clone();
+                let work = work.clone();
+                let config = config.clone();
+                let handle = tasks.spawn(async move {
+                    let result = run_host(job, plugins, &config, work).await;
+                    if let Some(on_done) = &config.on_done {
+                        on_done(&result);
+                    }
+                    result
+                });
+                task_job.insert(handle.id(), i);
+            }
+            if tasks.is_empty() {
+                break;
+            }
+            // Biased: when an interrupt and a finished host arrive together, the interrupt wins.
+            tokio::select! {
+                biased;
+                () = cancelled(config.cancel.clone()), if stopped.is_none() => {
+                    stopped = Some(NOT_STARTED.to_string());
+                }
+                Some(joined) = tasks.join_next_with_id() => {
+                    let (i, result) = match joined {
+                        Ok((id, result)) => (task_job.get(&id).copied(), result),
+                        Err(err) => {
+                            let i = task_job.get(&err.id()).copied();
+                            let name = i.map(|i| names[i].clone()).unwrap_or_default();
+                            (i, lost(name, err, &config))
+                        }
+                    };
+                    let Some(i) = i else { continue };
+                    rollout.count(i, &mut in_flight, false);
+                    if !result.status.is_success() {
+                        failed += 1;
+                        if budget.is_some_and(|b| failed >= b) && stopped.is_none() {
+                            stopped = Some(format!(
+                                "not started: rollout stopped after {failed} failure{}",
+                                if failed == 1 { "" } else { "s" }
+                            ));
+                        }
+                    }
+                    results[i] = Some(result);
+                }
+            }
         }
-        results.push(result);
     }
-    results
+    results.into_iter().flatten().collect()
+}
+
+/// The result of a host that never started, and why.
+fn not_run(name: &str, why: &str, config: &RunConfig) -> HostResult {
+    let mut node = Node::new("run", Status::Skipped, Duration::ZERO);
+    node.error = Some(why.to_string());
+    let result = HostResult::from_nodes(name.to_string(), vec![node], Duration::ZERO);
+    if let Some(on_done) = &config.on_done {
+        on_done(&result);
+    }
+    result
+}
+
+/// The result of a host whose task panicked or was cancelled.
+fn lost(name: String, err: tokio::task::JoinError, config: &RunConfig) -> HostResult {
+    let why = if err.is_panic() {
+        let payload = err.into_panic();
+        let text = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        format!("internal error while running this host (a netrun bug): {text}")
+    } else {
+        "the host's task was cancelled".to_string()
+    };
+    let mut node = Node::new("run", Status::Failed, Duration::ZERO);
+    node.error = Some(why);
+    let result = HostResult::from_nodes(name, vec![node], Duration::ZERO);
+    if let Some(on_done) = &config.on_done {
+        on_done(&result);
+    }
+    result
 }
 
 enum End {
@@ -244,6 +298,7 @@ mod tests {
             cancel: rx,
             on_done: None,
             show_secrets: false,
+            rollout: Rollout::default(),
         };
         (tx, config)
     }
@@ -310,6 +365,94 @@ mod tests {
         assert_eq!(results.len(), 12);
         assert_eq!(peak.load(Ordering::SeqCst), 3);
         assert_eq!(*order.lock().unwrap(), names);
+    }
+
+    #[tokio::test]
+    async fn a_rollout_runs_its_batches_in_turn_and_stops_on_its_failure_budget() {
+        let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let work: Work = {
+            let events = events.clone();
+            Arc::new(move |run| {
+                let events = events.clone();
+                Box::pin(async move {
+                    let log = |what: String| {
+                        if let Ok(mut e) = events.lock() {
+                            e.push(what);
+                        }
+                    };
+                    log(format!("start {}", run.host));
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    let status = if run.host.starts_with("bad") {
+                        Status::Failed
+                    } else {
+                        Status::Ok
+                    };
+                    run.nodes.push(Node::new("step", status, Duration::ZERO));
+                    log(format!("end {}", run.host));
+                })
+            })
+        };
+        let (_tx, mut config) = config(10, None);
+        config.rollout = Rollout {
+            serial: vec![Share::Hosts(2)],
+            max_fail: Some(Share::Hosts(1)),
+            max_per: Vec::new(),
+        };
+        let names = ["a1", "a2", "bad3", "a4", "a5", "a6"];
+        let results = run(jobs(&names), Plugins::default(), config, work).await;
+        let statuses: Vec<Status> = results.iter().map(|r| r.status).collect();
+        use Status::{Failed, Ok as Fine, Skipped};
+        assert_eq!(statuses, [Fine, Fine, Failed, Fine, Skipped, Skipped]);
+        assert_eq!(
+            results[4].error.as_deref(),
+            Some("not started: rollout stopped after 1 failure")
+        );
+        let events = events.lock().map(|e| e.clone()).unwrap_or_default();
+        // Each batch ends before the next one starts.
+        let at = |what: &str| events.iter().position(|e| e == what).unwrap_or(usize::MAX);
+        assert!(
+            at("end a1").max(at("end a2")) < at("start bad3"),
+            "{events:?}"
+        );
+        assert!(!events.iter().any(|e| e.ends_with("a5")), "{events:?}");
+    }
+
+    #[tokio::test]
+    async fn max_per_never_runs_two_hosts_of_a_site_at_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let earth = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let work: Work = {
+            let (earth, peak) = (earth.clone(), peak.clone());
+            Arc::new(move |run| {
+                let (earth, peak) = (earth.clone(), peak.clone());
+                Box::pin(async move {
+                    let on_earth = run.host.starts_with('e');
+                    if on_earth {
+                        let now = earth.fetch_add(1, Ordering::SeqCst) + 1;
+                        peak.fetch_max(now, Ordering::SeqCst);
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    if on_earth {
+                        earth.fetch_sub(1, Ordering::SeqCst);
+                    }
+                })
+            })
+        };
+        let names = ["e1", "e2", "m1", "e3", "m2"];
+        let site = |n: &str| vec![if n.starts_with('e') { "earth" } else { "mars" }.to_string()];
+        let (_tx, mut config) = config(10, None);
+        config.rollout.max_per = vec![MaxPer {
+            key: "site".into(),
+            limit: 1,
+            values: names.iter().map(|n| site(n)).collect(),
+        }];
+        let started = std::time::Instant::now();
+        let results = run(jobs(&names), Plugins::default(), config, work).await;
+        assert_eq!(results.len(), 5);
+        assert_eq!(peak.load(Ordering::SeqCst), 1);
+        // The three earth hosts ran one after another, the mars ones beside them.
+        assert!(started.elapsed() >= Duration::from_millis(60));
     }
 
     #[tokio::test]

@@ -168,6 +168,23 @@ pub struct RunOptions {
     /// results, files and session logs, instead of ***
     #[arg(long)]
     pub show_secrets: bool,
+    /// Run hosts in batches of N hosts or N% of them, each batch finishing before the next
+    /// starts; repeatable, the last size repeats (--serial 1 --serial 10% --serial 100%)
+    #[arg(long, value_name = "N|N%", help_heading = "Rollout")]
+    pub serial: Vec<netrun::runner::Share>,
+    /// Stop starting hosts once N hosts (or N% of them) have failed; the rest are skipped
+    #[arg(long, value_name = "N|N%", help_heading = "Rollout")]
+    pub max_fail: Option<netrun::runner::Share>,
+    /// Never run more than N hosts with the same value of KEY at once (site, role, groups, a
+    /// data path); repeatable
+    #[arg(long, value_name = "KEY=N", value_parser = parse_max_per, help_heading = "Rollout")]
+    pub max_per: Vec<(String, usize)>,
+}
+
+fn parse_max_per(text: &str) -> Result<(String, usize), String> {
+    let (key, n) = netrun::runner::MaxPer::parse(text).map_err(|e| e.to_string())?;
+    netrun::select::Key::parse(&key).map_err(|reason| format!("`{key}`: {reason}"))?;
+    Ok((key, n))
 }
 
 /// `netrun run`.
@@ -187,10 +204,15 @@ pub struct RunArgs {
     /// How to run.
     #[command(flatten)]
     pub options: RunOptions,
-    /// Do not send changes; steps that would change a device report skipped
+    /// Change nothing: config steps read the running configuration and report the lines they
+    /// would send (changed), other steps that would change a device report skipped
     // Only for tasks: `command` sends exactly the lines it is given, so it has no dry run.
-    #[arg(long, help_heading = "Run options")]
+    #[arg(long, visible_alias = "check", help_heading = "Run options")]
     pub dry_run: bool,
+    /// Show what config steps change in the running configuration, as a diff per host (under
+    /// --dry-run: the lines that would be added)
+    #[arg(long, help_heading = "Run options")]
+    pub diff: bool,
 }
 
 /// `netrun command`.

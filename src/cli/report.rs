@@ -65,7 +65,7 @@ pub fn report(
         RunOutput::Raw => {
             use std::io::IsTerminal;
             let on_terminal = std::io::stdout().is_terminal();
-            output::write_results_raw(&mut out, results, on_terminal)
+            output::write_results_raw(&mut out, results, on_terminal, terminal.color)
                 .and_then(|()| writeln!(out, "{}", summary.line()))
         }
         RunOutput::Json => {
@@ -100,10 +100,12 @@ pub fn report(
             .filter(|h| !h.status.is_success())
             .map(|h| format!("{}\n", h.host))
             .collect();
-        std::fs::write(path, failed).map_err(|source| AppError::Write {
-            path: path.clone(),
-            source,
-        })?;
+        netrun::host_files::write_atomic(path, |out| out.write_all(failed.as_bytes())).map_err(
+            |source| AppError::Write {
+                path: path.clone(),
+                source,
+            },
+        )?;
     }
     printed?;
     saved?;
@@ -111,26 +113,64 @@ pub fn report(
 }
 
 /// Writes each host's output to `DIR/HOST.txt`; the first failure, after trying every host.
+///
+/// Only a host that succeeded replaces its file: one that failed, timed out or was unreachable
+/// leaves its previous file (yesterday's good backup) untouched and writes what it did get, if
+/// anything, to `DIR/HOST.failed.txt`; a skipped host touches nothing.
 fn save_results(dir: &Path, results: &[HostResult]) -> Result<(), AppError> {
     let write_error = |path: std::path::PathBuf| move |source| AppError::Write { path, source };
     std::fs::create_dir_all(dir).map_err(write_error(dir.to_path_buf()))?;
     let mut first_error = None;
     for host in results {
-        let path = dir.join(netrun::host_files::host_file_name(&host.host, "txt"));
-        // What the device answered, step after step, as it sent it; skipped steps only say
-        // why they were.
-        let written = std::fs::File::create(&path).and_then(|file| {
-            let mut file = std::io::BufWriter::new(file);
-            for node in &host.results {
-                if matches!(node.status, Status::Ok | Status::Changed) {
-                    output::write_node_text(&mut file, node, |t| std::borrow::Cow::Borrowed(t))?;
+        let path = |ext| dir.join(netrun::host_files::host_file_name(&host.host, ext));
+        let (good, failed) = (path("txt"), path("failed.txt"));
+        let saved = match host.status {
+            Status::Skipped => Ok(()),
+            Status::Ok | Status::Changed => write_host_text(&good, host, false)
+                .and_then(|()| remove_stale(&failed))
+                .map_err(write_error(good)),
+            Status::Failed | Status::Timeout | Status::Unreachable => {
+                let any = host
+                    .results
+                    .iter()
+                    .any(|n| n.result.is_some() && !matches!(n.status, Status::Skipped));
+                if any {
+                    write_host_text(&failed, host, true)
+                } else {
+                    remove_stale(&failed)
                 }
+                .map_err(write_error(failed))
             }
-            file.flush()
-        });
-        if let Err(err) = written.map_err(write_error(path.clone())) {
+        };
+        if let Err(err) = saved {
             first_error.get_or_insert(err);
         }
     }
     first_error.map_or(Ok(()), Err)
+}
+
+/// What the device answered, step after step, as it sent it (with the output a failing step
+/// got before it failed, when `partial`); skipped steps only say why they were.
+fn write_host_text(path: &Path, host: &HostResult, partial: bool) -> std::io::Result<()> {
+    netrun::host_files::write_atomic(path, |file| {
+        for node in &host.results {
+            let wanted = match node.status {
+                Status::Ok | Status::Changed => true,
+                Status::Skipped => false,
+                Status::Failed | Status::Timeout | Status::Unreachable => partial,
+            };
+            if wanted {
+                output::write_node_text(file, node, |t| std::borrow::Cow::Borrowed(t))?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Removes a `HOST.failed.txt` an earlier run left, so that the directory tells this run's story.
+fn remove_stale(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(err),
+        _ => Ok(()),
+    }
 }

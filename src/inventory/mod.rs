@@ -6,8 +6,10 @@
 //! `null` counts as defined. [`HostView`] is the one place that does this.
 
 mod chunks;
+mod document;
 mod file;
 mod groups;
+pub mod nornir;
 pub mod object;
 pub mod resolve;
 mod target;

@@ -130,6 +130,49 @@ pub enum Key {
     Data(String),
 }
 
+impl Key {
+    /// The key a filter (or `--max-per`) names: `name`, `groups`, an attribute, or a data path.
+    pub fn parse(key: &str) -> Result<Key, String> {
+        if key.is_empty() {
+            return Err("the key is empty".into());
+        }
+        if key.starts_with('.') || key.ends_with('.') || key.contains("..") {
+            return Err("a dotted key needs a name on each side of every dot".into());
+        }
+        Ok(match key {
+            "name" => Key::Name,
+            "groups" | "group" => Key::Groups,
+            "direct_groups" => Key::DirectGroups,
+            "password" => return Err("hosts cannot be selected by password".into()),
+            other => Attr::from_name(other)
+                .map(Key::Attr)
+                .unwrap_or_else(|| Key::Data(other.to_string())),
+        })
+    }
+
+    /// The values of the key on `host`: one for a scalar, several for groups or a list, none
+    /// when the key is unset or `null`.
+    pub fn values(&self, host: &HostView<'_>) -> Vec<String> {
+        match self {
+            Key::Name => vec![host.name().to_string()],
+            Key::Attr(attr) => host
+                .attr(*attr)
+                .map(|v: AttrValue<'_>| v.to_string())
+                .into_iter()
+                .collect(),
+            Key::Groups => host.groups().map(str::to_string).collect(),
+            Key::DirectGroups => host.direct_groups().to_vec(),
+            Key::Data(path) => match host.data_path(path) {
+                Some(serde_yaml::Value::Sequence(items)) => {
+                    items.iter().filter_map(scalar_text).collect()
+                }
+                Some(value) => scalar_text(value).into_iter().collect(),
+                None => Vec::new(),
+            },
+        }
+    }
+}
+
 /// One `--filter KEY OP VALUE[,VALUE...]`.
 #[derive(Clone, Debug)]
 pub struct Filter {
@@ -158,21 +201,7 @@ impl FromStr for Filter {
             .iter()
             .find_map(|(spelling, op)| rest.strip_prefix(spelling).map(|v| (*op, v)))
             .ok_or_else(|| bad("unknown operator (use = != ~ > >= < <=)"))?;
-        if key.is_empty() {
-            return Err(bad("the key is empty"));
-        }
-        if key.starts_with('.') || key.ends_with('.') || key.contains("..") {
-            return Err(bad("a dotted key needs a name on each side of every dot"));
-        }
-        let key = match key {
-            "name" => Key::Name,
-            "groups" | "group" => Key::Groups,
-            "direct_groups" => Key::DirectGroups,
-            "password" => return Err(bad("hosts cannot be selected by password")),
-            other => Attr::from_name(other)
-                .map(Key::Attr)
-                .unwrap_or_else(|| Key::Data(other.to_string())),
-        };
+        let key = Key::parse(key).map_err(|reason| bad(&reason))?;
         let values: Vec<String> = value.split(',').map(|v| v.trim().to_string()).collect();
         if values.iter().all(String::is_empty) && op != Op::Eq && op != Op::Ne {
             return Err(bad("the value is empty"));
@@ -231,26 +260,8 @@ fn scalar_text(value: &serde_yaml::Value) -> Option<String> {
 }
 
 impl Filter {
-    /// The values of the key on `host`: one for a scalar, several for groups or a list, none
-    /// when the key is unset or `null`.
     fn candidates(&self, host: &HostView<'_>) -> Vec<String> {
-        match &self.key {
-            Key::Name => vec![host.name().to_string()],
-            Key::Attr(attr) => host
-                .attr(*attr)
-                .map(|v: AttrValue<'_>| v.to_string())
-                .into_iter()
-                .collect(),
-            Key::Groups => host.groups().map(str::to_string).collect(),
-            Key::DirectGroups => host.direct_groups().to_vec(),
-            Key::Data(path) => match host.data_path(path) {
-                Some(serde_yaml::Value::Sequence(items)) => {
-                    items.iter().filter_map(scalar_text).collect()
-                }
-                Some(value) => scalar_text(value).into_iter().collect(),
-                None => Vec::new(),
-            },
-        }
+        self.key.values(host)
     }
 
     /// Whether `host` passes this filter.

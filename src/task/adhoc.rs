@@ -29,6 +29,7 @@ impl Task {
                     failed_when: None,
                     ignore_errors: false,
                     changed: None,
+                    match_mode: Default::default(),
                 })
                 .collect(),
         }

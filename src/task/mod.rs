@@ -6,6 +6,8 @@
 
 mod adhoc;
 mod check;
+mod config_lines;
+mod config_step;
 mod load;
 mod params;
 mod run;
@@ -19,6 +21,7 @@ use indexmap::IndexMap;
 
 use crate::yaml::YamlError;
 
+pub use config_lines::{MatchMode, Unmatchable};
 pub use load::skim;
 pub use params::{bind_params, resolve_params};
 pub use run::{TaskRun, task_work};

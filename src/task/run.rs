@@ -35,6 +35,10 @@ pub struct TaskRun {
     pub plugins: Vec<PluginInfo>,
     /// `--dry-run`.
     pub dry_run: bool,
+    /// `--diff`: config steps report the change to the running configuration.
+    pub diff: bool,
+    /// Running configurations read so far (config steps).
+    pub running: super::config_step::RunningConfigs,
 }
 
 /// The per-host work of running `task` (a task file's, or an ad-hoc one) with `params`; its
@@ -68,9 +72,10 @@ pub fn task_work(
     })
 }
 
+/// The host a task runs on, by inventory index.
 #[derive(Clone, Copy)]
-struct HostRef {
-    index: usize,
+pub(super) struct HostRef {
+    pub(super) index: usize,
 }
 
 enum Flow {
@@ -133,7 +138,7 @@ impl TaskRun {
             .map_err(StepError::failed)
     }
 
-    fn platform_of(&self, host: HostRef) -> Option<String> {
+    pub(super) fn platform_of(&self, host: HostRef) -> Option<String> {
         let view = self.inventory.host(host.index);
         let name = view
             .connection("ssh")
@@ -235,6 +240,21 @@ impl TaskRun {
             Ok(Done::Ran { result, changes }) => {
                 self.finish(step, started, result, changes, ctx).await
             }
+            Ok(Done::Config(done)) => {
+                let done = *done;
+                let (mut node, flow) = self
+                    .finish(step, started, Some(done.result), done.changes, ctx)
+                    .await;
+                node.dry_run = done.dry_run;
+                if done.dry_run {
+                    node.would_send = Some(done.lines);
+                } else {
+                    node.sent = Some(done.lines);
+                }
+                node.diff = done.diff;
+                node.note = done.note;
+                (node, flow)
+            }
             Ok(Done::Skipped(why)) => {
                 let mut node = Node::new(&step.name, Status::Skipped, started.elapsed());
                 node.result = Some(Arc::new(why.into()));
@@ -292,17 +312,7 @@ impl TaskRun {
                         .map(str::to_string)
                         .collect(),
                 };
-                if self.dry_run {
-                    return Ok(Done::Skipped(format!(
-                        "dry run: not sent:\n{}",
-                        lines.join("\n")
-                    )));
-                }
-                let result = run_op(connections, plugin, Operation::Config(&lines)).await?;
-                Ok(Done::Ran {
-                    result: Some(result),
-                    changes: true,
-                })
+                self.config(host, step, plugin, lines, connections).await
             }
             StepKind::Call { name, args } => {
                 let args = self.render_value(step, args, ctx).await?;
@@ -470,7 +480,7 @@ impl TaskRun {
 }
 
 /// How a step that did not fail ended.
-enum Done {
+pub(super) enum Done {
     /// It ran: its result, and whether it changes the device.
     Ran {
         result: Option<Returned>,
@@ -478,11 +488,13 @@ enum Done {
     },
     /// It did not run (a dry run), and why.
     Skipped(String),
+    /// A config step: what it sent or would send.
+    Config(Box<super::config_step::ConfigDone>),
 }
 
 /// Why a step failed: the message, output received before the failure, and the status it
 /// gives the step (`failed`, `timeout` when a deadline passed, `unreachable`).
-struct StepError {
+pub(super) struct StepError {
     message: String,
     partial: Option<String>,
     status: Status,
@@ -514,13 +526,13 @@ impl From<ConnectionError> for StepError {
 }
 
 /// What an operation returned: its result, and stderr for commands run on their own.
-struct Returned {
-    result: serde_json::Value,
-    stderr: Option<String>,
+pub(super) struct Returned {
+    pub(super) result: serde_json::Value,
+    pub(super) stderr: Option<String>,
 }
 
 /// Runs an operation; device text becomes a JSON string without a copy.
-async fn run_op(
+pub(super) async fn run_op(
     connections: &mut HostConnections,
     plugin: &str,
     op: Operation<'_>,

@@ -261,6 +261,8 @@ struct StepFile {
     render: Option<RenderSpec>,
     task: Option<SubtaskRef>,
     params: Option<yaml::StrictMap<false>>,
+    #[serde(rename = "match")]
+    match_mode: Option<super::MatchMode>,
 }
 
 /// What a step does.
@@ -320,6 +322,8 @@ pub struct Step {
     pub ignore_errors: bool,
     /// `changed: true|false` written literally.
     pub changed: Option<bool>,
+    /// How a config step compares its lines with the running configuration (`match:`).
+    pub match_mode: super::MatchMode,
 }
 
 impl<'de> Deserialize<'de> for Step {
@@ -391,6 +395,9 @@ impl Step {
                 ));
             }
         };
+        if file.match_mode.is_some() && !matches!(kind, StepKind::Config(_)) {
+            return Err("`match` belongs to a `config` step".to_string());
+        }
         with_context(|context| match context {
             Some(context) => super::check::check_step(context, file.connection.as_deref(), &kind),
             None => Ok(()),
@@ -409,6 +416,7 @@ impl Step {
             failed_when: file.failed_when,
             ignore_errors: file.ignore_errors,
             changed: file.changed,
+            match_mode: file.match_mode.unwrap_or_default(),
         })
     }
 }

@@ -412,3 +412,47 @@ fn fakenos_unknown_command_fails_with_the_devices_message() {
         "% Invalid input"
     );
 }
+
+#[test]
+fn fakenos_dry_run_compares_against_the_devices_running_config() {
+    // fakenos keeps no configuration, but its `show running-config` is an independent IOS
+    // configuration: a dry run reads it and would send only what it lacks, with its parents.
+    let scratch = Scratch::new();
+    let fakenos = FakeNos::start(&scratch);
+    fakenos.write_inventory(&scratch);
+    scratch.file(
+        "tasks/mgmt.yaml",
+        "steps:\n  - name: mgmt\n    config:\n      - hostname R1\n      - vrf definition MGMT\n      \
+         - \" rd 1:1\"\n      - \" description management\"\n      - ntp server 192.0.2.99\n",
+    );
+    let session = scratch.netrun(&[
+        "run",
+        "mgmt",
+        "--hosts",
+        "R1",
+        "--inventory",
+        "inventory",
+        "--dry-run",
+        "--diff",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(session.code, 0, "{session}\n{}", fakenos.log());
+    let doc: Value = serde_json::from_str(&session.stdout).expect("JSON");
+    let step = &host(&doc, "R1")["results"][0];
+    assert_eq!(step["status"], "changed", "{doc:#}");
+    assert_eq!(
+        step["would_send"],
+        serde_json::json!([
+            "vrf definition MGMT",
+            " description management",
+            "ntp server 192.0.2.99"
+        ]),
+        "{doc:#}"
+    );
+    assert_eq!(
+        step["diff"],
+        "--- R1 running configuration\n+++ R1 after the change (dry run)\n vrf definition MGMT\n\
+         + description management\n+ntp server 192.0.2.99\n"
+    );
+}

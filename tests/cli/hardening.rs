@@ -110,9 +110,35 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success());
 }
 
-/// Interrupts `child` after `settle`, and returns its exit code, output and how long it took
-/// to end after the signal.
+/// Waits until `child` catches SIGINT and SIGTERM (its handlers are installed, as
+/// `/proc/PID/status` shows), so that on a loaded machine a signal is not sent before netrun
+/// can act on it and the default action kills it instead.
+fn wait_for_handlers(child: &Child) {
+    const INT_AND_TERM: u64 = (1 << (2 - 1)) | (1 << (15 - 1));
+    let started = Instant::now();
+    loop {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+            .expect("/proc/PID/status of netrun");
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+            .unwrap_or(0);
+        if caught & INT_AND_TERM == INT_AND_TERM {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "netrun never installed its signal handlers"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Interrupts `child` once its handlers are in place and `settle` has passed, and returns its
+/// exit code, output and how long it took to end after the signal.
 fn interrupt(child: Child, settle: Duration, name: &str) -> (Option<i32>, String, Duration) {
+    wait_for_handlers(&child);
     std::thread::sleep(settle);
     signal(&child, name);
     let sent = Instant::now();
@@ -190,6 +216,7 @@ fn a_second_ctrl_c_leaves_at_once() {
             &format!("steps:\n  - name: spin\n    render: '{}'\n", runaway("")),
         );
     let child = spawn(&s.path, &["run", "spin"]);
+    wait_for_handlers(&child);
     std::thread::sleep(Duration::from_millis(1000));
     signal(&child, "INT");
     signal(&child, "INT");

@@ -12,6 +12,7 @@ mod isolation;
 mod plugin_contract;
 mod plugins;
 mod runner;
+mod safe;
 mod sshd;
 mod support;
 mod tasks;

@@ -218,10 +218,12 @@ fn dry_run_skips_changes_but_runs_reads() {
     let doc = json(&session);
     let banner = &doc["hosts"][0]["results"][3];
     assert_eq!(banner["name"], "banner");
-    assert_eq!(banner["status"], "skipped");
+    // A config step reads the running configuration and reports what it would send.
+    assert_eq!(banner["status"], "changed");
+    assert_eq!(banner["dry_run"], true);
     assert_eq!(
-        banner["result"],
-        "dry run: not sent:\nbanner motd ^managed by netrun^"
+        banner["would_send"],
+        serde_json::json!(["banner motd ^managed by netrun^"])
     );
     assert_eq!(
         doc["hosts"][0]["results"][0]["status"], "ok",
@@ -573,10 +575,10 @@ fn set_ntp_renders_the_template_from_host_data() {
     ]);
     let dry = json(&dry);
     let ntp = &dry["hosts"][2]["results"][0];
-    assert_eq!(ntp["status"], "skipped");
+    assert_eq!(ntp["status"], "changed");
     assert_eq!(
-        ntp["result"],
-        "dry run: not sent:\nntp server 192.0.2.10 prefer\nntp server 192.0.2.11"
+        ntp["would_send"],
+        serde_json::json!(["ntp server 192.0.2.10 prefer", "ntp server 192.0.2.11"])
     );
 }
 

@@ -21,6 +21,7 @@ pub fn run(context: &Context, args: CommandArgs) -> Result<u8, AppError> {
             select: &args.select,
             options: &args.options,
             dry_run: false,
+            diff: false,
             // Ad-hoc commands go over ssh: no plugin library is loaded (loading runs its code).
             plugins: Vec::new(),
         },

@@ -26,13 +26,12 @@ pub fn run(context: &Context, args: LabArgs) -> Result<u8, AppError> {
             let json = serde_json::to_vec_pretty(counters)
                 .map_err(|e| AppError::Output(std::io::Error::other(e)))?;
             // Written whole then renamed, so a reader never sees half a file.
-            let partial = path.with_extension("partial");
-            std::fs::write(&partial, json)
-                .and_then(|()| std::fs::rename(&partial, path))
-                .map_err(|source| AppError::Write {
+            netrun::host_files::write_atomic(path, |out| out.write_all(&json)).map_err(
+                |source| AppError::Write {
                     path: path.clone(),
                     source,
-                })?;
+                },
+            )?;
         }
         Ok(())
     };

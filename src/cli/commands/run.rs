@@ -38,6 +38,7 @@ pub fn run(context: &Context, args: RunArgs) -> Result<u8, AppError> {
             select: &args.select,
             options: &args.options,
             dry_run: args.dry_run,
+            diff: args.diff,
             plugins: context.plugins().loaded(),
         },
     )
@@ -57,6 +58,8 @@ pub(super) struct Execution<'a> {
     pub options: &'a RunOptions,
     /// `--dry-run`.
     pub dry_run: bool,
+    /// `--diff`.
+    pub diff: bool,
     /// Shared-library plugins the run may use (besides the built-in ones).
     pub plugins: Vec<Arc<dyn ConnectionPlugin>>,
 }
@@ -75,6 +78,10 @@ pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppEr
     for note in notes {
         netrun::messages::warning(format_args!("{note}"));
     }
+    let rollout = rollout(options, inv, &jobs);
+    if let Some(plan) = rollout.describe(jobs.len()) {
+        netrun::messages::note(format_args!("{plan}"));
+    }
     let platforms = context.platforms()?.clone();
     let devices = if options.lab {
         Some(netrun::job::lab_devices(inv, indices, &platforms)?)
@@ -91,6 +98,8 @@ pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppEr
         platforms,
         plugins: infos,
         dry_run: run.dry_run,
+        diff: run.diff,
+        running: Default::default(),
     });
     let work = netrun::task::task_work(task_run, run.task.clone(), run.params);
     let mut plugins = Plugins::default();
@@ -114,6 +123,7 @@ pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppEr
         cancel: cancel_rx.clone(),
         on_done: report::on_done(bar.clone(), options.output),
         show_secrets: options.show_secrets,
+        rollout,
     };
     crate::cli::terminal::watch_interrupts(cancel_tx).map_err(AppError::Runtime)?;
     let runtime = crate::cli::runtime()?;
@@ -138,4 +148,37 @@ pub(super) fn execute(context: &Context, run: Execution<'_>) -> Result<u8, AppEr
         return Ok(netrun::exit::INTERRUPTED);
     }
     Ok(code)
+}
+
+/// The rollout the options ask for, with each job's values of the `--max-per` keys.
+fn rollout(
+    options: &RunOptions,
+    inv: &netrun::inventory::Inventory,
+    jobs: &[netrun::job::HostJob],
+) -> netrun::runner::Rollout {
+    let max_per = options
+        .max_per
+        .iter()
+        .map(|(key, limit)| {
+            // Checked when the flag was read.
+            let parsed = netrun::select::Key::parse(key).ok();
+            let values = jobs
+                .iter()
+                .map(|job| match (&parsed, inv.index_of(&job.name)) {
+                    (Some(k), Some(i)) => k.values(&inv.host(i)),
+                    _ => Vec::new(),
+                })
+                .collect();
+            netrun::runner::MaxPer {
+                key: key.clone(),
+                limit: *limit,
+                values,
+            }
+        })
+        .collect();
+    netrun::runner::Rollout {
+        serial: options.serial.clone(),
+        max_fail: options.max_fail,
+        max_per,
+    }
 }
