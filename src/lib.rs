@@ -16,6 +16,7 @@ pub mod config;
 pub mod connection;
 pub mod escape;
 pub mod exit;
+pub(crate) mod graph;
 pub mod host_files;
 pub mod inventory;
 pub mod job;

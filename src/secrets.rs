@@ -25,29 +25,37 @@ pub fn is_secret_key(key: &str) -> bool {
     .any(|word| key.contains(word))
 }
 
-/// Adds the scalar values under secret-named keys of `value`, at any depth, to `out`.
+/// Adds the scalar values under secret-named keys of `value`, at any depth, to `out`, in
+/// document order. A worklist rather than recursion, so no nesting can exhaust the stack.
 pub fn collect_secret_values(key: &str, value: &serde_yaml::Value, out: &mut Vec<String>) {
     use serde_yaml::Value;
-    let secret = is_secret_key(key);
-    match value {
-        Value::String(s) if secret && !s.is_empty() => out.push(s.clone()),
-        Value::Number(n) if secret => out.push(n.to_string()),
-        Value::Sequence(items) => items
-            .iter()
-            .for_each(|v| collect_secret_values(key, v, out)),
-        Value::Mapping(map) => {
-            for (k, v) in map {
-                // Everything under a secret key is secret; elsewhere, the inner key decides.
-                let inner = if secret {
-                    key
-                } else {
-                    k.as_str().unwrap_or_default()
-                };
-                collect_secret_values(inner, v, out);
+    // Each entry: the key that decides, and the value under it; the next one to look at last.
+    let mut pending = vec![(key, value)];
+    while let Some((key, value)) = pending.pop() {
+        let secret = is_secret_key(key);
+        match value {
+            Value::String(s) if secret && !s.is_empty() => out.push(s.clone()),
+            Value::Number(n) if secret => out.push(n.to_string()),
+            Value::Sequence(items) => pending.extend(items.iter().rev().map(|v| (key, v))),
+            Value::Mapping(map) => {
+                let entries: Vec<(&str, &Value)> = map
+                    .iter()
+                    .map(|(k, v)| {
+                        // Everything under a secret key is secret; elsewhere, the inner key
+                        // decides.
+                        let inner = if secret {
+                            key
+                        } else {
+                            k.as_str().unwrap_or_default()
+                        };
+                        (inner, v)
+                    })
+                    .collect();
+                pending.extend(entries.into_iter().rev());
             }
+            Value::Tagged(tagged) => pending.push((key, &tagged.value)),
+            _ => {}
         }
-        Value::Tagged(tagged) => collect_secret_values(key, &tagged.value, out),
-        _ => {}
     }
 }
 
@@ -156,6 +164,18 @@ mod tests {
             collect_secret_values(key.as_str().unwrap_or_default(), value, &mut out);
         }
         assert_eq!(out, ["p1", "t1", "t2", "3"]);
+        // Nesting deeper than any parser allows is no problem for the walk.
+        let mut deep = serde_yaml::Value::String("s3cret".into());
+        for _ in 0..200_000 {
+            deep = serde_yaml::Value::Sequence(vec![deep]);
+        }
+        let mut out = Vec::new();
+        collect_secret_values("password", &deep, &mut out);
+        assert_eq!(out, ["s3cret"]);
+        // serde_yaml's Value drops recursively: take it apart level by level instead.
+        while let serde_yaml::Value::Sequence(mut items) = deep {
+            deep = items.pop().unwrap_or_default();
+        }
         assert!(is_secret_key("Enable_Secret"));
         assert!(!is_secret_key("site"));
     }

@@ -1,6 +1,7 @@
 //! The shape of the repository, checked like behaviour (ARCHITECTURE.md "Invariants"): the
 //! library's modules import each other in one direction only, `unsafe` stays at the plugin
-//! boundary, source files stay small, and no file under `tests/` is left out of a test binary.
+//! boundary, source files stay small, and no file under `tests/` is left out of a test binary
+//! (or of a fuzz target).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -39,6 +40,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "escape",
             "exit",
+            "graph",
             "host_files",
             "limits",
             "messages",
@@ -191,6 +193,27 @@ fn every_file_under_tests_is_part_of_a_test_binary() {
         })
         .cloned()
         .collect();
+    // And the `[[bin]]` roots of a crate kept under `tests/` (the cargo-fuzz targets of
+    // `tests/fuzz/Cargo.toml`), built by their own tool.
+    for manifest in std::fs::read_dir(&tests).expect("read tests/").flatten() {
+        let manifest = manifest.path().join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
+        for line in text.lines() {
+            if let Some(path) = line
+                .strip_prefix("path = \"")
+                .and_then(|rest| rest.strip_suffix('"'))
+                && let Some(dir) = manifest.parent()
+                && let Ok(real) = dir.join(path).canonicalize()
+                && let Some(found) = files
+                    .iter()
+                    .find(|f| f.canonicalize().is_ok_and(|c| c == real))
+            {
+                reached.insert(found.clone());
+            }
+        }
+    }
     // Follow `mod x;` and `#[path = "..."]` declarations from what is reached.
     let mut pending: Vec<PathBuf> = reached.iter().cloned().collect();
     while let Some(file) = pending.pop() {

@@ -23,10 +23,7 @@ fn task_file(dir: &Path, name: &str) -> Option<PathBuf> {
 fn skim(path: &Path) -> (BTreeSet<String>, Vec<String>) {
     let mut plugins = BTreeSet::new();
     let mut subtasks = Vec::new();
-    let Some(doc) = std::fs::read_to_string(path)
-        .ok()
-        .and_then(|text| serde_yaml::from_str::<Value>(&text).ok())
-    else {
+    let Some(doc) = netrun::task::skim(path) else {
         return (plugins, subtasks);
     };
     let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);

@@ -238,7 +238,9 @@ impl Settings {
     pub fn load(overrides: &Overrides) -> Result<Settings, ConfigError> {
         let (file, path) = match &overrides.config {
             Some(path) => (Self::read(path)?, Some(path.clone())),
-            None if Path::new(DEFAULT_CONFIG).is_file() => {
+            // Anything at that name is read, so that a FIFO or a directory there is refused
+            // with a message rather than silently passed over.
+            None if Path::new(DEFAULT_CONFIG).exists() => {
                 let path = PathBuf::from(DEFAULT_CONFIG);
                 (Self::read(&path)?, Some(path))
             }
@@ -373,13 +375,22 @@ impl Settings {
     }
 
     fn read(path: &Path) -> Result<ConfigFile, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = read_config_text(path)?;
         let file: Option<ConfigFile> = yaml::parse(path, &text)?;
         Ok(file.unwrap_or_default())
     }
+}
+
+/// The text of a configuration file (netrun.yaml, a nornir config.yaml): regular files only,
+/// bytes that are not text positioned.
+fn read_config_text(path: &Path) -> Result<String, ConfigError> {
+    yaml::read_text(path, "the config file is UTF-8 text").map_err(|err| match err {
+        yaml::ReadError::Io(source) => ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+        yaml::ReadError::Text(err) => ConfigError::Yaml(err),
+    })
 }
 
 #[cfg(test)]

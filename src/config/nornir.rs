@@ -52,10 +52,7 @@ const SIMPLE_INVENTORY: &str = "SimpleInventory";
 impl NornirConfig {
     /// Reads a nornir `config.yaml`.
     pub fn read(path: &Path) -> Result<NornirConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = super::read_config_text(path)?;
         let file: File = crate::yaml::parse::<Option<File>>(path, &text)?.unwrap_or_default();
         let invalid = |what: &str, reason: String| ConfigError::Invalid {
             what: format!("{}: {what}", path.display()),

@@ -1,7 +1,7 @@
 //! The shapes of nornir's SimpleInventory files (`hosts.yaml`, `groups.yaml`, `defaults.yaml`).
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 
@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
+use super::groups::GroupCheck;
 use crate::yaml::{EntryKind, EnvString, Port, Setting, StrictMap, UniqueFields, UniqueKey};
 
 /// A host entry of `hosts.yaml`.
@@ -128,17 +129,6 @@ impl<'de> Deserialize<'de> for ConnectionOptionsMap {
 #[derive(Clone, Debug, Default)]
 pub struct GroupList(pub Vec<String>);
 
-/// What group references are checked against while a file is read.
-#[derive(Default)]
-pub struct GroupCheck {
-    /// Every group name defined in `groups.yaml`.
-    pub defined: HashSet<String>,
-    /// (group, parent) edges that close a cycle, with the cycle spelled out.
-    pub cycle_edges: HashMap<(String, String), String>,
-    /// The groups file as the user named it, for "not defined in" messages.
-    pub groups_file: String,
-}
-
 thread_local! {
     static GROUP_CHECK: RefCell<Option<Arc<GroupCheck>>> = const { RefCell::new(None) };
 }
@@ -193,14 +183,16 @@ impl<'de> Deserialize<'de> for GroupRef {
                     let Some(check) = check.as_ref() else {
                         return Ok(GroupRef(name.to_string()));
                     };
-                    if !check.defined.contains(name) {
+                    if !check.is_defined(name) {
                         return Err(E::custom(format!(
                             "group `{name}` is not defined in {}",
                             check.groups_file
                         )));
                     }
-                    if let Some(owner) = crate::yaml::current_owner_name()
-                        && let Some(cycle) = check.cycle_edges.get(&(owner, name.to_string()))
+                    // Only a group's own parent list can close a cycle; a host that happens to
+                    // share a group's name is no part of the group graph.
+                    if let Some((GroupFile::KIND, owner)) = crate::yaml::current_entry()
+                        && let Some(cycle) = check.cycle(&owner, name)
                     {
                         return Err(E::custom(format!("group cycle: {cycle}")));
                     }

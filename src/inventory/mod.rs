@@ -5,23 +5,25 @@
 //! (first occurrence wins), then defaults; the first layer that defines it wins, and an explicit
 //! `null` counts as defined. [`HostView`] is the one place that does this.
 
+mod chunks;
 mod document;
 mod file;
+mod groups;
 pub mod nornir;
 pub mod object;
 pub mod resolve;
 mod target;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use indexmap::IndexMap;
-use rayon::prelude::*;
-
-use crate::yaml::{self, EnvString, Port, Setting, StrictValue, YamlError};
+use crate::yaml::{self, EnvString, Port, ReadError, Setting, StrictValue, YamlError};
+use chunks::parse_hosts;
 pub use file::ConnectionOptionsFile as ConnectionOptions;
-use file::{DefaultsFile, GroupCheck, GroupFile, GroupSkeleton, HostFile, with_group_check};
+use file::{DefaultsFile, GroupFile, GroupSkeleton, HostFile, with_group_check};
+use groups::{group_check, group_order};
+use indexmap::IndexMap;
 pub use resolve::{Attr, HostView, Resolved, Source};
 
 /// Why an inventory could not be loaded. Nothing is half-loaded: any error stops the load.
@@ -173,17 +175,8 @@ impl Inventory {
     pub fn load_files(files: &InventoryFiles) -> Result<Inventory, InventoryError> {
         let dir = files.hosts.parent().unwrap_or(Path::new("."));
         let hosts_path = files.hosts.clone();
-        let hosts_text = match std::fs::read_to_string(&hosts_path) {
-            Ok(text) => text,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                return Err(InventoryError::MissingHosts { path: hosts_path });
-            }
-            Err(source) => {
-                return Err(InventoryError::Read {
-                    path: hosts_path,
-                    source,
-                });
-            }
+        let Some(hosts_text) = read_optional(&hosts_path)? else {
+            return Err(InventoryError::MissingHosts { path: hosts_path });
         };
         let groups_path = files.groups.clone();
         let groups_text = read_optional(&groups_path)?;
@@ -202,20 +195,20 @@ impl Inventory {
         let (groups, check) = match &groups_text {
             Some(text) => {
                 let skeleton: yaml::Entries<GroupSkeleton> = yaml::parse(&groups_path, text)?;
-                let check = Arc::new(GroupCheck {
-                    groups_file: groups_path.display().to_string(),
-                    ..group_check(&skeleton.entries)
-                });
+                let check = Arc::new(group_check(
+                    &skeleton.entries,
+                    groups_path.display().to_string(),
+                ));
                 let parsed: yaml::Entries<GroupFile> =
                     with_group_check(check.clone(), || yaml::parse(&groups_path, text))?;
                 (parsed.entries, check)
             }
             None => (
                 IndexMap::new(),
-                Arc::new(GroupCheck {
-                    groups_file: groups_path.display().to_string(),
-                    ..GroupCheck::default()
-                }),
+                Arc::new(group_check(
+                    &IndexMap::new(),
+                    groups_path.display().to_string(),
+                )),
             ),
         };
         let hosts = parse_hosts(&hosts_path, &hosts_text, &check)?;
@@ -294,247 +287,17 @@ impl Inventory {
     }
 }
 
+/// The text of an inventory file, `None` when it does not exist.
 fn read_optional(path: &Path) -> Result<Option<String>, InventoryError> {
-    match std::fs::read_to_string(path) {
+    match yaml::read_text(path, "inventory files are UTF-8 text") {
         Ok(text) => Ok(Some(text)),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(InventoryError::Read {
+        Err(ReadError::Io(err)) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(ReadError::Io(source)) => Err(InventoryError::Read {
             path: path.to_path_buf(),
             source,
         }),
+        Err(ReadError::Text(err)) => Err(err.into()),
     }
-}
-
-/// Below this size `hosts.yaml` is parsed in one piece.
-const CHUNK_BYTES: usize = 256 * 1024;
-
-/// Parses `hosts.yaml`. serde_yaml holds a whole document's events in memory before it
-/// deserializes, so a large file is cut at its top-level entries into chunks that are parsed in
-/// parallel: peak memory stays near the size of the result, and both cores work. The cuts are
-/// found by a line scan, not a YAML parser, so they are only a guess: when any chunk fails (or
-/// two chunks hold one name), the whole file is parsed again in one piece, and its result or
-/// error is the one returned, exactly as a sequential parse would give it.
-fn parse_hosts(
-    path: &Path,
-    text: &str,
-    check: &Arc<GroupCheck>,
-) -> Result<IndexMap<String, HostFile>, YamlError> {
-    let whole = || -> Result<IndexMap<String, HostFile>, YamlError> {
-        let hosts: yaml::Entries<HostFile> =
-            with_group_check(check.clone(), || yaml::parse(path, text))?;
-        Ok(hosts.entries)
-    };
-    if text.len() < CHUNK_BYTES {
-        return whole();
-    }
-    let Some(starts) = top_level_entries(text) else {
-        return whole();
-    };
-    // Byte offset of each chunk. The first starts at 0 so that nothing before the first cut
-    // (comments, or an indented first entry) is skipped.
-    let mut chunks: Vec<usize> = vec![0];
-    for &offset in &starts {
-        if offset - chunks[chunks.len() - 1] >= CHUNK_BYTES {
-            chunks.push(offset);
-        }
-    }
-    if chunks.len() == 1 {
-        return whole();
-    }
-    let parsed: Vec<Option<IndexMap<String, HostFile>>> = chunks
-        .par_iter()
-        .enumerate()
-        .map(|(i, &offset)| {
-            let end = chunks.get(i + 1).copied().unwrap_or(text.len());
-            let result: Result<yaml::Entries<HostFile>, YamlError> =
-                with_group_check(check.clone(), || yaml::parse(path, &text[offset..end]));
-            // The error is dropped: it may come from a wrong cut (a chunk ending inside a
-            // quoted scalar), and the whole-file parse below finds the real one.
-            result.ok().map(|hosts| hosts.entries)
-        })
-        .collect();
-    let mut hosts = IndexMap::with_capacity(starts.len());
-    for result in parsed {
-        let Some(chunk) = result else {
-            return whole();
-        };
-        for (name, host) in chunk {
-            if hosts.contains_key(&name) {
-                // The sequential parse reports the duplicate at the position it would.
-                return whole();
-            }
-            hosts.insert(name, host);
-        }
-    }
-    Ok(hosts)
-}
-
-/// The byte offset of every line that may start a top-level entry of a plain block mapping (a
-/// plain `name:` key at column 0), or `None` when the file uses anything that makes cutting it
-/// unsafe (anchors, aliases, merge keys, documents, directives, a top-level sequence).
-///
-/// A line inside a multi-line quoted scalar or flow collection can still look like a key; a cut
-/// there leaves the chunk before it unterminated, so it fails and [`parse_hosts`] falls back.
-fn top_level_entries(text: &str) -> Option<Vec<usize>> {
-    if text.contains('&') || text.contains('*') || text.contains("<<") {
-        return None;
-    }
-    let mut starts = Vec::new();
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        match line.as_bytes().first() {
-            Some(b'-' | b'%' | b'.') if is_document_marker(line) => return None,
-            Some(b'%') => return None,
-            Some(b'-')
-                if line
-                    .as_bytes()
-                    .get(1)
-                    .is_none_or(|b| b.is_ascii_whitespace()) =>
-            {
-                return None;
-            }
-            _ if is_plain_key_line(line) => starts.push(offset),
-            _ => {}
-        }
-        offset += line.len();
-    }
-    Some(starts)
-}
-
-/// Whether the value part of a `key: value` line ends a quoted scalar or flow collection that
-/// began on an earlier line (`second: line of a quote"`, `b: 2}`): an unbalanced quote or a
-/// closing bracket without its opener. An approximation; a wrong answer only moves a cut.
-fn closes_earlier_line(rest: &[u8]) -> bool {
-    let (mut double, mut single, mut depth) = (false, false, 0i32);
-    let mut escaped = false;
-    for &b in rest {
-        match b {
-            _ if escaped => escaped = false,
-            b'\\' if double => escaped = true,
-            b'"' if !single => double = !double,
-            b'\'' if !double => single = !single,
-            b'{' | b'[' if !double && !single => depth += 1,
-            b'}' | b']' if !double && !single => {
-                depth -= 1;
-                if depth < 0 {
-                    return true;
-                }
-            }
-            _ => {}
-        }
-    }
-    double || single
-}
-
-/// Whether `line` is `---` or `...`, alone or followed by whitespace.
-fn is_document_marker(line: &str) -> bool {
-    (line.starts_with("---") || line.starts_with("..."))
-        && line
-            .as_bytes()
-            .get(3)
-            .is_none_or(|b| b.is_ascii_whitespace())
-}
-
-/// Whether `line` starts at column 0 with a plain scalar key followed by `:` and a space or
-/// the end of the line: `r1:`, `r1: {}`, `core-sw.example.com: {hostname: 10.0.0.1}`.
-fn is_plain_key_line(line: &str) -> bool {
-    let bytes = line.as_bytes();
-    // A plain scalar cannot start with whitespace or an indicator; quoted keys are not cut at,
-    // since a quote at column 0 may as well continue a multi-line quoted scalar.
-    let Some(first) = bytes.first() else {
-        return false;
-    };
-    if first.is_ascii_whitespace() || b"#'\"{}[]|>!&*?:,-%@`.".contains(first) {
-        return false;
-    }
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            // A quote or flow indicator in the key is legal YAML but rare in host names; not
-            // cutting there keeps the scan simple and safe.
-            b'"' | b'\'' | b'{' | b'}' | b'[' | b']' | b',' | b'\n' | b'\r' => return false,
-            b'#' if i > 0 && bytes[i - 1].is_ascii_whitespace() => return false,
-            b':' => {
-                let rest = &bytes[i + 1..];
-                return rest.first().is_none_or(|next| next.is_ascii_whitespace())
-                    && !closes_earlier_line(rest);
-            }
-            _ => {}
-        }
-    }
-    false
-}
-
-/// Finds the group names and every parent edge that closes a cycle.
-fn group_check(skeleton: &IndexMap<String, GroupSkeleton>) -> GroupCheck {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Mark {
-        New,
-        OnPath,
-        Done,
-    }
-    fn visit(
-        name: &str,
-        skeleton: &IndexMap<String, GroupSkeleton>,
-        marks: &mut HashMap<String, Mark>,
-        path: &mut Vec<String>,
-        cycles: &mut HashMap<(String, String), String>,
-    ) {
-        marks.insert(name.to_string(), Mark::OnPath);
-        path.push(name.to_string());
-        if let Some(group) = skeleton.get(name) {
-            for parent in group.parents() {
-                match marks.get(parent).copied().unwrap_or(Mark::New) {
-                    Mark::OnPath => {
-                        let start = path.iter().position(|p| p == parent).unwrap_or(0);
-                        let mut ring: Vec<&str> =
-                            path[start..].iter().map(String::as_str).collect();
-                        ring.push(parent);
-                        cycles.insert((name.to_string(), parent.to_string()), ring.join(" → "));
-                    }
-                    Mark::New if skeleton.contains_key(parent) => {
-                        visit(parent, skeleton, marks, path, cycles)
-                    }
-                    _ => {}
-                }
-            }
-        }
-        path.pop();
-        marks.insert(name.to_string(), Mark::Done);
-    }
-    let mut marks = HashMap::new();
-    let mut cycles = HashMap::new();
-    for name in skeleton.keys() {
-        if marks.get(name).copied().unwrap_or(Mark::New) == Mark::New {
-            visit(name, skeleton, &mut marks, &mut Vec::new(), &mut cycles);
-        }
-    }
-    GroupCheck {
-        defined: skeleton.keys().cloned().collect::<HashSet<_>>(),
-        cycle_edges: cycles,
-        groups_file: String::new(),
-    }
-}
-
-/// Depth-first, left to right, first occurrence wins: [a,b], a→[1,2], b→[2,3], 1→[X] gives
-/// [a, 1, X, 2, b, 3]. Cycles were rejected while loading, but `seen` also guards against them.
-fn group_order(groups: &IndexMap<String, Group>, direct: &[String]) -> Vec<usize> {
-    fn visit(groups: &IndexMap<String, Group>, name: &str, seen: &mut Vec<usize>) {
-        let Some(index) = groups.get_index_of(name) else {
-            return;
-        };
-        if seen.contains(&index) {
-            return;
-        }
-        seen.push(index);
-        for parent in &groups[index].groups {
-            visit(groups, parent, seen);
-        }
-    }
-    let mut seen = Vec::new();
-    for name in direct {
-        visit(groups, name, &mut seen);
-    }
-    seen
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::chunks::CHUNK_BYTES;
 use super::*;
 
 #[derive(Debug)]
@@ -399,7 +400,7 @@ fn plain_key_lines_are_the_only_cut_points() {
         "r1:",
         "r1: {hostname: \"10.0.0.1\", data: {note: 'it''s'}}\r\n",
     ] {
-        assert!(is_plain_key_line(line), "{line:?}");
+        assert!(chunks::plain_key(line).is_some(), "{line:?}");
     }
     for line in [
         "  r1:\n",
@@ -413,16 +414,13 @@ fn plain_key_lines_are_the_only_cut_points() {
         "-r1:\n",
         "b: 2}\n",
     ] {
-        assert!(!is_plain_key_line(line), "{line:?}");
+        assert!(chunks::plain_key(line).is_none(), "{line:?}");
     }
-    assert_eq!(top_level_entries("a: 1\n---\nb: 2\n"), None);
-    assert_eq!(top_level_entries("- a\n- b\n"), None);
-    assert_eq!(top_level_entries("a: 1\nb:\n  c: 2\n"), Some(vec![0, 5]));
 }
 
 #[test]
 fn a_chunked_parse_fails_exactly_as_a_sequential_one() {
-    let check = Arc::new(group_check(&IndexMap::new()));
+    let check = Arc::new(group_check(&IndexMap::new(), "groups.yaml".into()));
     let path = std::path::Path::new("hosts.yaml");
     let sequential = |text: &str| {
         with_group_check(check.clone(), || {
@@ -454,5 +452,173 @@ fn a_chunked_parse_fails_exactly_as_a_sequential_one() {
             }
             _ => panic!("{tail:?}: sequential {expected:?}, chunked {got:?}"),
         }
+    }
+}
+
+/// The message and position of a load that must fail.
+fn failure(hosts: &str, groups: &str) -> (Option<(usize, usize)>, String) {
+    match inventory(hosts, groups, "") {
+        Err(InventoryError::Yaml(err)) => (err.position, err.message),
+        Err(other) => panic!("{other:?}"),
+        Ok(_) => panic!("loaded"),
+    }
+}
+
+/// `g0: {groups: [g1]}` … `g{n-1}: LAST`.
+fn group_chain(n: usize, last: &str) -> String {
+    let mut text = String::new();
+    for i in 0..n - 1 {
+        text.push_str(&format!("g{i}: {{groups: [g{}]}}\n", i + 1));
+    }
+    text.push_str(&format!("g{}: {last}\n", n - 1));
+    text
+}
+
+#[test]
+fn a_chain_of_100_000_nested_groups_loads_in_order() {
+    // Test threads have small stacks: a recursive walk overflowed here.
+    let (inv, _dir) = inventory("h: {groups: [g0]}\n", &group_chain(100_000, "{}"), "").unwrap();
+    let host = inv.host(0);
+    let order: Vec<&str> = host.groups().collect();
+    assert_eq!(order.len(), 100_000);
+    assert_eq!((order[0], order[99_999]), ("g0", "g99999"));
+    assert!(host.in_group("g77777"));
+}
+
+#[test]
+fn a_cycle_at_the_end_of_a_long_chain_is_a_cycle() {
+    // 20,000 groups keep this quick in a debug build; tests/cli/input.rs runs 100,000.
+    let (position, message) = failure(
+        "h: {groups: [g0]}\n",
+        &group_chain(20_000, "{groups: [g19990]}"),
+    );
+    assert_eq!(position, Some((20_000, 19)));
+    let ring: Vec<String> = (19_990..20_000).map(|i| format!("g{i}")).collect();
+    assert_eq!(
+        message,
+        format!(
+            "group `g19999`: groups[0]: group cycle: {} → g19990",
+            ring.join(" → ")
+        )
+    );
+    // A cycle through the whole chain is spelled with its middle left out.
+    let (position, message) = failure("h: {}\n", &group_chain(20_000, "{groups: [g0]}"));
+    assert_eq!(position, Some((20_000, 19)));
+    assert_eq!(
+        message,
+        "group `g19999`: groups[0]: group cycle: g0 → g1 → g2 → g3 → g4 → g5 → g6 → g7 → g8 → g9 → … 19981 more … → g19991 → g19992 → g19993 → g19994 → g19995 → g19996 → g19997 → g19998 → g19999 → g0"
+    );
+}
+
+#[test]
+fn nesting_beyond_the_parser_limit_is_a_positioned_error() {
+    let depth = 100_000;
+    let hosts = format!(
+        "h:\n  data:\n    deep: {}{}\n",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    // libyaml's cost grows with the square of the depth: this took 40 s before the check.
+    let started = std::time::Instant::now();
+    let (position, message) = failure(&hosts, "");
+    assert_eq!(position, Some((3, 11 + 128)));
+    assert_eq!(
+        message,
+        "collections nested deeper than 128 levels (the most netrun reads)"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    // Less deep, serde_yaml's own limit (which counts every level) stops it.
+    let hosts = format!(
+        "h:\n  data:\n    deep: {}{}\n",
+        "[".repeat(128),
+        "]".repeat(128)
+    );
+    let (position, message) = failure(&hosts, "");
+    assert_eq!(position, Some((3, 136)));
+    assert_eq!(message, "host `h`: recursion limit exceeded");
+}
+
+/// Nine levels of ten aliases each: a billion strings from a few hundred bytes.
+fn alias_bomb() -> String {
+    let mut text = String::from("    l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for level in 1..9 {
+        let prev = format!("*l{}", level - 1);
+        text.push_str(&format!(
+            "    l{level}: &l{level} [{}]\n",
+            [prev.as_str(); 10].join(", ")
+        ));
+    }
+    text
+}
+
+#[test]
+fn an_alias_bomb_is_a_positioned_error_at_once() {
+    let started = std::time::Instant::now();
+    let (position, message) = failure(&format!("h:\n  data:\n{}", alias_bomb()), "");
+    assert!(position.is_some(), "{message}");
+    assert!(message.contains("alias bomb"), "{message}");
+    // After half a megabyte of padding, serde_yaml's own limit (100 alias jumps per event of the
+    // document) would allow millions of values; the budget stops it as early.
+    let padding = big_hosts(5_000);
+    let (position, message) = failure(
+        &format!("{padding}bomb:\n  data:\n{}", alias_bomb()),
+        BIG_GROUPS,
+    );
+    assert!(
+        position.is_some_and(|(line, _)| line > 30_000),
+        "{position:?}"
+    );
+    assert!(message.starts_with("host `bomb`: data."), "{message}");
+    assert!(message.contains("alias bomb"), "{message}");
+    // Generous for a debug build on a loaded machine: unbounded, this runs for hours.
+    assert!(started.elapsed() < std::time::Duration::from_secs(90));
+}
+
+#[test]
+fn an_alias_may_repeat_data_without_limit_but_its_size() {
+    let mut hosts = String::from("h0: {data: {common: &common {ntp: [192.0.2.1], syslog: x}}}\n");
+    for i in 1..2000 {
+        hosts.push_str(&format!("h{i}: {{data: {{common: *common, n: {i}}}}}\n"));
+    }
+    let (inv, _dir) = inventory(&hosts, "", "").unwrap();
+    assert_eq!(
+        inv.host(1999)
+            .data_path("common.syslog")
+            .and_then(|v| v.as_str()),
+        Some("x")
+    );
+}
+
+#[test]
+fn bytes_that_are_not_text_are_reported_where_they_are() {
+    let dir = std::env::temp_dir().join(format!("netrun-inv-bytes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let _guard = Dir(dir.clone());
+    for (bytes, position, message) in [
+        (
+            &b"r1: {}\nr2:\n  data: {site: caf\xe9}\n"[..],
+            (3, 19),
+            "not valid UTF-8: byte 0xe9 at byte offset 29; inventory files are UTF-8 text",
+        ),
+        (
+            &b"r1: {}\nr2:\n  hostname: a\x00b\n"[..],
+            (3, 14),
+            "control character NUL at byte offset 24; YAML allows none but tab and line breaks",
+        ),
+        (
+            "r1: {}\nr2:\n  data: {é: \u{1b}[0m}\n".as_bytes(),
+            (3, 13),
+            "control character U+001B at byte offset 24; YAML allows none but tab and line breaks",
+        ),
+    ] {
+        std::fs::write(dir.join("hosts.yaml"), bytes).unwrap();
+        let Err(InventoryError::Yaml(err)) = Inventory::load(&dir) else {
+            panic!("loaded");
+        };
+        assert_eq!(err.path, dir.join("hosts.yaml"));
+        assert_eq!(
+            (err.position, err.message.as_str()),
+            (Some(position), message)
+        );
     }
 }

@@ -12,7 +12,7 @@ mod hostkey;
 mod jump;
 pub mod known_hosts;
 mod plugin;
-pub(crate) mod prompt;
+pub mod prompt;
 mod settings;
 mod shell;
 pub mod ssh_config;

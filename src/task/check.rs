@@ -59,8 +59,13 @@ pub(super) fn check_step(
         _ => return Ok(()),
     };
     let path = crate::template::template_path(&context.templates, file)?;
-    let text = std::fs::read_to_string(&path)
-        .map_err(|err| format!("cannot read template {}: {err}", path.display()))?;
+    let text =
+        crate::yaml::read_text(&path, "templates are UTF-8 text").map_err(|err| match err {
+            crate::yaml::ReadError::Io(err) => {
+                format!("cannot read template {}: {err}", path.display())
+            }
+            crate::yaml::ReadError::Text(err) => format!("template {err}"),
+        })?;
     crate::template::check_template(&text).map_err(|err| {
         format!(
             "template {}: {}",
@@ -95,7 +100,7 @@ pub(super) fn check_parse(context: &LoadContext, parse: Option<&ParseSpec>) -> R
 }
 
 /// Checks a subtask call's params against those the subtask declares (once they are known).
-fn check_subtask_params(
+pub(super) fn check_subtask_params(
     context: &LoadContext,
     name: &str,
     params: &IndexMap<String, serde_yaml::Value>,

@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -11,26 +12,29 @@ use serde::Deserialize;
 use super::schema::{Param, Step, StepKind, TaskFile};
 use super::{Task, TaskError, Tasks};
 use crate::connection::PluginInfo;
-use crate::yaml::{self, YamlError};
+use crate::graph::Cycles;
+use crate::yaml::{self, ReadError, YamlError};
 
-/// What the loader knows while reading one task file.
+/// What the loader knows while reading one task file. What every file shares sits behind an
+/// `Arc`: a context is made per file, and copying the whole directory's names, cycles and
+/// params into each made loading quadratic in the number of tasks.
 #[derive(Clone, Default)]
 pub(super) struct LoadContext {
     /// The task being read.
     pub(super) owner: String,
     /// All task names in the directory.
-    pub(super) known: HashSet<String>,
-    /// (task, subtask) edges that close a cycle, with the cycle spelled out.
-    pub(super) cycles: HashMap<(String, String), String>,
+    pub(super) known: Arc<HashSet<String>>,
+    /// (task, subtask) edges that close a cycle.
+    pub(super) cycles: Arc<Cycles>,
     /// The connection plugins available.
-    pub(super) plugins: Vec<PluginInfo>,
+    pub(super) plugins: Arc<[PluginInfo]>,
     /// The task's `connection:` (read ahead of its steps).
     pub(super) default_connection: String,
     /// The templates directory.
     pub(super) templates: PathBuf,
     /// Declared params of every task that parsed, known in the second pass so that subtask
     /// calls can be checked against them.
-    pub(super) declared: HashMap<String, IndexMap<String, Param>>,
+    pub(super) declared: Arc<HashMap<String, IndexMap<String, Param>>>,
 }
 
 thread_local! {
@@ -73,42 +77,30 @@ struct ConnectionAhead {
 }
 
 /// The text of a task file; a file that is not UTF-8 is an invalid task file, positioned at
-/// the first bad byte.
+/// the first bad byte, and one that is not a regular file (a FIFO) is refused unopened.
 fn read_task_file(path: &Path) -> Result<String, YamlError> {
-    let invalid = |position, message| YamlError {
-        path: path.to_path_buf(),
-        position,
-        message,
-    };
-    let bytes = std::fs::read(path)
-        .map_err(|err| invalid(None, format!("cannot read task file: {err}")))?;
-    String::from_utf8(bytes).map_err(|err| {
-        let bytes = err.as_bytes();
-        let offset = err.utf8_error().valid_up_to();
-        let before = &bytes[..offset];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-        // Columns count characters, like serde_yaml's; the line up to `offset` is valid UTF-8.
-        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
-        invalid(
-            Some((line, column)),
-            match bytes.get(offset) {
-                Some(byte) => format!(
-                    "not valid UTF-8: byte 0x{byte:02x} at byte offset {offset}; task files are UTF-8 text"
-                ),
-                None => format!("not valid UTF-8 at byte offset {offset}; task files are UTF-8 text"),
-            },
-        )
+    yaml::read_text(path, "task files are UTF-8 text").map_err(|err| match err {
+        ReadError::Text(err) => err,
+        ReadError::Io(err) => YamlError {
+            path: path.to_path_buf(),
+            position: None,
+            message: format!("cannot read task file: {err}"),
+        },
     })
+}
+
+/// A task file as plain YAML, for skims ahead of loading (which plugins tasks name); `None`
+/// when it cannot be read or parsed. Read and parsed like a task file, so a hostile file costs
+/// no more here than in the loader.
+pub fn skim(path: &Path) -> Option<serde_yaml::Value> {
+    let text = read_task_file(path).ok()?;
+    yaml::parse(path, &text).ok()
 }
 
 fn parse_task(path: &Path, mut context: LoadContext) -> Result<TaskFile, TaskError> {
     let text = read_task_file(path)?;
     // Syntax errors surface from the full parse below, with their positions.
-    context.default_connection = serde_yaml::from_str::<ConnectionAhead>(&text)
+    context.default_connection = yaml::parse::<ConnectionAhead>(path, &text)
         .ok()
         .and_then(|ahead| ahead.connection)
         .unwrap_or_else(|| "ssh".to_string());
@@ -125,8 +117,8 @@ impl Tasks {
         let known: HashSet<String> = files.iter().map(|(n, _)| n.clone()).collect();
         let mut parsed = IndexMap::new();
         let base = LoadContext {
-            known,
-            plugins: plugins.to_vec(),
+            known: Arc::new(known),
+            plugins: plugins.into(),
             templates: templates.to_path_buf(),
             ..LoadContext::default()
         };
@@ -147,35 +139,31 @@ impl Tasks {
         }
         // Subtask cycles, found on the whole graph, are then reported at the step that closes them;
         // subtask calls are checked against the params their subtask declares. Both need every
-        // file read first, so the tasks that call subtasks are read a second time.
-        let declared: HashMap<String, IndexMap<String, Param>> = parsed
-            .iter()
-            .map(|(name, (_, file))| (name.clone(), file.params.clone()))
-            .collect();
-        let edges: HashMap<String, Vec<String>> = parsed
-            .iter()
-            .map(|(name, (_, file))| (name.clone(), subtasks(&file.steps)))
-            .collect();
-        let cycles = find_cycles(
-            &files.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
-            &edges,
-        );
-        let owners: Vec<&String> = edges
-            .iter()
-            .filter(|(_, subs)| !subs.is_empty())
-            .map(|(owner, _)| owner)
-            .collect();
-        for owner in owners {
-            let Some((path, _)) = parsed.get(owner) else {
-                continue;
-            };
+        // file read first; a task whose subtask calls fail either check is read a second time,
+        // so that its error points at the step.
+        let second = LoadContext {
+            cycles: Arc::new(find_cycles(&files, &parsed)),
+            declared: Arc::new(
+                parsed
+                    .iter()
+                    .map(|(name, (_, file))| (name.clone(), file.params.clone()))
+                    .collect(),
+            ),
+            ..base
+        };
+        for (owner, (path, file)) in &parsed {
             let context = LoadContext {
                 owner: owner.clone(),
-                cycles: cycles.clone(),
-                declared: declared.clone(),
-                ..base.clone()
+                ..second.clone()
             };
-            if let Err(err) = parse_task(path, context) {
+            let suspect = file.steps.iter().any(|step| match &step.kind {
+                StepKind::Task { name, params } => {
+                    context.cycles.closed_by(owner, name).is_some()
+                        || super::check::check_subtask_params(&context, name, params).is_err()
+                }
+                _ => false,
+            });
+            if suspect && let Err(err) = parse_task(path, context) {
                 invalid.insert(owner.clone(), as_yaml_error(path, err));
             }
         }
@@ -201,6 +189,7 @@ impl Tasks {
         })
     }
 }
+
 /// A task file's problem as a positioned error (a read failure has no position).
 fn as_yaml_error(path: &Path, err: TaskError) -> YamlError {
     match err {
@@ -224,36 +213,26 @@ pub(super) fn subtasks(steps: &[Step]) -> Vec<String> {
         .collect()
 }
 
+/// The subtask calls that close a cycle: a walk over every task in file order, its subtask
+/// calls in step order (tasks that did not parse call nothing).
 fn find_cycles(
-    names: &[String],
-    edges: &HashMap<String, Vec<String>>,
-) -> HashMap<(String, String), String> {
-    fn visit(
-        name: &str,
-        edges: &HashMap<String, Vec<String>>,
-        path: &mut Vec<String>,
-        done: &mut HashSet<String>,
-        cycles: &mut HashMap<(String, String), String>,
-    ) {
-        path.push(name.to_string());
-        for next in edges.get(name).into_iter().flatten() {
-            if let Some(start) = path.iter().position(|p| p == next) {
-                let mut ring: Vec<&str> = path[start..].iter().map(String::as_str).collect();
-                ring.push(next);
-                cycles.insert((name.to_string(), next.clone()), ring.join(" → "));
-            } else if !done.contains(next) {
-                visit(next, edges, path, done, cycles);
-            }
-        }
-        path.pop();
-        done.insert(name.to_string());
-    }
-    let mut cycles = HashMap::new();
-    let mut done = HashSet::new();
-    for name in names {
-        if !done.contains(name) {
-            visit(name, edges, &mut Vec::new(), &mut done, &mut cycles);
-        }
-    }
-    cycles
+    files: &[(String, PathBuf)],
+    parsed: &IndexMap<String, (PathBuf, TaskFile)>,
+) -> Cycles {
+    let index: HashMap<&str, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| (name.as_str(), i))
+        .collect();
+    let edges: Vec<Vec<usize>> = files
+        .iter()
+        .map(|(name, _)| match parsed.get(name) {
+            Some((_, file)) => subtasks(&file.steps)
+                .iter()
+                .filter_map(|sub| index.get(sub.as_str()).copied())
+                .collect(),
+            None => Vec::new(),
+        })
+        .collect();
+    Cycles::find(files.iter().map(|(name, _)| name.clone()).collect(), &edges)
 }

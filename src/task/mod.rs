@@ -16,6 +16,7 @@ mod run;
 mod schema;
 mod templates;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use indexmap::IndexMap;
@@ -23,6 +24,7 @@ use indexmap::IndexMap;
 use crate::yaml::YamlError;
 
 pub use config_lines::{MatchMode, Unmatchable};
+pub use load::skim;
 pub use params::{bind_params, resolve_params};
 pub use parse::{ParseSpec, Parsers};
 pub use run::{TaskRun, task_work};
@@ -92,7 +94,7 @@ pub struct Tasks {
 impl Tasks {
     /// The task called `name`, if it and every subtask it calls are valid.
     pub fn get(&self, name: &str) -> Result<&Task, TaskError> {
-        self.usable(name, &mut Vec::new())?;
+        self.usable(name)?;
         self.tasks.get(name).ok_or_else(|| TaskError::NotFound {
             name: name.to_string(),
             dir: self.dir.clone(),
@@ -105,17 +107,24 @@ impl Tasks {
         })
     }
 
-    fn usable(&self, name: &str, seen: &mut Vec<String>) -> Result<(), TaskError> {
-        if seen.iter().any(|s| s == name) {
-            return Ok(());
-        }
-        seen.push(name.to_string());
-        if let Some(err) = self.invalid.get(name) {
-            return Err(TaskError::Invalid(err.clone()));
-        }
-        if let Some(task) = self.tasks.get(name) {
-            for sub in load::subtasks(&task.steps) {
-                self.usable(&sub, seen)?;
+    /// The first invalid task among `name` and the subtasks it calls, depth-first in step
+    /// order. A worklist, not recursion: a long chain of subtasks must not exhaust the stack.
+    fn usable(&self, name: &str) -> Result<(), TaskError> {
+        let mut seen = HashSet::new();
+        let mut pending = vec![name];
+        while let Some(name) = pending.pop() {
+            if !seen.insert(name) {
+                continue;
+            }
+            if let Some(err) = self.invalid.get(name) {
+                return Err(TaskError::Invalid(err.clone()));
+            }
+            if let Some(task) = self.tasks.get(name) {
+                // Reversed, so that the first subtask is looked at first.
+                pending.extend(task.steps.iter().rev().filter_map(|step| match &step.kind {
+                    StepKind::Task { name, .. } => Some(name.as_str()),
+                    _ => None,
+                }));
             }
         }
         Ok(())
@@ -149,7 +158,7 @@ impl Tasks {
     /// Whether `test` holds for a step of `task` or of a subtask it runs (each task once).
     fn any_step(&self, task: &Task, test: impl Fn(&Task, &Step) -> bool) -> bool {
         // A worklist, not recursion: a long chain of subtasks must not exhaust the stack.
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         let mut pending = vec![task];
         while let Some(task) = pending.pop() {
             if !seen.insert(task.name.as_str()) {

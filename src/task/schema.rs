@@ -230,10 +230,7 @@ impl<'de> Deserialize<'de> for SubtaskRef {
                                 known.join(", ")
                             )));
                         }
-                        if let Some(cycle) = context
-                            .cycles
-                            .get(&(context.owner.clone(), name.to_string()))
-                        {
+                        if let Some(cycle) = context.cycles.closed_by(&context.owner, name) {
                             return Err(E::custom(format!("subtask cycle: {cycle}")));
                         }
                     }

@@ -15,8 +15,12 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
+pub mod budget;
+mod depth;
+mod source;
 mod values;
 
+pub use source::{ReadError, read_text};
 pub use values::{EnvString, Port, Setting, StrictMap, StrictValue};
 
 /// An error in a YAML file, with the position serde_yaml or our own checks found.
@@ -95,6 +99,9 @@ pub fn merge_entries<E: de::Error>(
         _ => return Err(E::custom("`<<` takes a mapping or a list of mappings")),
     };
     let mut entries: Vec<(String, serde_yaml::Value)> = Vec::new();
+    // A set, not a scan of `entries`: a merged mapping may have as many keys as the file has
+    // lines, and a scan per key would be quadratic in them.
+    let mut keys = HashSet::new();
     for map in sources {
         for (key, value) in map {
             let key = match key {
@@ -103,7 +110,7 @@ pub fn merge_entries<E: de::Error>(
                 serde_yaml::Value::Bool(b) => b.to_string(),
                 _ => return Err(E::custom("a merged mapping has a key that is not a scalar")),
             };
-            if !entries.iter().any(|(k, _)| *k == key) {
+            if keys.insert(key.clone()) {
                 entries.push((key, value));
             }
         }
@@ -111,14 +118,57 @@ pub fn merge_entries<E: de::Error>(
     Ok(entries)
 }
 
-/// Parses `text` (the contents of `path`) into `T`, with positioned errors.
+/// Parses `text` (the contents of `path`) into `T`, with positioned errors. Flow collections may
+/// not nest deeper than serde_yaml reads ([`depth`]), and aliases may not expand the document
+/// beyond a small multiple of the text's size ([`budget`]).
 pub fn parse<T: de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, YamlError> {
     // A UTF-8 byte-order mark before `---` (editors on Windows write one) is not content.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    OWNER.with(|owner| owner.borrow_mut().take());
-    let result = serde_yaml::from_str::<T>(text).map_err(|err| YamlError::from_serde(path, &err));
+    if let Some(offset) = depth::too_deep(text) {
+        return Err(YamlError {
+            path: path.to_path_buf(),
+            position: Some(source::line_column(text.as_bytes(), offset)),
+            message: format!(
+                "collections nested deeper than {} levels (the most netrun reads)",
+                depth::MAX_FLOW_DEPTH
+            ),
+        });
+    }
+    let read = |units| {
+        OWNER.with(|owner| owner.borrow_mut().take());
+        budget::with_budget(units, || {
+            T::deserialize(budget::Budgeted(serde_yaml::Deserializer::from_str(text)))
+        })
+    };
+    let (mut result, spent) = read(budget::for_text(text.len()));
+    // serde_yaml's own cap on alias jumps may stop the read first, with an error that has no
+    // position. The read is deterministic: again with one unit less than it spent, ours stops
+    // it at the last value it read, where serde_yaml's cap struck.
+    if let Err(err) = &result
+        && err.location().is_none()
+        && err.to_string().starts_with("repetition limit exceeded")
+    {
+        result = read(spent.saturating_sub(1)).0;
+    }
+    let result = result.map_err(|err| {
+        let mut err = YamlError::from_serde(path, &err);
+        err.position = err.position.map(|at| within(text, at));
+        err
+    });
     OWNER.with(|owner| owner.borrow_mut().take());
     result
+}
+
+/// `at`, or the end of `text` when `at` lies past it: libyaml reports an error at the end of a
+/// text that lacks a final line break one line further down, as if it had one.
+fn within(text: &str, (line, column): (usize, usize)) -> (usize, usize) {
+    let last = text.bytes().filter(|&b| b == b'\n').count() + 1;
+    let end = source::line_column(text.as_bytes(), text.len());
+    if line > last || (line == last && column > end.1) {
+        end
+    } else {
+        (line, column)
+    }
 }
 
 /// Which top-level entry (host, group, ...) is being read, so errors can name it.
@@ -136,9 +186,10 @@ fn current_owner() -> Option<Owner> {
     OWNER.with(|owner| owner.borrow().clone())
 }
 
-/// The name of the top-level entry being read (for checks that depend on it, e.g. group cycles).
-pub fn current_owner_name() -> Option<String> {
-    current_owner().map(|owner| owner.name)
+/// The kind and name of the top-level entry being read (for checks that depend on it, e.g.
+/// group cycles).
+pub fn current_entry() -> Option<(&'static str, String)> {
+    current_owner().map(|owner| (owner.kind, owner.name))
 }
 
 /// A top-level mapping of named entries (hosts, groups) that rejects duplicate names and
@@ -389,6 +440,29 @@ impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for FieldKey<'_, K> {
             .ok_or_else(|| de::Error::custom("a field key was read twice"))?;
         seed.deserialize(de::value::StringDeserializer::<D::Error>::new(name))
             .map(Some)
+    }
+}
+
+/// The settings of the property tests beside the code: `NETRUN_FUZZ_CASES` cases (default
+/// 256) times `factor`, from the fixed seed CI uses unless `NETRUN_FUZZ_SEED` names another
+/// (or `random`), as in `tests/fuzz` (docs/fuzzing.md).
+#[cfg(test)]
+pub(crate) fn property_config(factor: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::RngSeed;
+    let cases: u32 = std::env::var("NETRUN_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(256);
+    let rng_seed = match std::env::var("NETRUN_FUZZ_SEED").ok().as_deref() {
+        Some("random") => RngSeed::Random,
+        Some(n) => RngSeed::Fixed(n.parse().unwrap_or(20_261_129)),
+        None => RngSeed::Fixed(20_261_129),
+    };
+    proptest::test_runner::Config {
+        cases: cases.saturating_mul(factor),
+        rng_seed,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
     }
 }
 

@@ -90,3 +90,81 @@ fn env_expansion() {
         "thing `a`: user: environment variable `NETRUN_YAML_TEST_UNSET` is not set"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn special_files_are_refused_without_opening_them() {
+    let dir = std::env::temp_dir().join(format!("netrun-yaml-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("hosts.yaml");
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    // Opening a FIFO with no writer blocks: a hang here would be the bug.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = fifo.clone();
+    std::thread::spawn(move || {
+        let _ =
+            tx.send(read_text(&path, "inventory files are UTF-8 text").map_err(|e| e.to_string()));
+    });
+    let result = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("read_text returned at once");
+    assert_eq!(
+        result,
+        Err(
+            "it is a named pipe (FIFO), not a regular file; netrun reads only regular files".into()
+        )
+    );
+    let result = read_text(&dir, "x").map_err(|e| e.to_string());
+    assert_eq!(
+        result,
+        Err("it is a directory, not a regular file; netrun reads only regular files".into())
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn expansion_is_bounded_by_the_size_of_the_text() {
+    // One anchor aliased many times: each alias repeats 10 kB of text.
+    let mut text = format!("big: &big \"{}\"\nuses: [", "x".repeat(10_000));
+    text.push_str(&vec!["*big"; 100].join(", "));
+    text.push_str("]\n");
+    let err = parse::<serde_yaml::Value>(Path::new("t.yaml"), &text).unwrap_err();
+    // At the anchored value the alias repeats.
+    assert_eq!(err.position, Some((1, 6)));
+    assert_eq!(
+        err.message,
+        format!("uses[1]: {}", budget::EXPANSION_MESSAGE)
+    );
+    // The same repeated twice is fine: it is no larger than the text.
+    let mut text = format!("big: &big \"{}\"\nuses: [*big]\n", "x".repeat(10_000));
+    assert!(parse::<serde_yaml::Value>(Path::new("t.yaml"), &text).is_ok());
+    // Values that are skipped (an unknown field's) are charged too.
+    text = format!("l0: &l0 [{}]\n", ["x"; 10].join(", "));
+    for level in 1..8 {
+        let alias = format!("*l{}", level - 1);
+        text.push_str(&format!(
+            "l{level}: &l{level} [{}]\n",
+            [alias.as_str(); 10].join(", ")
+        ));
+    }
+    #[derive(Debug, Deserialize)]
+    struct Nothing {}
+    let err = parse::<Nothing>(Path::new("t.yaml"), &text).unwrap_err();
+    assert!(err.position.is_some(), "{err:?}");
+    assert!(err.message.ends_with(budget::EXPANSION_MESSAGE), "{err:?}");
+}
+
+#[test]
+fn an_error_at_the_end_of_the_text_is_placed_at_its_end() {
+    // Found by tests/fuzz: libyaml put this at 4:1, a line the file does not have.
+    let err = parse::<serde_yaml::Value>(Path::new("t.yaml"), "description: fuzz\nsteps:\n.")
+        .unwrap_err();
+    assert_eq!(err.position, Some((3, 2)));
+    let err = parse::<serde_yaml::Value>(Path::new("t.yaml"), "a: [\n").unwrap_err();
+    assert_eq!(err.position, Some((2, 1)));
+}

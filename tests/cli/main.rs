@@ -6,6 +6,7 @@ mod command;
 mod failures;
 mod fakenos;
 mod hardening;
+mod input;
 mod inventory;
 mod isolation;
 mod lab_platforms;

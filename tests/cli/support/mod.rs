@@ -113,6 +113,46 @@ pub fn netrun_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Session {
     }
 }
 
+/// Runs netrun in `dir` like [`netrun_in`], but kills it and fails the test when it has not
+/// finished within `limit`: for inputs that once made it hang.
+pub fn netrun_within(dir: &Path, args: &[&str], limit: Duration) -> Session {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_netrun"));
+    command.current_dir(dir).args(args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("NETRUN_") {
+            command.env_remove(key);
+        }
+    }
+    let child = command
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "200")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start netrun");
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let output = match rx.recv_timeout(limit) {
+        Ok(output) => output.expect("netrun output"),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            panic!("netrun {} did not finish within {limit:?}", args.join(" "));
+        }
+    };
+    Session {
+        args: args.iter().map(|a| a.to_string()).collect(),
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
 /// Runs netrun at the repository root (the example inventory).
 pub fn netrun(args: &[&str]) -> Session {
     netrun_in(&repo(), args, &[])
