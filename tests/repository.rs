@@ -44,6 +44,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "messages",
             "platform",
             "secrets",
+            "suggest",
             "template",
             "yaml",
         ],

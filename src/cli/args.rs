@@ -92,6 +92,12 @@ pub enum Commands {
     Platforms(PlatformsArgs),
     /// Serve a simulated device for every selected host, on loopback
     Lab(LabArgs),
+    /// Write a starter project (netrun.yaml, inventory, tasks) that runs with --lab at once
+    Init(InitArgs),
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell
+    Completions(CompletionsArgs),
+    /// Print netrun's man page (roff): `netrun man > netrun.1`
+    Man,
     /// Internal: serve one plugin library to the netrun that started this process
     #[command(name = "plugin-host", hide = true)]
     PluginHost(PluginHostArgs),
@@ -150,11 +156,17 @@ pub struct RunOptions {
     #[arg(long, value_name = "SECS", env = "NETRUN_TIMEOUT")]
     pub timeout: Option<f64>,
     /// Output format
-    #[arg(long, value_enum, default_value_t = RunOutput::Table)]
+    #[arg(short, long, alias = "format", value_enum, default_value_t = RunOutput::Table)]
     pub output: RunOutput,
     /// Write each host's text result to DIR/HOST.txt
     #[arg(long, value_name = "DIR")]
     pub save_dir: Option<PathBuf>,
+    /// Above this many hosts the table lists only the hosts that are not ok
+    #[arg(long, value_name = "N", env = "NETRUN_MAX_ROWS", default_value_t = 50)]
+    pub max_rows: usize,
+    /// List every host in the table, however many (not with -q)
+    #[arg(long)]
+    pub all_rows: bool,
     /// Write the names of hosts that did not succeed to FILE (rerun with --hosts @FILE)
     #[arg(long, value_name = "FILE")]
     pub save_failed: Option<PathBuf>,
@@ -196,9 +208,14 @@ pub struct RunArgs {
 /// `netrun command`.
 #[derive(Debug, Args)]
 pub struct CommandArgs {
-    /// The CLI command to send, e.g. "show version"; several run in order over one connection
-    #[arg(value_name = "CLI COMMAND", required = true, num_args = 1..)]
+    /// The CLI command to send, e.g. "show version"; several run in order over one connection.
+    /// Hosts are chosen with --hosts/--filter/--where: a host's name here is refused, unless
+    /// the commands come after `--`
+    #[arg(value_name = "CLI COMMAND", required_unless_present = "literal", num_args = 1..)]
     pub commands: Vec<String>,
+    /// Commands after `--`, sent as they are even when one is a host's name
+    #[arg(value_name = "LITERAL", last = true, hide = true)]
+    pub literal: Vec<String>,
     /// Which hosts.
     #[command(flatten)]
     pub select: SelectArgs,
@@ -229,8 +246,8 @@ pub struct InventoryArgs {
     #[command(flatten)]
     pub select: SelectArgs,
     /// Output format
-    #[arg(long, value_enum, default_value_t = InventoryFormat::Table)]
-    pub format: InventoryFormat,
+    #[arg(short, long, alias = "format", value_enum, default_value_t = InventoryFormat::Table)]
+    pub output: InventoryFormat,
 }
 
 /// `netrun inventory show`.
@@ -243,9 +260,9 @@ pub enum InventoryCommand {
         /// Show where each value came from: host, which group, defaults, environment
         #[arg(long)]
         explain: bool,
-        /// Output format (without --explain)
-        #[arg(long, value_enum, default_value_t = InventoryFormat::Yaml)]
-        format: InventoryFormat,
+        /// Output format; with --explain, `table` unless json or yaml is asked for
+        #[arg(short, long, alias = "format", value_enum)]
+        output: Option<InventoryFormat>,
     },
 }
 
@@ -261,6 +278,20 @@ pub struct TasksArgs {
 pub struct PlatformsArgs {
     /// Show this platform's definition (a name or an alias)
     pub name: Option<String>,
+}
+
+/// `netrun init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to create the project [default: the current directory]
+    pub dir: Option<PathBuf>,
+}
+
+/// `netrun completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    pub shell: clap_complete::Shell,
 }
 
 /// `netrun lab`.

@@ -290,6 +290,11 @@ impl Inventory {
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.hosts.iter().map(|host| host.name.as_str())
     }
+
+    /// Group names in file order.
+    pub fn group_names(&self) -> impl Iterator<Item = &str> {
+        self.groups.keys().map(String::as_str)
+    }
 }
 
 fn read_optional(path: &Path) -> Result<Option<String>, InventoryError> {

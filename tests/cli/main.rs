@@ -5,6 +5,7 @@
 mod command;
 mod failures;
 mod fakenos;
+mod first_hour;
 mod hardening;
 mod inventory;
 mod isolation;
