@@ -39,7 +39,7 @@ const HABITS: &[(&[&str], &str)] = &[
         "netrun takes `username:` from the inventory (host, group or defaults.yaml); `netrun inventory show HOST --explain` shows where it comes from",
     ),
     (
-        &["--module-name", "-m", "--args", "-a"],
+        &["--module-name", "-m"],
         "`netrun command \"CLI COMMAND\"` sends commands; `netrun run TASK` runs a task file",
     ),
 ];
@@ -144,15 +144,20 @@ mod tests {
     #[test]
     fn every_habit_is_a_flag_netrun_lacks() {
         let root = Cli::command();
-        let commands: Vec<&clap::Command> =
-            std::iter::once(&root).chain(root.get_subcommands()).collect();
+        let commands: Vec<&clap::Command> = std::iter::once(&root)
+            .chain(root.get_subcommands())
+            .collect();
         for (flags, _) in HABITS {
             for flag in *flags {
                 for command in &commands {
-                    let taken = command.get_arguments().any(|arg| match flag.strip_prefix("--") {
-                        Some(long) => arg.get_long() == Some(long),
-                        None => arg.get_short().map(|c| format!("-{c}")).as_deref() == Some(*flag),
-                    });
+                    let taken = command
+                        .get_arguments()
+                        .any(|arg| match flag.strip_prefix("--") {
+                            Some(long) => arg.get_long() == Some(long),
+                            None => {
+                                arg.get_short().map(|c| format!("-{c}")).as_deref() == Some(*flag)
+                            }
+                        });
                     assert!(!taken, "{flag} is a flag of `{}` now", command.get_name());
                 }
             }

@@ -22,7 +22,10 @@ pub fn parse() -> Result<Cli, u8> {
     use clap::Parser;
     let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
     Cli::try_parse_from(&raw).map_err(|err| {
-        let args: Vec<String> = raw.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        let args: Vec<String> = raw
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
         if !err.use_stderr() {
             // --help, --version: clap prints them to stdout.
             let _ = err.print();

@@ -119,7 +119,9 @@ fn result_width(hosts: &[&HostResult], width: usize) -> Option<usize> {
         texts.max().unwrap_or(0).max(header)
     };
     let host = widest(
-        &mut hosts.iter().map(|h| escape::one_line(&h.host).chars().count()),
+        &mut hosts
+            .iter()
+            .map(|h| escape::one_line(&h.host).chars().count()),
         4,
     );
     let status = widest(&mut hosts.iter().map(|h| h.status.as_str().len()), 6);

@@ -43,7 +43,12 @@ pub(super) fn unknown_host(
 fn key_names(inv: &Inventory) -> Vec<String> {
     let mut names: Vec<String> = ["name", "groups", "direct_groups"]
         .into_iter()
-        .chain(Attr::ALL.iter().map(|a| a.name()).filter(|n| *n != "password"))
+        .chain(
+            Attr::ALL
+                .iter()
+                .map(|a| a.name())
+                .filter(|n| *n != "password"),
+        )
         .map(str::to_string)
         .collect();
     let mut data: Vec<String> = known_data_keys(inv).into_iter().collect();
@@ -92,7 +97,12 @@ fn filter_suggestion(filter: &Filter, selector: &Selector, inv: &Inventory) -> O
     if let (Key::Attr(Attr::Platform), Some(platforms)) = (&filter.key, platforms) {
         present.extend(platforms.spellings().map(str::to_string));
     }
-    let key = filter.text.split(['=', '!']).next().unwrap_or_default().trim();
+    let key = filter
+        .text
+        .split(['=', '!'])
+        .next()
+        .unwrap_or_default()
+        .trim();
     let hints: Vec<String> = filter
         .values
         .iter()

@@ -44,7 +44,10 @@ fn commands_after_a_double_dash_are_sent_as_they_are() {
     assert_eq!(session.code, 1, "{session}");
     let doc: serde_json::Value = serde_json::from_str(&session.stdout).expect("json");
     let error = doc["hosts"][0]["error"].as_str().unwrap_or_default();
-    assert!(error.contains("leaf01.mars"), "the second command was sent: {session}");
+    assert!(
+        error.contains("leaf01.mars"),
+        "the second command was sent: {session}"
+    );
     // Several commands without host names still run in order.
     let session = netrun(&[
         "command",
@@ -130,7 +133,10 @@ fn one_output_flag_everywhere_and_explain_honours_it() {
         .expect("a platform row");
     assert_eq!(platform["value"], "ios");
     assert_eq!(platform["source"], "group ios");
-    let password = rows.iter().find(|row| row["key"] == "password").expect("password");
+    let password = rows
+        .iter()
+        .find(|row| row["key"] == "password")
+        .expect("password");
     assert_eq!(password["value"], "***", "secrets stay hidden");
 }
 
@@ -171,7 +177,10 @@ fn a_large_run_lists_only_the_hosts_not_ok_then_a_recap_by_cause() {
         "--all-rows",
     ]);
     assert_eq!(all.code, 1, "{all}");
-    assert_eq!(all.stdout.lines().filter(|l| l.starts_with(" r")).count(), 120);
+    assert_eq!(
+        all.stdout.lines().filter(|l| l.starts_with(" r")).count(),
+        120
+    );
     assert!(all.stdout.contains("not ok: 12 hosts, by cause"), "{all}");
 }
 
@@ -181,7 +190,14 @@ fn quiet_prints_only_the_hosts_not_ok_and_the_summary() {
     let session = scratch.netrun(&["command", "show version", "--lab", "-q"]);
     assert_eq!(session.code, 1, "{session}");
     assert_snapshot!(without_timings(&session.to_string()));
-    let ok = netrun(&["command", "show version", "--hosts", "edge01.earth", "--lab", "-q"]);
+    let ok = netrun(&[
+        "command",
+        "show version",
+        "--hosts",
+        "edge01.earth",
+        "--lab",
+        "-q",
+    ]);
     assert_eq!(ok.code, 0, "{ok}");
     assert_snapshot!(without_timings(&ok.to_string()));
 }
@@ -239,6 +255,9 @@ fn completions_and_man_page_are_generated() {
     assert!(checked.success(), "the bash script parses");
     let man = netrun(&["man"]);
     assert_eq!(man.code, 0, "{man}");
-    assert!(man.stdout.starts_with(".ie") || man.stdout.contains(".TH netrun"), "{man}");
+    assert!(
+        man.stdout.starts_with(".ie") || man.stdout.contains(".TH netrun"),
+        "{man}"
+    );
     assert!(man.stdout.contains("completions"), "{man}");
 }

@@ -11,6 +11,7 @@ mod inventory;
 mod isolation;
 mod plugin_contract;
 mod plugins;
+mod readme;
 mod runner;
 mod sshd;
 mod support;

@@ -9,8 +9,14 @@ use crate::cli::error::AppError;
 /// The files of a starter project, by path inside it.
 const FILES: &[(&str, &str)] = &[
     ("netrun.yaml", include_str!("../starter/netrun.yaml")),
-    ("inventory/hosts.yaml", include_str!("../starter/hosts.yaml")),
-    ("inventory/groups.yaml", include_str!("../starter/groups.yaml")),
+    (
+        "inventory/hosts.yaml",
+        include_str!("../starter/hosts.yaml"),
+    ),
+    (
+        "inventory/groups.yaml",
+        include_str!("../starter/groups.yaml"),
+    ),
     (
         "inventory/defaults.yaml",
         include_str!("../starter/defaults.yaml"),

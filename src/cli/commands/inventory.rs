@@ -20,12 +20,10 @@ pub fn run(context: &Context, args: InventoryArgs) -> Result<u8, AppError> {
             output: format,
         }) => {
             let inv = context.inventory()?;
-            let index = inv
-                .index_of(&host)
-                .ok_or_else(|| AppError::UnknownHost {
-                    suggestions: netrun::suggest::nearest(&host, inv.names()),
-                    name: host.clone(),
-                })?;
+            let index = inv.index_of(&host).ok_or_else(|| AppError::UnknownHost {
+                suggestions: netrun::suggest::nearest(&host, inv.names()),
+                name: host.clone(),
+            })?;
             match (explain, format) {
                 (true, None | Some(InventoryFormat::Table)) => {
                     out.write_all(output::explain(inv.host(index)).as_bytes())

@@ -12,7 +12,7 @@ use crate::cli::error::AppError;
 pub fn run(context: &Context, args: TasksArgs) -> Result<u8, AppError> {
     // Outside a project an empty list would read as "this project has no tasks".
     let dir = &context.settings.tasks_dir;
-    if !dir.is_dir() {
+    if !context.settings.tasks_dir_named && !dir.is_dir() {
         return Err(AppError::NoTasksDir { dir: dir.clone() });
     }
     let tasks = context.tasks()?;

@@ -27,8 +27,14 @@ fn layout(width: Option<usize>) -> TableLayout {
 #[test]
 fn words_are_cut_whole() {
     assert_eq!(shorten_words("show version", 20), "show version");
-    assert_eq!(shorten_words("connection refused by host", 20), "connection refused…");
-    assert_eq!(shorten_words("abcdefghijklmnopqrstuvwxyz", 10), "abcdefghi…");
+    assert_eq!(
+        shorten_words("connection refused by host", 20),
+        "connection refused…"
+    );
+    assert_eq!(
+        shorten_words("abcdefghijklmnopqrstuvwxyz", 10),
+        "abcdefghi…"
+    );
     assert_eq!(shorten_words("x", 0), "");
 }
 
@@ -43,14 +49,22 @@ fn a_pipe_gets_every_character() {
 fn a_terminal_row_fits_its_width_and_cuts_at_a_word() {
     let hosts = [
         host("edge01.earth", Status::Ok, VERSION),
-        host("edge02.earth", Status::Failed, "% Invalid input detected at '^' marker."),
+        host(
+            "edge02.earth",
+            Status::Failed,
+            "% Invalid input detected at '^' marker.",
+        ),
     ];
     for width in [60, 80, 200] {
         let table = results_table(&hosts, &layout(Some(width)));
         for line in table.lines() {
             assert!(line.chars().count() <= width, "{width} columns:\n{table}");
         }
-        assert_eq!(table.lines().count(), 5, "one line per host at {width}:\n{table}");
+        assert_eq!(
+            table.lines().count(),
+            5,
+            "one line per host at {width}:\n{table}"
+        );
         let row = table.lines().nth(2).unwrap_or_default();
         if width < 200 {
             let cut = row.split('…').next().unwrap_or_default();
@@ -66,8 +80,16 @@ fn a_terminal_row_fits_its_width_and_cuts_at_a_word() {
 #[test]
 fn a_narrow_terminal_gets_one_block_per_host_without_split_names() {
     let hosts = [
-        host("a-very-long-host-name.datacenter.example", Status::Ok, VERSION),
-        host("r2", Status::Unreachable, "connection refused by 127.0.0.1:22"),
+        host(
+            "a-very-long-host-name.datacenter.example",
+            Status::Ok,
+            VERSION,
+        ),
+        host(
+            "r2",
+            Status::Unreachable,
+            "connection refused by 127.0.0.1:22",
+        ),
     ];
     let table = results_table(&hosts, &layout(Some(40)));
     assert_eq!(
@@ -87,7 +109,11 @@ fn the_recap_groups_hosts_by_cause_largest_first() {
         .collect();
     hosts.push(host("f1", Status::Failed, "% Invalid input"));
     for i in 0..7 {
-        hosts.push(host(&format!("u{i}"), Status::Unreachable, "connection refused"));
+        hosts.push(host(
+            &format!("u{i}"),
+            Status::Unreachable,
+            "connection refused",
+        ));
     }
     let only = TableLayout {
         only_problems: true,
@@ -103,6 +129,9 @@ fn the_recap_groups_hosts_by_cause_largest_first() {
          1  failed      % Invalid input\n        \
          f1"
     );
-    assert!(table.contains("(12 hosts ok, changed or skipped not listed"), "{table}");
+    assert!(
+        table.contains("(12 hosts ok, changed or skipped not listed"),
+        "{table}"
+    );
     assert!(!table.contains(" r0 "), "{table}");
 }
