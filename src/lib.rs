@@ -9,7 +9,7 @@
 //!   built-in SSH plugin), [`plugin_host`] (shared-library plugins), and [`lab`] (simulated
 //!   devices on loopback);
 //! - data: [`config`], [`platform`], [`template`], and the leaves [`exit`], [`messages`],
-//!   [`host_files`], [`escape`].
+//!   [`host_files`], [`escape`], [`suggest`].
 #![warn(missing_docs)]
 
 pub mod config;
@@ -31,6 +31,7 @@ pub mod runner;
 pub(crate) mod secrets;
 pub mod select;
 pub mod ssh;
+pub mod suggest;
 pub mod task;
 pub mod template;
 pub mod textfsm;

@@ -4,9 +4,10 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let args = cli::args::Cli::parse();
+    let args = match cli::parse() {
+        Ok(args) => args,
+        Err(code) => return ExitCode::from(code),
+    };
     ExitCode::from(cli::run(args).unwrap_or_else(cli::report_error))
 }

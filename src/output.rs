@@ -9,6 +9,10 @@ use comfy_table::{ContentArrangement, LineStyle, Table, TableStyle};
 use crate::inventory::resolve::{Resolved, display_value};
 use crate::inventory::{HostView, Inventory};
 
+mod results;
+
+pub use results::{TableLayout, first_line, results_table};
+
 /// netrun's table look: a rule under the header and nothing else, like `ps` or `kubectl get`.
 const STYLE: TableStyle =
     TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
@@ -179,6 +183,27 @@ fn shown<T>(resolved: Option<Resolved<'_, T>>, show: impl Fn(&T) -> String) -> (
 /// `netrun inventory show HOST --explain`: every resolved value with where it came from, then
 /// `extra` rows (`[key, value, source]`, e.g. the effective ssh settings).
 pub fn explain(host: HostView<'_>, extra: &[[String; 3]]) -> String {
+    let mut table = new_table(&["key", "value", "source"]);
+    for (key, value, source) in explain_rows(host) {
+        table.add_row(cells([key, value, source]));
+    }
+    for row in extra {
+        table.add_row(cells(row.clone()));
+    }
+    format!("{}\n", table.trim_fmt())
+}
+
+/// `--explain` for scripts: a list of `{key, value, source}`, values as the table shows them
+/// (secrets as `***`).
+pub fn explain_document(host: HostView<'_>) -> serde_json::Value {
+    explain_rows(host)
+        .into_iter()
+        .map(|(key, value, source)| serde_json::json!({"key": key, "value": value, "source": source}))
+        .collect()
+}
+
+/// Each resolved value of a host, shown, and where it came from.
+fn explain_rows(host: HostView<'_>) -> Vec<(String, String, String)> {
     let mut rows: Vec<(String, String, String)> = Vec::new();
     let mut row = |key: String, (value, source): (String, String)| rows.push((key, value, source));
     row("name".into(), (host.name().to_string(), "host".into()));
@@ -249,47 +274,7 @@ pub fn explain(host: HostView<'_>, extra: &[[String; 3]]) -> String {
             );
         }
     }
-    let mut table = new_table(&["key", "value", "source"]);
-    for (key, value, source) in rows {
-        table.add_row(cells([key, value, source]));
-    }
-    for row in extra {
-        table.add_row(cells(row.clone()));
-    }
-    format!("{}\n", table.trim_fmt())
-}
-
-/// A one-line summary of a host's outcome: its first error line, or its result's first line,
-/// with control characters made visible.
-pub fn one_line(host: &crate::result::HostResult) -> String {
-    if host.error.is_none()
-        && let Some(change) = change_summary(host)
-    {
-        return change;
-    }
-    if host.error.is_none()
-        && let Some(node) = host.results.iter().rev().find(|n| n.result.is_some())
-        && let Some((records, columns)) = parsed_records(node)
-    {
-        let summary = records_summary(records, columns);
-        return crate::escape::one_line(&shorten(&summary, 100)).into_owned();
-    }
-    let json;
-    let text: &str = match (&host.error, host.result()) {
-        (Some(error), _) => error,
-        (None, Some(serde_json::Value::String(text))) => text,
-        (None, Some(value)) => {
-            json = value.to_string();
-            &json
-        }
-        (None, None) => "",
-    };
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or_default();
-    crate::escape::one_line(&shorten(line, 100)).into_owned()
+    rows
 }
 
 /// What config steps changed or would change, for the table: `would change: N lines (first
@@ -394,47 +379,6 @@ pub fn shorten(line: &str, max: usize) -> String {
     }
     let cut: String = line.chars().take(max - 1).collect();
     format!("{cut}…")
-}
-
-fn seconds(ms: u64) -> String {
-    format!("{:.2} s", ms as f64 / 1000.0)
-}
-
-/// The colour of a status in tables on a terminal.
-fn status_color(status: crate::result::Status) -> comfy_table::Color {
-    use crate::result::Status;
-    match status {
-        Status::Ok => comfy_table::Color::Green,
-        Status::Changed => comfy_table::Color::Yellow,
-        Status::Skipped => comfy_table::Color::Cyan,
-        Status::Failed | Status::Unreachable | Status::Timeout => comfy_table::Color::Red,
-    }
-}
-
-/// The results table: one row per host in inventory order, then the summary line.
-/// `color` paints the status column (decided by the caller: terminal, `--color`, `NO_COLOR`).
-pub fn results_table(hosts: &[crate::result::HostResult], color: bool) -> String {
-    let mut table = new_table(&["host", "status", "changed", "result", "duration"]);
-    // Without colour no cell carries a style, so the table stays aware of the terminal's width
-    // (force_no_tty would also turn that off).
-    if color {
-        table.enforce_styling();
-    }
-    for host in hosts {
-        let mut status = comfy_table::Cell::new(host.status.as_str());
-        if color {
-            status = status.fg(status_color(host.status));
-        }
-        table.add_row(vec![
-            comfy_table::Cell::new(crate::escape::one_line(&host.host)),
-            status,
-            comfy_table::Cell::new(if host.changed { "yes" } else { "no" }),
-            comfy_table::Cell::new(one_line(host)),
-            comfy_table::Cell::new(seconds(host.duration_ms)),
-        ]);
-    }
-    let summary = crate::result::Summary::of(hosts);
-    format!("{}\n{}\n", table.trim_fmt(), summary.line())
 }
 
 /// Writes each host's full text output under a header. Names, errors and notes always have
@@ -546,6 +490,10 @@ pub struct RunDocument<'a> {
     pub task: &'a str,
     /// Wall time of the run.
     pub duration_ms: u64,
+    /// When the run started, RFC 3339 UTC.
+    pub started_at: String,
+    /// When it ended, RFC 3339 UTC.
+    pub ended_at: String,
     /// Counts by status.
     pub summary: crate::result::Summary,
     /// One entry per host, inventory order.

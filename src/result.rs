@@ -1,7 +1,7 @@
 //! The result tree of a run (README "Results"): a node per task, step and subtask, rolled up per host.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -186,6 +186,8 @@ pub struct HostResult {
     pub connections: usize,
     /// Notable events, such as reconnects.
     pub events: Vec<String>,
+    /// When the host's work ended (its start is this less `duration_ms`).
+    pub ended_at: SystemTime,
 }
 
 impl HostResult {
@@ -206,6 +208,7 @@ impl HostResult {
             results,
             connections: 0,
             events: Vec::new(),
+            ended_at: SystemTime::now(),
         }
     }
 
@@ -253,6 +256,12 @@ impl Serialize for HostResult {
         map.serialize_entry("status", &self.status)?;
         map.serialize_entry("changed", &self.changed)?;
         map.serialize_entry("duration_ms", &self.duration_ms)?;
+        let started = self
+            .ended_at
+            .checked_sub(Duration::from_millis(self.duration_ms))
+            .unwrap_or(self.ended_at);
+        map.serialize_entry("started_at", &rfc3339(started))?;
+        map.serialize_entry("ended_at", &rfc3339(self.ended_at))?;
         map.serialize_entry("result", &self.result())?;
         map.serialize_entry("error", &self.error)?;
         map.serialize_entry("results", &self.results)?;
@@ -391,5 +400,44 @@ mod tests {
             "2 hosts: 1 ok, 0 changed, 0 failed, 1 unreachable, 0 timeout, 0 skipped"
         );
         assert_eq!(summary.exit_code(), 1);
+    }
+}
+
+/// `time` in RFC 3339, UTC, to the millisecond: `2026-11-29T19:49:13.123Z`.
+pub fn rfc3339(time: SystemTime) -> String {
+    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
+    // Days since 1970-01-01 to a proleptic Gregorian date, by 400-year eras (March-based years
+    // put the leap day last).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3_600,
+        rest / 60 % 60,
+        rest % 60,
+        since.subsec_millis()
+    )
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_spells_utc_dates() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let at = |secs: u64, ms: u64| UNIX_EPOCH + Duration::from_millis(secs * 1000 + ms);
+        assert_eq!(rfc3339(at(951_782_400, 5)), "2000-02-29T00:00:00.005Z");
+        assert_eq!(rfc3339(at(1_798_487_353, 123)), "2026-12-28T19:49:13.123Z");
+        assert_eq!(rfc3339(at(4_102_444_799, 999)), "2099-12-31T23:59:59.999Z");
     }
 }

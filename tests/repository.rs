@@ -46,6 +46,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "messages",
             "platform",
             "secrets",
+            "suggest",
             "template",
             "yaml",
             "textfsm",

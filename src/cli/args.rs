@@ -98,6 +98,12 @@ pub enum Commands {
     Lab(LabArgs),
     /// Parse saved command output into records with TextFSM templates (ntc-templates)
     Parse(ParseArgs),
+    /// Write a starter project (netrun.yaml, inventory, tasks) that runs with --lab at once
+    Init(InitArgs),
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell
+    Completions(CompletionsArgs),
+    /// Print netrun's man page (roff): `netrun man > netrun.1`
+    Man,
     /// Internal: serve one plugin library to the netrun that started this process
     #[command(name = "plugin-host", hide = true)]
     PluginHost(PluginHostArgs),
@@ -156,11 +162,17 @@ pub struct RunOptions {
     #[arg(long, value_name = "SECS", env = "NETRUN_TIMEOUT")]
     pub timeout: Option<f64>,
     /// Output format
-    #[arg(long, value_enum, default_value_t = RunOutput::Table)]
+    #[arg(short, long, alias = "format", value_enum, default_value_t = RunOutput::Table)]
     pub output: RunOutput,
     /// Write each host's text result to DIR/HOST.txt
     #[arg(long, value_name = "DIR")]
     pub save_dir: Option<PathBuf>,
+    /// Above this many hosts the table lists only the hosts that are not ok
+    #[arg(long, value_name = "N", env = "NETRUN_MAX_ROWS", default_value_t = 50)]
+    pub max_rows: usize,
+    /// List every host in the table, however many (not with -q)
+    #[arg(long)]
+    pub all_rows: bool,
     /// Write the names of hosts that did not succeed to FILE (rerun with --hosts @FILE)
     #[arg(long, value_name = "FILE")]
     pub save_failed: Option<PathBuf>,
@@ -228,13 +240,18 @@ pub struct RunArgs {
 /// `netrun command`.
 #[derive(Debug, Args)]
 pub struct CommandArgs {
-    /// The CLI command to send, e.g. "show version"; several run in order over one connection
-    #[arg(value_name = "CLI COMMAND", required = true, num_args = 1..)]
+    /// The CLI command to send, e.g. "show version"; several run in order over one connection.
+    /// Hosts are chosen with --hosts/--filter/--where: a host's name here is refused, unless
+    /// the commands come after `--`
+    #[arg(value_name = "CLI COMMAND", required_unless_present = "literal", num_args = 1..)]
     pub commands: Vec<String>,
     /// Parse each output into records with the TextFSM template the ntc-templates index gives
     /// the host's platform and the command
     #[arg(long)]
     pub parse: bool,
+    /// Commands after `--`, sent as they are even when one is a host's name
+    #[arg(value_name = "LITERAL", last = true, hide = true)]
+    pub literal: Vec<String>,
     /// Which hosts.
     #[command(flatten)]
     pub select: SelectArgs,
@@ -265,8 +282,8 @@ pub struct InventoryArgs {
     #[command(flatten)]
     pub select: SelectArgs,
     /// Output format
-    #[arg(long, value_enum, default_value_t = InventoryFormat::Table)]
-    pub format: InventoryFormat,
+    #[arg(short, long, alias = "format", value_enum, default_value_t = InventoryFormat::Table)]
+    pub output: InventoryFormat,
 }
 
 /// `netrun inventory show`.
@@ -279,9 +296,9 @@ pub enum InventoryCommand {
         /// Show where each value came from: host, which group, defaults, environment
         #[arg(long)]
         explain: bool,
-        /// Output format (without --explain)
-        #[arg(long, value_enum, default_value_t = InventoryFormat::Yaml)]
-        format: InventoryFormat,
+        /// Output format; with --explain, `table` unless json or yaml is asked for
+        #[arg(short, long, alias = "format", value_enum)]
+        output: Option<InventoryFormat>,
     },
 }
 
@@ -347,6 +364,20 @@ pub struct ParseArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ParseFormat::Json)]
     pub format: ParseFormat,
+}
+
+/// `netrun init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to create the project [default: the current directory]
+    pub dir: Option<PathBuf>,
+}
+
+/// `netrun completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    pub shell: clap_complete::Shell,
 }
 
 /// `netrun lab`.

@@ -4,6 +4,7 @@
 use netrun::config::ConfigError;
 use netrun::inventory::InventoryError;
 use netrun::select::SelectError;
+use netrun::suggest::{did_you_mean, nearest};
 
 /// Everything that can stop a netrun command before or instead of a run.
 #[derive(Debug, thiserror::Error)]
@@ -18,11 +19,43 @@ pub enum AppError {
     #[error(transparent)]
     Select(#[from] SelectError),
     /// `platforms NAME` with a name no platform has.
-    #[error("no platform named `{0}`")]
-    UnknownPlatform(String),
+    #[error("no platform named `{name}`")]
+    UnknownPlatform {
+        /// The name given.
+        name: String,
+        /// The nearest names and aliases.
+        suggestions: Vec<String>,
+    },
     /// `inventory show HOST` with a name the inventory lacks.
-    #[error("host `{0}` is not in the inventory")]
-    UnknownHost(String),
+    #[error("host `{name}` is not in the inventory")]
+    UnknownHost {
+        /// The name given.
+        name: String,
+        /// The nearest host names.
+        suggestions: Vec<String>,
+    },
+    /// `netrun command A B` where B names a host or group: hosts are not positionals.
+    #[error("`{word}` is {what}, not a CLI command")]
+    HostAsCommand {
+        /// The positional.
+        word: String,
+        /// "a host in the inventory", "a group", "a pattern matching N hosts".
+        what: String,
+        /// The selector that was probably meant.
+        selector: String,
+    },
+    /// No tasks directory where one was looked for (not in a project).
+    #[error("no tasks directory: {} does not exist", dir.display())]
+    NoTasksDir {
+        /// The directory looked for.
+        dir: std::path::PathBuf,
+    },
+    /// `netrun init DIR` where a project file already exists.
+    #[error("{} already exists; netrun init writes only into a new project", path.display())]
+    InitExists {
+        /// The file in the way.
+        path: std::path::PathBuf,
+    },
     /// Some selected hosts have settings that cannot work; nothing was run.
     #[error(transparent)]
     Jobs(#[from] netrun::job::JobError),
@@ -111,14 +144,46 @@ impl AppError {
     pub fn hint(&self) -> Option<String> {
         match self {
             AppError::Inventory(InventoryError::MissingHosts { .. }) => Some(
-                "point netrun at your inventory with --inventory DIR, NETRUN_INVENTORY, or `inventory:` in netrun.yaml"
+                "run netrun in a project directory, point it at your inventory with --inventory DIR, NETRUN_INVENTORY or `inventory:` in netrun.yaml, or start a project with `netrun init DIR`"
                     .into(),
             ),
-            AppError::Select(SelectError::NoMatch { .. }) => {
-                Some("`netrun inventory` lists every host with its platform and groups".into())
+            AppError::NoTasksDir { .. } => Some(
+                "run netrun in a project directory, name the tasks with --tasks DIR, NETRUN_TASKS or `tasks:` in netrun.yaml, or start a project with `netrun init DIR`"
+                    .into(),
+            ),
+            AppError::InitExists { .. } => {
+                Some("choose a new directory: `netrun init DIR` creates it".into())
             }
-            AppError::Select(SelectError::UnknownHost { .. }) | AppError::UnknownHost(_) => {
-                Some("`netrun inventory` lists the host names".into())
+            AppError::Select(SelectError::NoMatch { suggestion, .. }) => Some(match suggestion {
+                Some(suggestion) => suggestion.clone(),
+                None => "`netrun inventory` lists every host with its platform and groups".into(),
+            }),
+            AppError::Select(SelectError::UnknownHost {
+                name,
+                is_group: true,
+                ..
+            }) => Some(format!(
+                "`{name}` is a group: select its hosts with --filter groups={name}"
+            )),
+            AppError::Select(SelectError::UnknownHost { suggestions, .. }) => Some(
+                did_you_mean(suggestions)
+                    .unwrap_or_else(|| "`netrun inventory` lists the host names".into()),
+            ),
+            AppError::UnknownHost { suggestions, .. } => Some(
+                did_you_mean(suggestions)
+                    .unwrap_or_else(|| "`netrun inventory` lists the host names".into()),
+            ),
+            AppError::Select(SelectError::WhereFailed { unknown, .. })
+                if !unknown.is_empty() =>
+            {
+                let names: Vec<String> = unknown
+                    .iter()
+                    .map(|(name, nearby)| match did_you_mean(nearby) {
+                        Some(mean) => format!("no host has `{name}`; {mean}"),
+                        None => format!("no host has `{name}`"),
+                    })
+                    .collect();
+                Some(names.join("; "))
             }
             AppError::Select(SelectError::WhereFailed { source, .. })
                 if source.kind() == minijinja::ErrorKind::OutOfFuel =>
@@ -135,20 +200,26 @@ impl AppError {
             AppError::Config(ConfigError::Yaml(err)) if err.message.contains("unknown field") => Some(
                 "netrun.yaml keys: inventory, nornir_config, tasks, templates, plugins, plugin_dirs, plugin_isolation, runner, ssh, platforms, limits, parse".into(),
             ),
+            AppError::HostAsCommand { selector, .. } => Some(format!(
+                "did you mean `{selector}`? (commands after `--` are sent as they are)"
+            )),
             AppError::Jobs(_) => Some(
                 "fix the values above in the inventory (`netrun inventory show HOST --explain` shows where each comes from)".into(),
             ),
-            AppError::Task(netrun::task::TaskError::NotFound { known, .. }) => Some(if known.is_empty() {
+            AppError::Task(netrun::task::TaskError::NotFound { known, name, .. }) => Some(if known.is_empty() {
                 "the tasks directory has no task files; set it with --tasks DIR or `tasks:` in netrun.yaml".into()
+            } else if let Some(mean) = did_you_mean(&nearest(name, known)) {
+                format!("{mean} (`netrun tasks` lists the tasks)")
             } else {
                 format!("available tasks: {} (`netrun tasks` describes them)", known.join(", "))
             }),
             AppError::Task(netrun::task::TaskError::Params(_)) => {
                 Some("`netrun tasks NAME` lists a task's params".into())
             }
-            AppError::UnknownPlatform(_) => {
-                Some("`netrun platforms` lists the platforms and their aliases".into())
-            }
+            AppError::UnknownPlatform { suggestions, .. } => Some(match did_you_mean(suggestions) {
+                Some(mean) => format!("{mean} (`netrun platforms` lists the platforms and their aliases)"),
+                None => "`netrun platforms` lists the platforms and their aliases".into(),
+            }),
             AppError::SshConfig(_) => Some(
                 "netrun reads ~/.ssh/config like ssh does; name another with --ssh-config FILE or `ssh.config_file` in netrun.yaml, or turn it off with `--ssh-config none`".into(),
             ),
@@ -177,12 +248,35 @@ pub fn report(err: AppError) -> u8 {
     // Messages quote file names, host names and device text: keep their lines, make any other
     // control character visible.
     let safe = |text: String| netrun::escape::lines(&text).into_owned();
-    eprintln!("error: {}", safe(report.to_string()));
+    let mut text = format!("error: {}\n", safe(report.to_string()));
     for cause in report.chain().skip(1) {
-        eprintln!("  caused by: {}", safe(cause.to_string()));
+        text.push_str(&format!("  caused by: {}\n", safe(cause.to_string())));
     }
     if let Some(hint) = hint {
-        eprintln!("hint: {}", safe(hint));
+        text.push_str(&format!("hint: {}\n", safe(hint)));
     }
+    eprint!("{}", paint(&text));
     code
+}
+
+/// `text` with its `error:` and `hint:` labels coloured when stderr is a terminal and
+/// `NO_COLOR` is unset (errors are printed before or without the `--color` setting).
+pub fn paint(text: &str) -> String {
+    use std::io::IsTerminal;
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    if !colour {
+        return text.to_string();
+    }
+    text.lines()
+        .map(|line| {
+            if let Some(rest) = line.strip_prefix("error:") {
+                format!("\x1b[1;31merror:\x1b[0m{rest}\n")
+            } else if let Some(rest) = line.strip_prefix("hint:") {
+                format!("\x1b[1;36mhint:\x1b[0m{rest}\n")
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect()
 }

@@ -6,6 +6,7 @@ pub mod args;
 mod commands;
 mod context;
 mod error;
+mod habits;
 mod plugin_names;
 mod report;
 mod terminal;
@@ -15,12 +16,39 @@ use netrun::config::Overrides;
 
 pub use error::{AppError, report as report_error};
 
+/// Parses the command line; a mistake is printed (help and version too) and its exit code
+/// returned.
+pub fn parse() -> Result<Cli, u8> {
+    use clap::Parser;
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    Cli::try_parse_from(&raw).map_err(|err| {
+        let args: Vec<String> = raw
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        if !err.use_stderr() {
+            // --help, --version: clap prints them to stdout.
+            let _ = err.print();
+            return netrun::exit::OK;
+        }
+        eprint!("{}", error::paint(&habits::usage_error(&err, &args)));
+        netrun::exit::USAGE
+    })
+}
+
 /// Runs the parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> Result<u8, AppError> {
     netrun::messages::init(cli.global.verbose, cli.global.quiet);
     if let Commands::PluginHost(args) = &cli.command {
         // A helper process: no settings, no netrun.yaml; it serves the netrun that started it.
         return netrun::plugin_host::serve(&args.path, args.concurrency).map_err(AppError::Output);
+    }
+    // These read no settings: they work anywhere, a project or not.
+    match cli.command {
+        Commands::Init(args) => return commands::init::run(args),
+        Commands::Completions(args) => return commands::completions::completions(args),
+        Commands::Man => return commands::completions::man(),
+        _ => {}
     }
     let run_options = match &cli.command {
         Commands::Run(args) => Some(&args.options),
@@ -49,7 +77,9 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
         Commands::Lab(args) => commands::lab::run(&context, args),
         Commands::Parse(args) => commands::parse::run(&context, args),
         // Served above, before any settings are read.
-        Commands::PluginHost(_) => Ok(netrun::exit::OK),
+        Commands::PluginHost(_) | Commands::Init(_) | Commands::Completions(_) | Commands::Man => {
+            Ok(netrun::exit::OK)
+        }
     }
 }
 

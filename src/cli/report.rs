@@ -56,11 +56,23 @@ pub fn report(
     terminal: &Terminal,
 ) -> Result<u8, AppError> {
     let summary = Summary::of(results);
+    let ended = std::time::SystemTime::now();
+    let started_at = ended.checked_sub(started.elapsed()).unwrap_or(ended);
+    let (started_at, ended_at) = (
+        netrun::result::rfc3339(started_at),
+        netrun::result::rfc3339(ended),
+    );
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = match options.output {
         RunOutput::Table => {
-            out.write_all(output::results_table(results, terminal.color).as_bytes())
+            let layout = output::TableLayout {
+                color: terminal.color,
+                width: terminal.width,
+                only_problems: terminal.quiet
+                    || (results.len() > options.max_rows && !options.all_rows),
+            };
+            out.write_all(output::results_table(results, &layout).as_bytes())
         }
         RunOutput::Raw => {
             use std::io::IsTerminal;
@@ -72,6 +84,8 @@ pub fn report(
             let document = output::RunDocument {
                 task,
                 duration_ms: netrun::result::millis(started.elapsed()),
+                started_at,
+                ended_at,
                 summary: summary.clone(),
                 hosts: results,
             };
@@ -80,7 +94,14 @@ pub fn report(
         }
         // The host lines were printed as each host finished.
         RunOutput::Ndjson => output::write_serialized(&mut out, |w| {
-            serde_json::to_writer(w, &serde_json::json!({ "summary": summary }))
+            serde_json::to_writer(
+                w,
+                &serde_json::json!({
+                    "summary": summary,
+                    "started_at": started_at,
+                    "ended_at": ended_at,
+                }),
+            )
         })
         .and_then(|()| writeln!(out)),
     };

@@ -13,6 +13,10 @@ pub struct Terminal {
     pub progress: bool,
     /// `--progress always`: draw it even when stderr is not a terminal.
     pub progress_forced: bool,
+    /// `-q`: results list only the hosts that are not ok.
+    pub quiet: bool,
+    /// The width of the terminal stdout is, or `None` when it is a file or pipe.
+    pub width: Option<usize>,
 }
 
 impl Terminal {
@@ -36,6 +40,8 @@ impl Terminal {
             color,
             progress,
             progress_forced: global.progress == When::Always,
+            quiet: global.quiet,
+            width: stdout_width(),
         }
     }
 
@@ -59,6 +65,18 @@ impl Terminal {
         bar.set_message("0 failed");
         Some(bar)
     }
+}
+
+/// The columns of the terminal stdout is: as the terminal reports them, else `COLUMNS`, else 80;
+/// `None` when stdout is no terminal, so that files and pipes get every character.
+fn stdout_width() -> Option<usize> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    // comfy-table already asks the terminal for its size; an empty table does just that.
+    let reported = comfy_table::Table::new().width().map(usize::from);
+    let columns = || std::env::var("COLUMNS").ok()?.trim().parse::<usize>().ok();
+    Some(reported.filter(|w| *w > 0).or_else(columns).unwrap_or(80))
 }
 
 /// stderr for `--progress always`: indicatif hides bars on non-terminals, this draws anyway,

@@ -285,6 +285,11 @@ impl Inventory {
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.hosts.iter().map(|host| host.name.as_str())
     }
+
+    /// Group names in file order.
+    pub fn group_names(&self) -> impl Iterator<Item = &str> {
+        self.groups.keys().map(String::as_str)
+    }
 }
 
 /// The text of an inventory file, `None` when it does not exist.

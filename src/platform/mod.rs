@@ -288,6 +288,11 @@ impl Platforms {
         self.by_name.keys().map(String::as_str)
     }
 
+    /// Every name and alias a platform can be given by, lowercase, in no particular order.
+    pub fn spellings(&self) -> impl Iterator<Item = &str> {
+        self.aliases.keys().map(String::as_str)
+    }
+
     /// Every platform, in definition order.
     pub fn all(&self) -> impl Iterator<Item = &Arc<Platform>> {
         self.by_name.values()

@@ -15,6 +15,9 @@ use crate::inventory::resolve::AttrValue;
 use crate::inventory::{Attr, HostView, Inventory};
 use crate::platform::Platforms;
 
+pub use glob::glob_match;
+use glob::is_glob;
+
 /// Why a selection could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum SelectError {
@@ -42,6 +45,8 @@ pub enum SelectError {
         expr: String,
         /// The host it failed on.
         host: String,
+        /// Names the expression uses that no host has, each with the nearest known names.
+        unknown: Vec<(String, Vec<String>)>,
         /// minijinja's error.
         #[source]
         source: minijinja::Error,
@@ -53,6 +58,10 @@ pub enum SelectError {
         name: String,
         /// The `@FILE` and line it came from.
         origin: Option<(PathBuf, usize)>,
+        /// The nearest host names.
+        suggestions: Vec<String>,
+        /// Whether the name is a group's.
+        is_group: bool,
     },
     /// An `@FILE` that cannot be read.
     #[error("cannot read host list {}", path.display())]
@@ -64,10 +73,17 @@ pub enum SelectError {
         source: std::io::Error,
     },
     /// The selection is empty.
-    #[error("no host matched {}", describe(applied))]
+    #[error("no host matched {}{}", describe(applied), nomatch::steps(*total, kept))]
     NoMatch {
         /// The selectors that were applied.
         applied: Vec<String>,
+        /// How many hosts the inventory has.
+        total: usize,
+        /// Each selector in the order applied, with how many hosts were left after it.
+        kept: Vec<(String, usize)>,
+        /// What the selector that left none probably meant ("no host has a key `stie`; did you
+        /// mean `site`?"), when that can be told.
+        suggestion: Option<String>,
     },
 }
 
@@ -367,19 +383,23 @@ impl Selector {
         inv: &Arc<Inventory>,
         env: &Environment<'_>,
     ) -> Result<Vec<usize>, SelectError> {
+        let count = |mask: &[bool]| mask.iter().filter(|keep| **keep).count();
+        let mut kept = Vec::new();
         let mut selected: Vec<bool> = match self.host_set(inv)? {
-            Some(set) => set,
+            Some(set) => {
+                kept.push((format!("--hosts {}", self.hosts.join(",")), count(&set)));
+                set
+            }
             None => vec![true; inv.len()],
         };
-        for (index, keep) in selected.iter_mut().enumerate() {
-            if *keep {
-                let host = inv.host(index);
-                let platforms = self.platforms.as_deref();
-                *keep = self
-                    .filters
-                    .iter()
-                    .all(|f| f.matches_with(&host, platforms));
+        let platforms = self.platforms.as_deref();
+        for filter in &self.filters {
+            for (index, keep) in selected.iter_mut().enumerate() {
+                if *keep {
+                    *keep = filter.matches_with(&inv.host(index), platforms);
+                }
             }
+            kept.push((filter.to_string(), count(&selected)));
         }
         if let Some(expr) = &self.where_expr {
             let compiled =
@@ -406,6 +426,7 @@ impl Selector {
                 let failed = |source| SelectError::WhereFailed {
                     expr: expr.clone(),
                     host: inv.host(index).name().to_string(),
+                    unknown: Vec::new(),
                     source,
                 };
                 match compiled.eval(host) {
@@ -421,8 +442,9 @@ impl Selector {
                 }
             }
             if let (false, Some(err)) = (evaluated, undefined) {
-                return Err(err);
+                return Err(nomatch::with_unknown_names(err, &compiled, inv));
             }
+            kept.push((format!("--where '{expr}'"), count(&selected)));
         }
         let indices: Vec<usize> = selected
             .iter()
@@ -432,6 +454,9 @@ impl Selector {
         if indices.is_empty() {
             return Err(SelectError::NoMatch {
                 applied: self.applied(),
+                total: inv.len(),
+                suggestion: nomatch::suggestion(self, inv, &kept),
+                kept,
             });
         }
         Ok(indices)
@@ -458,10 +483,7 @@ impl Selector {
                 }
                 return Ok(());
             }
-            Err(SelectError::UnknownHost {
-                name: name.to_string(),
-                origin,
-            })
+            Err(nomatch::unknown_host(inv, name, origin))
         };
         for item in &self.hosts {
             if let Some(file) = item.strip_prefix('@') {
@@ -494,80 +516,6 @@ impl Selector {
     }
 }
 
-fn is_glob(pattern: &str) -> bool {
-    pattern.contains(['*', '?', '['])
-}
-
-/// Shell-style wildcard match: `*` any run, `?` one character, `[abc]`/`[a-z]`/`[!a]` a class.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    let (mut p, mut t) = (0, 0);
-    let mut backtrack: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() {
-            match pattern[p] {
-                '*' => {
-                    backtrack = Some((p, t));
-                    p += 1;
-                    continue;
-                }
-                '?' => {
-                    p += 1;
-                    t += 1;
-                    continue;
-                }
-                '[' => {
-                    if let Some((matched, len)) = class_match(&pattern[p..], text[t])
-                        && matched
-                    {
-                        p += len;
-                        t += 1;
-                        continue;
-                    }
-                }
-                c if c == text[t] => {
-                    p += 1;
-                    t += 1;
-                    continue;
-                }
-                _ => {}
-            }
-        }
-        match backtrack {
-            Some((bp, bt)) => {
-                p = bp + 1;
-                t = bt + 1;
-                backtrack = Some((bp, bt + 1));
-            }
-            None => return false,
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
-}
-
-/// Matches `c` against a `[...]` class at the start of `pattern`: (matched, class length).
-fn class_match(pattern: &[char], c: char) -> Option<(bool, usize)> {
-    let end = pattern.iter().skip(1).position(|&x| x == ']')? + 1;
-    let body = &pattern[1..end];
-    let (negate, body) = match body.first() {
-        Some('!') | Some('^') => (true, &body[1..]),
-        _ => (false, body),
-    };
-    let mut found = false;
-    let mut i = 0;
-    while i < body.len() {
-        if i + 2 < body.len() && body[i + 1] == '-' {
-            found |= body[i] <= c && c <= body[i + 2];
-            i += 3;
-        } else {
-            found |= body[i] == c;
-            i += 1;
-        }
-    }
-    Some((found != negate, end + 1))
-}
-
 /// Names of hosts that are in `set` (for messages).
 pub fn names(inv: &Inventory, indices: &[usize]) -> Vec<String> {
     let wanted: HashSet<usize> = indices.iter().copied().collect();
@@ -578,5 +526,7 @@ pub fn names(inv: &Inventory, indices: &[usize]) -> Vec<String> {
         .collect()
 }
 
+mod glob;
+mod nomatch;
 #[cfg(test)]
 mod tests;

@@ -137,7 +137,16 @@ impl SshPlugin {
             None => "no platform set".to_string(),
             Some(name) => match self.platforms.shared(name) {
                 Some(platform) => return Ok((Arc::clone(platform), None)),
-                None => format!("unknown platform `{name}`"),
+                None => {
+                    let nearby = crate::suggest::nearest(
+                        &name.to_lowercase(),
+                        self.platforms.names().chain(self.platforms.spellings()),
+                    );
+                    match crate::suggest::did_you_mean(&nearby) {
+                        Some(mean) => format!("unknown platform `{name}`, {mean}"),
+                        None => format!("unknown platform `{name}`"),
+                    }
+                }
             },
         };
         let generic = self.platforms.shared(crate::platform::GENERIC);

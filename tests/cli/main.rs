@@ -5,6 +5,7 @@
 mod command;
 mod failures;
 mod fakenos;
+mod first_hour;
 mod hardening;
 mod input;
 mod inventory;
@@ -14,6 +15,7 @@ mod nornir;
 mod parse;
 mod plugin_contract;
 mod plugins;
+mod readme;
 mod runner;
 mod safe;
 mod ssh_environment;

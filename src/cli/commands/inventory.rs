@@ -1,4 +1,4 @@
-//! `netrun inventory [SELECT] [--format]` and `netrun inventory show HOST [--explain]`.
+//! `netrun inventory [SELECT] [--output]` and `netrun inventory show HOST [--explain]`.
 
 use std::io::Write;
 
@@ -17,26 +17,44 @@ pub fn run(context: &Context, args: InventoryArgs) -> Result<u8, AppError> {
         Some(InventoryCommand::Show {
             host,
             explain,
-            format,
+            output: format,
         }) => {
             let inv = context.inventory()?;
-            let index = inv
-                .index_of(&host)
-                .ok_or_else(|| AppError::UnknownHost(host.clone()))?;
-            if explain {
-                let view = inv.host(index);
-                // The effective ssh settings, with ssh_config's share; a host ssh cannot
-                // connect to says why instead.
-                let extra = match context
-                    .ssh_plugin(None, false)?
-                    .explain(&view.target("ssh"))
-                {
-                    Ok(rows) => rows,
-                    Err(problem) => vec![["ssh".into(), problem, "-".into()]],
-                };
-                out.write_all(output::explain(view, &extra).as_bytes())
-            } else {
-                write_hosts(&mut out, &inv, &[index], format)
+            let index = inv.index_of(&host).ok_or_else(|| AppError::UnknownHost {
+                suggestions: netrun::suggest::nearest(&host, inv.names()),
+                name: host.clone(),
+            })?;
+            match (explain, format) {
+                (true, None | Some(InventoryFormat::Table)) => {
+                    let view = inv.host(index);
+                    // The effective ssh settings, with ssh_config's share; a host ssh cannot
+                    // connect to says why instead.
+                    let extra = match context
+                        .ssh_plugin(None, false)?
+                        .explain(&view.target("ssh"))
+                    {
+                        Ok(rows) => rows,
+                        Err(problem) => vec![["ssh".into(), problem, "-".into()]],
+                    };
+                    out.write_all(output::explain(view, &extra).as_bytes())
+                }
+                (true, Some(InventoryFormat::Json)) => {
+                    let document = output::explain_document(inv.host(index));
+                    output::write_serialized(&mut out, |w| {
+                        serde_json::to_writer_pretty(w, &document)
+                    })
+                    .and_then(|()| writeln!(out))
+                }
+                (true, Some(InventoryFormat::Yaml)) => {
+                    let document = output::explain_document(inv.host(index));
+                    output::write_serialized(&mut out, |w| serde_yaml::to_writer(w, &document))
+                }
+                (false, format) => write_hosts(
+                    &mut out,
+                    &inv,
+                    &[index],
+                    format.unwrap_or(InventoryFormat::Yaml),
+                ),
             }
         }
         None => {
@@ -45,7 +63,7 @@ pub fn run(context: &Context, args: InventoryArgs) -> Result<u8, AppError> {
                 &mut out,
                 &selection.inventory,
                 &selection.indices,
-                args.format,
+                args.output,
             );
             // The process ends right after this; freeing a large inventory allocation by
             // allocation costs a tenth of a second at 60,000 hosts for nothing.

@@ -2,6 +2,8 @@
 
 pub mod check;
 pub mod command;
+pub mod completions;
+pub mod init;
 pub mod inventory;
 pub mod lab;
 pub mod parse;

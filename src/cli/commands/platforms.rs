@@ -13,7 +13,13 @@ pub fn run(context: &Context, args: PlatformsArgs) -> Result<u8, AppError> {
         Some(name) => {
             let platform = platforms
                 .get(name)
-                .ok_or_else(|| AppError::UnknownPlatform(name.clone()))?;
+                .ok_or_else(|| AppError::UnknownPlatform {
+                    suggestions: netrun::suggest::nearest(
+                        &name.to_lowercase(),
+                        platforms.names().chain(platforms.spellings()),
+                    ),
+                    name: name.clone(),
+                })?;
             let yaml = serde_yaml::to_string(platform)
                 .map_err(|e| AppError::Output(std::io::Error::other(e)))?;
             netrun::escape::lines(&yaml).into_owned()

@@ -10,6 +10,11 @@ use crate::cli::error::AppError;
 
 /// Runs `netrun tasks`.
 pub fn run(context: &Context, args: TasksArgs) -> Result<u8, AppError> {
+    // Outside a project an empty list would read as "this project has no tasks".
+    let dir = &context.settings.tasks_dir;
+    if !context.settings.tasks_dir_named && !dir.is_dir() {
+        return Err(AppError::NoTasksDir { dir: dir.clone() });
+    }
     let tasks = context.tasks()?;
     if args.name.is_none()
         && let Some(err) = tasks.first_error()
