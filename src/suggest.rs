@@ -31,8 +31,8 @@ pub fn distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
-/// The candidates close enough to `word` to be what was meant, nearest first (ties in the
-/// candidates' order), at most three: those within a third of the word's length in edits (at
+/// The candidates close enough to `word` to be what was meant, nearest first (ties in
+/// alphabetical order), at most three: those within a third of the word's length in edits (at
 /// least one, at most three), and those the word begins (`edge01` for `edge01.earth`).
 pub fn nearest<I, S>(word: &str, candidates: I) -> Vec<String>
 where
@@ -41,10 +41,10 @@ where
 {
     let word_len = word.chars().count();
     let allowed = (word_len / 3).clamp(1, 3);
-    let mut scored: Vec<(usize, usize, String)> = Vec::new();
-    for (order, candidate) in candidates.into_iter().enumerate() {
+    let mut scored: Vec<(usize, String)> = Vec::new();
+    for candidate in candidates {
         let candidate = candidate.as_ref();
-        if candidate == word || scored.iter().any(|(_, _, c)| c == candidate) {
+        if candidate == word || scored.iter().any(|(_, c)| c == candidate) {
             continue;
         }
         let edits = distance(word, candidate);
@@ -56,14 +56,16 @@ where
         if edits <= allowed || prefix {
             // A name the word begins ranks as one edit away, whatever its length.
             let rank = if prefix { edits.min(1) } else { edits };
-            scored.push((rank, order, candidate.to_string()));
+            scored.push((rank, candidate.to_string()));
         }
     }
+    // Equally near names in alphabetical order, so that a hint never depends on the order
+    // a table was built in.
     scored.sort();
     scored
         .into_iter()
         .take(MAX_SUGGESTIONS)
-        .map(|(_, _, c)| c)
+        .map(|(_, c)| c)
         .collect()
 }
 
@@ -105,7 +107,7 @@ mod tests {
     #[test]
     fn nearest_names_at_most_three_nearest_first() {
         let names = ["abcd", "abce", "abcf", "abc"];
-        assert_eq!(nearest("abcx", names), ["abcd", "abce", "abcf"]);
+        assert_eq!(nearest("abcx", names), ["abc", "abcd", "abce"]);
         assert_eq!(nearest("abcf", ["abce", "abcf"]), ["abce"]);
     }
 

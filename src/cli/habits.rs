@@ -19,12 +19,12 @@ const HABITS: &[(&[&str], &str)] = &[
         "netrun's hosts in flight are --workers N (or NETRUN_WORKERS, `runner.workers` in netrun.yaml)",
     ),
     (
-        &["--check", "-C"],
-        "`netrun run TASK --dry-run` sends no changes; `netrun check` validates config, inventory and tasks",
+        &["-C"],
+        "`netrun run TASK --check` (or --dry-run) shows what config steps would send, changing nothing; `netrun check` validates config, inventory and tasks",
     ),
     (
-        &["--diff", "-D"],
-        "netrun has no --diff yet; `netrun run TASK --dry-run` shows what would run without changing devices",
+        &["-D"],
+        "`netrun run TASK --diff` shows each config change against the running configuration",
     ),
     (
         &["--extra-vars", "-e"],

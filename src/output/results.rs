@@ -138,8 +138,8 @@ fn result_width(hosts: &[&HostResult], width: usize) -> Option<usize> {
     );
     let status = widest(&mut hosts.iter().map(|h| h.status.as_str().len()), 6);
     let duration = widest(&mut hosts.iter().map(|h| seconds(h.duration_ms).len()), 8);
-    // Five columns with one space of padding on each side.
-    let fixed = host + status + "changed".len() + duration + 5 * 2;
+    // Five columns with one space of padding on each side, and a separator between two.
+    let fixed = host + status + "changed".len() + duration + 5 * 2 + 4;
     let room = width.checked_sub(fixed)?;
     (width >= NARROW && room >= MIN_RESULT).then_some(room)
 }
@@ -214,7 +214,7 @@ fn recap(hosts: &[HostResult], width: Option<usize>) -> String {
         return String::new();
     }
     // Stable: groups of the same size stay in the order their first host came.
-    groups.sort_by(|a, b| b.2.len().cmp(&a.2.len()));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.2.len()));
     let total: usize = groups.iter().map(|g| g.2.len()).sum();
     let mut out = format!("\nnot ok: {total} host{}, by cause\n", plural(total));
     for (status, cause, names) in groups {

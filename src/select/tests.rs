@@ -205,7 +205,8 @@ fn empty_selection_names_the_selectors() {
     let err = pick(&["site=venus"], Some("true"), &["r*"]).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "no host matched --hosts r* and --filter site=venus and --where 'true'"
+        "no host matched --hosts r* and --filter site=venus and --where 'true' (of 4 hosts: \
+         --hosts r* kept 3, then --filter site=venus kept 0, then --where 'true' kept 0)"
     );
 }
 

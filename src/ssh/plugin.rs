@@ -493,7 +493,24 @@ impl Connection for SshShell {
     fn run<'a>(&'a mut self, op: Operation<'a>) -> BoxFuture<'a, Result<Output, ConnectionError>> {
         Box::pin(async move {
             let result = match op {
-                Operation::Command(command) => self.shell.send_command(command, None).await,
+                Operation::Command(command) => {
+                    // The running configuration (what a config step compares with) is shown
+                    // only in privileged mode, as configuration is entered only from it.
+                    let reads_config = self
+                        .shell
+                        .platform()
+                        .running_config
+                        .as_ref()
+                        .is_some_and(|r| r.command == command);
+                    if reads_config {
+                        match self.shell.ensure_privileged().await {
+                            Ok(()) => self.shell.send_command(command, None).await,
+                            Err(err) => Err(err),
+                        }
+                    } else {
+                        self.shell.send_command(command, None).await
+                    }
+                }
                 Operation::Config(lines) => self.shell.send_config(lines).await,
                 Operation::Call { name, .. } => {
                     return Err(ConnectionError::Unsupported {

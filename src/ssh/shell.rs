@@ -92,6 +92,11 @@ fn marker_tag() -> String {
 }
 
 impl CliSession {
+    /// The platform this session drives.
+    pub fn platform(&self) -> &crate::platform::Platform {
+        &self.target.platform
+    }
+
     pub(crate) async fn start(
         channel: russh::Channel<Msg>,
         target: Arc<SshTarget>,
@@ -373,6 +378,13 @@ impl CliSession {
             });
         }
         let timeout = timeout.unwrap_or(self.target.timeouts.command);
+        // A command may rename the device (`hostname R2`, `set system host-name R2`): for
+        // this command only, a prompt showing its last word is the device's too.
+        let renamed = self.rename_candidate(command);
+        if let (Some(exact), Some(name)) = (&self.exact, &renamed) {
+            self.collector
+                .set_prompt(exact.clone().or_renamed(name.as_str()));
+        }
         self.collector.start_command(command);
         let mut line = command.trim_end_matches(['\r', '\n']).as_bytes().to_vec();
         line.push(b'\n');
@@ -390,7 +402,30 @@ impl CliSession {
         };
         self.prompt = done.prompt;
         self.context = done.context;
+        if let Some(exact) = self.exact.clone().filter(|_| renamed.is_some()) {
+            let shown = exact.base_of(&self.prompt);
+            if shown.is_some() && shown.as_deref() != exact.base() && shown == renamed {
+                // The device took the new name: only prompts with it count from now on.
+                self.learn_prompt();
+            } else {
+                self.collector.set_prompt(exact);
+            }
+        }
         Ok(done.output)
+    }
+
+    /// The name `command` may give the device: its last word, for a command of several
+    /// words in config mode, once the session knows its name.
+    fn rename_candidate(&self, command: &str) -> Option<String> {
+        self.exact.as_ref().and_then(PromptMatcher::base)?;
+        if self.marker.is_some() || self.mode() != Some(CliMode::Config) {
+            return None;
+        }
+        let mut words = command.split_whitespace();
+        let last = words.next_back()?;
+        words.next()?;
+        let last = last.trim_matches(['"', '\'']);
+        (!last.is_empty()).then(|| last.to_string())
     }
 
     /// Whether commands can still be sent (false after a command timed out).

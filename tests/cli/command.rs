@@ -201,7 +201,8 @@ r3: {platform: ios, username: u, password: p}
     );
     assert!(
         session.stderr.contains(
-            "1 host driven as the `generic` platform (unknown platform `huawei_vx`): r2;"
+            "1 host driven as the `generic` platform (unknown platform `huawei_vx`, did you mean \
+             `huawei_ce`, `huawei_ne` or `huawei_vrp`?): r2;"
         ),
         "{session}"
     );

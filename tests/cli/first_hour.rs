@@ -96,7 +96,7 @@ fn ansible_habits_name_netruns_way() {
     let sessions = [
         netrun(&["command", "show version", "--limit", "edge01.earth"]),
         netrun(&["command", "show version", "-f", "20"]),
-        netrun(&["run", "set_ntp", "--check"]),
+        netrun(&["command", "show version", "-C"]),
         netrun(&["run", "set_ntp", "-e", "servers=10.0.0.1"]),
         netrun(&["command", "show version", "-k"]),
         netrun(&["command", "show version", "-u", "admin"]),

@@ -48,17 +48,13 @@ impl Device {
                     out.push_str(word);
                 }
             }
-            Var::Dirty => {
-                if self.dirty() {
-                    out.push('*');
-                }
-            }
+            Var::Dirty if self.dirty() => out.push('*'),
+            Var::Dirty => {}
             Var::Counter => out.push_str(&(self.count + 1).to_string()),
-            Var::Star | Var::StarSpace => {
-                if self.unsaved() {
-                    out.push_str(if var == Var::Star { "*" } else { "* " });
-                }
+            Var::Star | Var::StarSpace if self.unsaved() => {
+                out.push_str(if var == Var::Star { "*" } else { "* " });
             }
+            Var::Star | Var::StarSpace => {}
             Var::Ctx | Var::CtxLine => {
                 if let Some(ctx) = &self.shared.prompt_context {
                     out.push('{');

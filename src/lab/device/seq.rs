@@ -199,7 +199,7 @@ impl Spec {
             'e' => exponent(value.abs(), precision, upper),
             _ => general(value.abs(), precision, upper, self.alt),
         };
-        if self.alt && !body.contains('.') && self.conversion.to_ascii_lowercase() == 'f' {
+        if self.alt && !body.contains('.') && self.conversion.eq_ignore_ascii_case(&'f') {
             body.push('.');
         }
         let sign = if value.is_sign_negative() && value != 0.0 {

@@ -55,6 +55,9 @@ fn compiled(pattern: &str) -> Result<Arc<Regex>, regex::Error> {
 pub struct PromptMatcher {
     res: Vec<Arc<Regex>>,
     base: Option<Arc<str>>,
+    /// A second name accepted for one command: the name a command may give the device
+    /// (`hostname R2`), whose prompt then shows it.
+    renamed: Option<Arc<str>>,
 }
 
 impl PromptMatcher {
@@ -69,13 +72,25 @@ impl PromptMatcher {
             .into_iter()
             .map(|p| compiled(&format!("^(?:{p})$")))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(PromptMatcher { res, base: None })
+        Ok(PromptMatcher {
+            res,
+            base: None,
+            renamed: None,
+        })
     }
 
     /// This matcher, accepting only prompts whose `base` group captures `base` (or, for a
     /// long name, a cut-off of it): the session's exact prompt.
     pub fn exact(mut self, base: &str) -> Self {
         self.base = Some(Arc::from(base));
+        self.renamed = None;
+        self
+    }
+
+    /// This matcher, also accepting prompts that show `name` (the device may be renamed by
+    /// the command about to run).
+    pub fn or_renamed(mut self, name: &str) -> Self {
+        self.renamed = Some(Arc::from(name));
         self
     }
 
@@ -92,9 +107,11 @@ impl PromptMatcher {
         }
         self.res.iter().position(|re| match &self.base {
             None => re.is_match(line),
-            Some(base) => re
-                .captures(line)
-                .is_some_and(|c| c.name("base").is_none_or(|b| same_base(b.as_str(), base))),
+            Some(base) => re.captures(line).is_some_and(|c| {
+                c.name("base").is_none_or(|b| {
+                    same_base(b.as_str(), base) || self.renamed.as_deref() == Some(b.as_str())
+                })
+            }),
         })
     }
 

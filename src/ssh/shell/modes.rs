@@ -101,6 +101,23 @@ impl CliSession {
         Ok(())
     }
 
+    /// Leaves user mode for privileged mode where the platform has an enable step, as
+    /// configuring and reading the running configuration need; a failure names the setting.
+    pub async fn ensure_privileged(&mut self) -> Result<(), SshError> {
+        if self.target.platform.enable.is_some() && self.mode() == Some(CliMode::User) {
+            let prompt = self.prompt.clone();
+            self.enable().await.map_err(|err| SshError::NotPrivileged {
+                host: self.target.host_label.clone(),
+                prompt,
+                detail: match err {
+                    SshError::Enable { detail, .. } => detail,
+                    other => other.to_string(),
+                },
+            })?;
+        }
+        Ok(())
+    }
+
     /// Enter config mode, send each line (stopping at the first device error, after leaving
     /// config mode with the platform's abort commands), then apply/exit. Returns all output.
     ///
@@ -116,17 +133,7 @@ impl CliSession {
                 ),
             });
         };
-        if self.target.platform.enable.is_some() && self.mode() == Some(CliMode::User) {
-            let prompt = self.prompt.clone();
-            self.enable().await.map_err(|err| SshError::NotPrivileged {
-                host: host.clone(),
-                prompt,
-                detail: match err {
-                    SshError::Enable { detail, .. } => detail,
-                    other => other.to_string(),
-                },
-            })?;
-        }
+        self.ensure_privileged().await?;
         let verify = self.can_tell_modes();
         let mut transcript = Vec::new();
         for cmd in &spec.enter {
