@@ -35,6 +35,22 @@ impl Attempts {
     }
 }
 
+/// Offers one private key; whether the server accepted it.
+async fn offer_key(
+    handle: &mut Handle<ClientHandler>,
+    user: &str,
+    key: russh::keys::PrivateKey,
+    path: &std::path::Path,
+    att: &mut Attempts,
+) -> Result<bool, russh::Error> {
+    let hash = rsa_hash(handle).await?;
+    att.tried.push(format!("publickey ({})", path.display()));
+    let res = handle
+        .authenticate_publickey(user, PrivateKeyWithHashAlg::new(Arc::new(key), hash))
+        .await?;
+    Ok(done(res, att))
+}
+
 /// Try every configured credential until one works.
 pub(crate) async fn authenticate(
     handle: &mut Handle<ClientHandler>,
@@ -75,13 +91,10 @@ pub(crate) async fn authenticate(
                     detail,
                 }
             })?;
-        let hash = rsa_hash(handle).await.map_err(proto)?;
-        att.tried.push(format!("publickey ({})", path.display()));
-        let res = handle
-            .authenticate_publickey(&user, PrivateKeyWithHashAlg::new(Arc::new(key), hash))
+        if offer_key(handle, &user, key, path, &mut att)
             .await
-            .map_err(proto)?;
-        if done(res, &mut att) {
+            .map_err(proto)?
+        {
             return Ok(());
         }
     }
@@ -111,13 +124,10 @@ pub(crate) async fn authenticate(
                 continue;
             }
         };
-        let hash = rsa_hash(handle).await.map_err(proto)?;
-        att.tried.push(format!("publickey ({})", path.display()));
-        let res = handle
-            .authenticate_publickey(&user, PrivateKeyWithHashAlg::new(Arc::new(key), hash))
+        if offer_key(handle, &user, key, path, &mut att)
             .await
-            .map_err(proto)?;
-        if done(res, &mut att) {
+            .map_err(proto)?
+        {
             return Ok(());
         }
     }
