@@ -292,24 +292,7 @@ pub(crate) fn explain_rows(ssh: &SshTarget, sources: &Sources, home: &Path) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::Platforms;
-    use crate::ssh::{SshPlugin, SshSettings};
-    use std::sync::Arc;
-    use std::time::Duration;
-
-    fn plugin() -> SshPlugin {
-        let settings = SshSettings {
-            connect_timeout: Duration::from_secs(10),
-            auth_timeout: Duration::from_secs(15),
-            command_timeout: Duration::from_secs(30),
-            keepalive: None,
-            known_hosts: KnownHostsPolicy::AcceptNew,
-            known_hosts_file: "known_hosts".into(),
-            max_output: crate::ssh::DEFAULT_MAX_OUTPUT,
-            ssh_config: crate::ssh::SshConfigChoice::Off,
-        };
-        SshPlugin::new(settings, Arc::new(Platforms::builtin().clone()))
-    }
+    use crate::ssh::plugin::tests::plugin;
 
     #[test]
     fn ssh_config_fills_only_what_the_inventory_leaves_unset() {

@@ -579,4 +579,4 @@ impl Connection for SshExec {
 
 #[cfg(test)]
 #[path = "plugin_tests.rs"]
-mod tests;
+pub(super) mod tests;

@@ -3,7 +3,8 @@
 use super::*;
 use std::time::Duration;
 
-fn plugin() -> SshPlugin {
+/// A plugin with the built-in settings and no ssh_config (also for the sibling modules' tests).
+pub(in crate::ssh) fn plugin() -> SshPlugin {
     let settings = SshSettings {
         connect_timeout: Duration::from_secs(10),
         auth_timeout: Duration::from_secs(15),
